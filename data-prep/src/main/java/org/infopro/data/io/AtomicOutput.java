@@ -1,0 +1,99 @@
+package org.infopro.data.io;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.infopro.data.config.ConfigException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.UUID;
+
+/**
+ * An output folder that appears complete or not at all. Work is written into a hidden staging folder
+ * beside the target; {@link #publish()} renames it into place, and {@link #close()} removes the staging
+ * folder if publish never happened (a failed run leaves no partial dataset behind).
+ */
+public final class AtomicOutput implements AutoCloseable {
+    private final Path target;
+    private final Path staging;
+    private final FileSystem fs;
+    private final WriteMode mode;
+    private boolean published;
+
+    private AtomicOutput(Path target, WriteMode mode, Configuration conf) {
+        this.target = target;
+        this.mode = mode;
+        this.fs = Fs.of(target, conf);
+        this.staging = new Path(target.getParent(), "." + target.getName() + ".staging-" + UUID.randomUUID());
+    }
+
+    /**
+     * Opens a staging folder for {@code target}, or returns null when {@code mode} is SKIP and the target
+     * exists. Throws a {@link ConfigException} when the target exists and mode is ERROR.
+     */
+    public static AtomicOutput open(String target, WriteMode mode, Configuration conf) {
+        Path t = new Path(target);
+        if (t.getParent() == null) {
+            throw new ConfigException("output path '" + target + "' has no parent folder; give a folder such as out/dataset.");
+        }
+        AtomicOutput out = new AtomicOutput(t, mode, conf);
+        try {
+            if (out.fs.exists(t)) {
+                if (mode == WriteMode.SKIP) {
+                    return null;
+                }
+                if (mode == WriteMode.ERROR) {
+                    throw new ConfigException("output '" + target + "' already exists. Use --mode overwrite to replace it, "
+                            + "--mode skip to keep it, or choose another --output.");
+                }
+            }
+            out.fs.mkdirs(out.staging);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare output " + target + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** Where the job writes; becomes {@link #target()} on publish. */
+    public Path staging() {
+        return staging;
+    }
+
+    public Path target() {
+        return target;
+    }
+
+    /** Moves the complete staging folder into place, replacing an old output only now. */
+    public void publish() {
+        try {
+            if (fs.exists(target)) {
+                Path old = new Path(target.getParent(), "." + target.getName() + ".old-" + UUID.randomUUID());
+                if (!fs.rename(target, old)) {
+                    throw new IOException("cannot move the old output aside");
+                }
+                if (!fs.rename(staging, target)) {
+                    fs.rename(old, target);
+                    throw new IOException("rename " + staging + " -> " + target + " failed");
+                }
+                fs.delete(old, true);
+            } else if (!fs.rename(staging, target)) {
+                throw new IOException("rename " + staging + " -> " + target + " failed");
+            }
+            published = true;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot publish " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!published) {
+            try {
+                fs.delete(staging, true);
+            } catch (IOException ignored) {
+                // best effort: the staging folder is hidden and never read as a dataset
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package org.infopro.spark.metrics;
+
+import java.util.List;
+
+/** One line of metrics.jsonl: what an epoch's training and validation measured. */
+public record EpochMetrics(int epoch, int epochs, double lr, Training train, Validation validation, double elapsedS) {
+
+    /** Training statistics of the epoch; images/s per module counts only time spent in that module. */
+    public record Training(long images, long steps, double seconds, double imagesPerS, List<ModuleTraining> modules) {
+    }
+
+    public record ModuleTraining(int module, double meanLoss, double seconds, double imagesPerS) {
+    }
+
+    /**
+     * Validation of every module, computed on executors and reduced on the driver. For a local module:
+     * its auxiliary classifier's accuracy and cross-entropy and its decoder's BCE; for the last module,
+     * the network's test accuracy and loss.
+     */
+    public record Validation(long images, double seconds, double testAccuracy, double testLoss,
+                             List<ModuleValidation> modules) {
+    }
+
+    public record ModuleValidation(int module, Double accuracy, Double crossEntropy, Double reconstructionBce) {
+    }
+}

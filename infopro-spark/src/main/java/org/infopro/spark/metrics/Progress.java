@@ -1,0 +1,34 @@
+package org.infopro.spark.metrics;
+
+import java.util.Locale;
+
+/** The driver's progress line: where the run is, how fast, and when it will end. */
+public final class Progress {
+    private Progress() {
+    }
+
+    public static String line(EpochMetrics m) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "[train] epoch %d/%d", m.epoch(), m.epochs()));
+        for (EpochMetrics.ModuleValidation v : m.validation().modules()) {
+            sb.append(String.format(Locale.ROOT, " | module-%d", v.module()));
+            if (v.accuracy() != null) {
+                sb.append(String.format(Locale.ROOT, " acc %.4f", v.accuracy()));
+            }
+            if (v.reconstructionBce() != null) {
+                sb.append(String.format(Locale.ROOT, " rec %.4f", v.reconstructionBce()));
+            }
+        }
+        double perEpoch = m.elapsedS() / m.epoch();
+        double eta = perEpoch * (m.epochs() - m.epoch());
+        sb.append(String.format(Locale.ROOT, " | %.1f img/s | elapsed %s | ETA %s",
+                m.train().imagesPerS(), duration(m.elapsedS()), duration(eta)));
+        return sb.toString();
+    }
+
+    public static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60)
+                : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+    }
+}

@@ -1,0 +1,175 @@
+package org.infopro.spark.module;
+
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.infopro.data.shard.ImageBatch;
+import org.infopro.spark.model.InfoProNetworkFactory;
+import org.infopro.spark.model.ModulePlan;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One gradient-isolated InfoPro module: a trunk segment with its auxiliary heads and local loss, in its
+ * own DL4J network with its own updater. {@link #train} runs one forward pass, backpropagates only this
+ * module's loss, updates only this module's parameters, and returns the trunk output of that same
+ * forward pass as a detached {@link Handoff} for the next module.
+ */
+public final class LocalModule {
+    private final ModulePlan plan;
+    private final ComputationGraph net;
+    private final String trunkOutput;
+    private final List<String> outputs;
+    private final Capture capture = new Capture();
+    private long forwardPasses;
+
+    public LocalModule(ModulePlan plan, InfoProNetworkFactory factory) {
+        this.plan = plan;
+        this.net = factory.build(plan);
+        this.trunkOutput = InfoProNetworkFactory.trunkOutput(plan);
+        this.outputs = InfoProNetworkFactory.outputs(plan);
+        net.setListeners(capture);
+    }
+
+    public ModulePlan plan() {
+        return plan;
+    }
+
+    /** The module's network, for inspection and checkpoints; training goes through {@link #train}. */
+    public ComputationGraph network() {
+        return net;
+    }
+
+    /** Forward passes this module has run (training and evaluation), to check no work is repeated. */
+    public long forwardPasses() {
+        return forwardPasses;
+    }
+
+    /**
+     * One SGD step on this module's own loss: λ1·BCE + λ2·CE for a local module, CE for the last.
+     * Returns the detached trunk output computed in this step's forward pass, or null for the last module.
+     */
+    public Handoff train(Handoff input, ImageBatch batch) {
+        capture.armed = !plan.isLast();
+        net.fit(new MultiDataSet(new INDArray[]{input.activation()}, labels(batch)));
+        forwardPasses++;
+        capture.armed = false;
+        if (plan.isLast()) {
+            return null;
+        }
+        Handoff out = capture.taken;
+        capture.taken = null;
+        if (out == null) {
+            throw new IllegalStateException(plan.name() + ": the forward pass did not expose " + trunkOutput);
+        }
+        return out;
+    }
+
+    /** Loss of the last training step (the module's total local loss, including L2). */
+    public double lastLoss() {
+        return net.score();
+    }
+
+    /** The result of evaluating one batch: the head sums and the hand-off for the next module. */
+    public record Evaluated(HeadMetrics metrics, Handoff next) {
+    }
+
+    /** Inference-mode forward pass: head metrics on this batch and the detached trunk output. */
+    public Evaluated evaluate(Handoff input, ImageBatch batch) {
+        List<String> wanted = new ArrayList<>(outputs);
+        if (!plan.isLast()) {
+            wanted.add(trunkOutput);
+        }
+        INDArray[] out = net.output(wanted, false, new INDArray[]{input.activation()}, null);
+        forwardPasses++;
+        boolean hasAux = outputs.contains(InfoProNetworkFactory.AUX) || plan.isLast();
+        boolean hasRec = outputs.contains(InfoProNetworkFactory.RECONSTRUCTION);
+        long correct = 0;
+        double ce = 0;
+        double bce = 0;
+        for (int i = 0; i < outputs.size(); i++) {
+            String name = outputs.get(i);
+            if (name.equals(InfoProNetworkFactory.RECONSTRUCTION)) {
+                bce = bceSumOfImageMeans(out[i], batch.pixels01());
+            } else {
+                INDArray probs = out[i];
+                int[] pred = probs.argMax(1).toIntVector();
+                int[] y = batch.labelIndices();
+                for (int n = 0; n < y.length; n++) {
+                    if (pred[n] == y[n]) {
+                        correct++;
+                    }
+                    ce -= Math.log(Math.max(probs.getDouble(n, y[n]), 1e-12));
+                }
+            }
+        }
+        Handoff next = plan.isLast() ? null : Handoff.detach(out[out.length - 1]);
+        for (INDArray a : out) {
+            a.close();
+        }
+        return new Evaluated(new HeadMetrics(batch.size(), correct, ce, bce, hasAux, hasRec), next);
+    }
+
+    /** Σ over images of the mean per-element binary cross-entropy, with DL4J's clipping (1e-5). */
+    static double bceSumOfImageMeans(INDArray probs, INDArray target) {
+        try (INDArray p = Transforms.max(Transforms.min(probs, 1 - 1e-5, true), 1e-5, false);
+             INDArray logP = Transforms.log(p, true);
+             INDArray log1mP = Transforms.log(p.rsub(1.0), false);
+             INDArray pos = target.mul(logP);
+             INDArray neg = target.rsub(1.0).muli(log1mP)) {
+            double perElementMeanTimesN = -pos.addi(neg).sumNumber().doubleValue() / (probs.length() / probs.size(0));
+            return perElementMeanTimesN;
+        }
+    }
+
+    public ModuleState state() {
+        INDArray u = net.getUpdater().getStateViewArray();
+        return new ModuleState(plan.index(), net.params().toFloatVector(), u == null ? new float[0] : u.toFloatVector(),
+                net.getConfiguration().getIterationCount(), net.getConfiguration().getEpochCount());
+    }
+
+    public void load(ModuleState s) {
+        if (s.params().length != net.numParams()) {
+            throw new IllegalArgumentException(plan.name() + ": state has " + s.params().length + " parameters, network has "
+                    + net.numParams() + "; the state comes from a different architecture.");
+        }
+        try (INDArray p = Nd4j.createFromArray(s.params()).reshape(1, s.params().length)) {
+            net.setParams(p);
+        }
+        INDArray u = net.getUpdater().getStateViewArray();
+        if (u != null && s.updater().length == u.length()) {
+            try (INDArray src = Nd4j.createFromArray(s.updater()).reshape(u.shape())) {
+                u.assign(src);
+            }
+        }
+        net.getConfiguration().setIterationCount(s.iterations());
+        net.getConfiguration().setEpochCount(s.epochs());
+    }
+
+    private INDArray[] labels(ImageBatch batch) {
+        INDArray[] l = new INDArray[outputs.size()];
+        for (int i = 0; i < l.length; i++) {
+            l[i] = outputs.get(i).equals(InfoProNetworkFactory.RECONSTRUCTION) ? batch.pixels01() : batch.labels();
+        }
+        return l;
+    }
+
+    /** Takes the trunk output out of the training forward pass, so it is never recomputed. */
+    private final class Capture extends BaseTrainingListener {
+        boolean armed;
+        Handoff taken;
+
+        @Override
+        public void onForwardPass(Model model, Map<String, INDArray> activations) {
+            if (armed) {
+                taken = Handoff.detach(activations.get(trunkOutput));
+            }
+        }
+    }
+}

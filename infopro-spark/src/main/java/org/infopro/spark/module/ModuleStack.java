@@ -1,0 +1,93 @@
+package org.infopro.spark.module;
+
+import org.infopro.data.shard.ImageBatch;
+import org.infopro.spark.model.Hyper;
+import org.infopro.spark.model.InfoProNetworkFactory;
+import org.infopro.spark.model.ModulePlan;
+import org.infopro.spark.model.ResNetSpec;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The K local modules of one network, built where they are used (per Spark task, from this serialisable
+ * description, never captured in a closure) and driven through the paper's simultaneous schedule.
+ */
+public final class ModuleStack {
+
+    /** What it takes to build the modules anywhere: the network, its split and the optimiser settings. */
+    public record Setup(ResNetSpec spec, List<ModulePlan> plans, Hyper hyper) implements Serializable {
+        public ModuleStack build() {
+            InfoProNetworkFactory f = new InfoProNetworkFactory(spec, hyper);
+            List<LocalModule> modules = new ArrayList<>(plans.size());
+            for (ModulePlan p : plans) {
+                modules.add(new LocalModule(p, f));
+            }
+            return new ModuleStack(modules);
+        }
+    }
+
+    private final List<LocalModule> modules;
+
+    private ModuleStack(List<LocalModule> modules) {
+        this.modules = modules;
+    }
+
+    public List<LocalModule> modules() {
+        return modules;
+    }
+
+    public LocalModule module(int i) {
+        return modules.get(i);
+    }
+
+    /**
+     * One step of simultaneous InfoPro training: the batch goes forward through every module once; each
+     * module backpropagates and applies only its own loss, and hands a detached activation onward.
+     * {@code nanosPerModule[k]} accumulates the time spent in module k.
+     */
+    public void trainStep(ImageBatch batch, long[] nanosPerModule) {
+        Handoff in = Handoff.images(batch.features());
+        for (int k = 0; k < modules.size(); k++) {
+            long t = System.nanoTime();
+            Handoff next = modules.get(k).train(in, batch);
+            nanosPerModule[k] += System.nanoTime() - t;
+            in.close();
+            in = next;
+        }
+    }
+
+    /** Validation sums of every module's heads on one batch; one inference pass per module. */
+    public List<HeadMetrics> evaluate(ImageBatch batch) {
+        List<HeadMetrics> out = new ArrayList<>(modules.size());
+        Handoff in = Handoff.images(batch.features());
+        for (LocalModule m : modules) {
+            LocalModule.Evaluated e = m.evaluate(in, batch);
+            in.close();
+            in = e.next();
+            out.add(e.metrics());
+        }
+        return out;
+    }
+
+    public List<ModuleState> state() {
+        List<ModuleState> s = new ArrayList<>(modules.size());
+        for (LocalModule m : modules) {
+            s.add(m.state());
+        }
+        return s;
+    }
+
+    public void load(List<ModuleState> states) {
+        for (int i = 0; i < modules.size(); i++) {
+            modules.get(i).load(states.get(i));
+        }
+    }
+
+    public void setLearningRate(double lr) {
+        for (LocalModule m : modules) {
+            m.network().setLearningRate(lr);
+        }
+    }
+}

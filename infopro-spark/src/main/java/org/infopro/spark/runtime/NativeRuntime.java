@@ -1,0 +1,61 @@
+package org.infopro.spark.runtime;
+
+import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
+
+import java.util.Locale;
+
+/**
+ * The ND4J native runtime of this JVM: thread counts, and whether convolution and batch norm really run
+ * on oneDNN. Three things must hold for that: the loaded libnd4j was built with oneDNN (the
+ * {@code -onednn} classifiers), DL4J's layer helpers are enabled
+ * ({@code -Dorg.eclipse.deeplearning4j.helpers.disable=false}, set in conf/jvm17.args), and DL4J's
+ * helper check finds ND4J's environment (the {@code org.nd4j.nativeblas.Nd4jCpu} shim).
+ */
+public final class NativeRuntime {
+    public static final String HELPERS_PROPERTY = "org.eclipse.deeplearning4j.helpers.disable";
+
+    private NativeRuntime() {
+    }
+
+    /** What the runtime reports about oneDNN. */
+    public record OneDnn(boolean builtWithOneDnn, boolean helpersEnabled, boolean dl4jCheckPasses, String backend) {
+        public boolean active() {
+            return builtWithOneDnn && helpersEnabled && dl4jCheckPasses;
+        }
+
+        public String describe() {
+            return String.format(Locale.ROOT, "backend=%s oneDNN build=%s DL4J helpers=%s DL4J oneDNN check=%s -> %s",
+                    backend, builtWithOneDnn, helpersEnabled, dl4jCheckPasses, active() ? "oneDNN active" : "oneDNN NOT active");
+        }
+    }
+
+    public static OneDnn oneDnn() {
+        String backend = Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend", "?");
+        String build = NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo();
+        boolean helpers = "false".equalsIgnoreCase(System.getProperty(HELPERS_PROPERTY, "true"));
+        return new OneDnn(build != null && build.contains("HAVE_ONEDNN"), helpers, BaseMKLDNNHelper.mklDnnEnabled(), backend);
+    }
+
+    /**
+     * Caps ND4J's native threads for this process. Set it to cores ÷ concurrent tasks: oversubscribed
+     * OpenMP threads cost several-fold on CPU. (OMP_NUM_THREADS should match; it is read at start-up.)
+     */
+    public static void useThreads(int threads) {
+        if (Nd4j.getEnvironment().maxThreads() != threads) {
+            Nd4j.getEnvironment().setMaxThreads(threads);
+            Nd4j.getEnvironment().setMaxMasterThreads(threads);
+        }
+    }
+
+    /** Threads to use by default: OMP_NUM_THREADS if set, else 1. */
+    public static int defaultThreads() {
+        String env = System.getenv("OMP_NUM_THREADS");
+        try {
+            return env == null ? 1 : Math.max(1, Integer.parseInt(env.trim()));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package org.infopro.spark.train;
+
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.infopro.data.shard.BatchAssembler;
+import org.infopro.data.shard.ImageBatch;
+import org.infopro.data.shard.LabeledImage;
+import org.infopro.spark.module.ModuleStack;
+import org.infopro.spark.module.ModuleState;
+import org.infopro.spark.runtime.NativeRuntime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * One training epoch inside a Spark task: builds the modules from the setup, loads the driver's state
+ * from a broadcast, trains on this partition's images in a seeded order, and returns the new state with
+ * the epoch's statistics.
+ */
+public final class EpochTask implements FlatMapFunction<Iterator<LabeledImage>, EpochTask.Outcome> {
+    private static final Logger LOG = LoggerFactory.getLogger(EpochTask.class);
+
+    /** What an epoch of training produced. */
+    public record Outcome(List<ModuleState> state, long images, long steps, long[] nanosPerModule, double[] meanLoss,
+                          long wallNanos) implements Serializable {
+    }
+
+    private final ModuleStack.Setup setup;
+    private final BatchAssembler assembler;
+    private final Broadcast<List<ModuleState>> state;
+    private final int epoch;
+    private final int epochs;
+    private final double lr;
+    private final int batchSize;
+    private final long seed;
+    private final int threads;
+    private final int logEvery;
+
+    public EpochTask(ModuleStack.Setup setup, BatchAssembler assembler, Broadcast<List<ModuleState>> state, int epoch,
+                     TrainConfig cfg, double lr) {
+        this.setup = setup;
+        this.assembler = assembler;
+        this.state = state;
+        this.epoch = epoch;
+        this.epochs = cfg.epochs();
+        this.lr = lr;
+        this.batchSize = cfg.batchSize();
+        this.seed = cfg.seed();
+        this.threads = cfg.threads();
+        this.logEvery = cfg.logEvery();
+    }
+
+    @Override
+    public Iterator<Outcome> call(Iterator<LabeledImage> it) {
+        long t0 = System.nanoTime();
+        NativeRuntime.useThreads(threads);
+        List<LabeledImage> images = new ArrayList<>();
+        it.forEachRemaining(images::add);
+        if (images.isEmpty()) {
+            return Collections.emptyIterator();
+        }
+        Collections.shuffle(images, new Random(seed * 7919L + epoch));
+
+        ModuleStack stack = setup.build();
+        stack.load(state.value());
+        stack.setLearningRate(lr);
+        int k = stack.modules().size();
+        long[] nanos = new long[k];
+        double[] lossSum = new double[k];
+        long steps = 0;
+        int total = (images.size() + batchSize - 1) / batchSize;
+        for (int from = 0; from < images.size(); from += batchSize) {
+            int to = Math.min(images.size(), from + batchSize);
+            try (ImageBatch batch = assembler.assemble(images, from, to)) {
+                stack.trainStep(batch, nanos);
+            }
+            for (int m = 0; m < k; m++) {
+                lossSum[m] += stack.module(m).lastLoss();
+            }
+            steps++;
+            if (logEvery > 0 && (steps % logEvery == 0 || steps == total)) {
+                double secs = (System.nanoTime() - t0) / 1e9;
+                StringBuilder sb = new StringBuilder();
+                for (int m = 0; m < k; m++) {
+                    sb.append(String.format(Locale.ROOT, " m%d=%.4f", m + 1, stack.module(m).lastLoss()));
+                }
+                LOG.info(String.format(Locale.ROOT, "[train] epoch %d/%d step %d/%d loss%s | %.1f img/s | lr %.4g",
+                        epoch + 1, epochs, steps, total, sb, to / secs, lr));
+            }
+        }
+        double[] mean = new double[k];
+        for (int m = 0; m < k; m++) {
+            mean[m] = lossSum[m] / steps;
+        }
+        Outcome o = new Outcome(stack.state(), images.size(), steps, nanos, mean, System.nanoTime() - t0);
+        return List.of(o).iterator();
+    }
+}

@@ -1,0 +1,126 @@
+package org.infopro.spark.train;
+
+import org.infopro.data.config.ConfigException;
+import org.infopro.data.config.Options;
+import org.infopro.data.config.Options.Spec;
+import org.infopro.data.io.WriteMode;
+import org.infopro.spark.loss.LambdaSchedule;
+import org.infopro.spark.model.SplitPoint;
+
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** The resolved configuration of a training run; parsed and validated once, before any Spark work. */
+public record TrainConfig(
+        String dataset,
+        String out,
+        Schedule schedule,
+        int depth,
+        List<SplitPoint> splits,
+        LambdaSchedule lambda,
+        int epochs,
+        int batchSize,
+        double learningRate,
+        double momentum,
+        double weightDecay,
+        long seed,
+        int limit,
+        int valLimit,
+        int threads,
+        int logEvery,
+        WriteMode mode) implements Serializable {
+
+    public static final String JOB = "train";
+
+    public static final String SUMMARY = "Trains a CIFAR-style ResNet as K gradient-isolated InfoPro local modules inside Spark tasks,\n"
+            + "reading a prepared dataset's shards; the driver records per-epoch validation metrics of every module.\n"
+            + "Writes <out>/metrics.jsonl, <out>/result.json and <out>/checkpoint/.";
+
+    public static List<Spec> options(int defaultThreads) {
+        return List.of(
+                Spec.required("dataset", "DIR", "Prepared dataset folder (with _manifest.json), from prep-idx."),
+                Spec.required("out", "DIR", "Output folder for metrics, result and checkpoint."),
+                Spec.of("schedule", "NAME", "Training schedule: simultaneous (the paper's).", "simultaneous"),
+                Spec.of("depth", "N", "ResNet depth 6n+2 (8, 14, 20, 32, 110, ...).", "20"),
+                Spec.of("splits", "LIST", "Module ends as 'stage,block;...' (K = points + 1); 'none' for end-to-end.", "2,1"),
+                Spec.of("lambda", "IXX1,IXY1,IXX2,IXY2", "InfoPro λ1 (reconstruction) and λ2 (task) of the first and last local module.", "5,1,0,0"),
+                Spec.of("epochs", "N", "Training epochs.", "2"),
+                Spec.of("batch-size", "N", "Minibatch size.", "128"),
+                Spec.of("lr", "X", "Initial learning rate of the per-epoch cosine schedule.", "0.1"),
+                Spec.of("momentum", "X", "Nesterov momentum.", "0.9"),
+                Spec.of("weight-decay", "X", "L2 weight decay.", "1e-4"),
+                Spec.of("seed", "N", "Seed of initialisation and shuffling.", "0"),
+                Spec.of("limit", "N", "Train on the first N training images (0 = all).", "0"),
+                Spec.of("val-limit", "N", "Validate on the first N test images (0 = all).", "0"),
+                Spec.of("threads", "N", "Native (ND4J/OpenMP) threads per task; cores ÷ concurrent tasks.", Integer.toString(defaultThreads)),
+                Spec.of("log-every", "N", "Progress line every N training steps (0 = per epoch only).", "50"),
+                Spec.of("mode", "MODE", "If --out already holds a run: error | overwrite | skip.", "error"));
+    }
+
+    public static TrainConfig fromArgs(String[] args, int defaultThreads) {
+        Options o = Options.parse(JOB, options(defaultThreads), args);
+        List<SplitPoint> splits;
+        try {
+            splits = SplitPoint.parseList(o.string("splits"));
+        } catch (ConfigException e) {
+            throw new ConfigException(JOB + ": invalid --splits '" + o.string("splits") + "': " + e.getMessage());
+        }
+        LambdaSchedule lambda;
+        try {
+            lambda = LambdaSchedule.parse(o.string("lambda"));
+        } catch (ConfigException e) {
+            throw new ConfigException(JOB + ": " + e.getMessage());
+        }
+        return new TrainConfig(
+                o.nonBlank("dataset"),
+                o.nonBlank("out"),
+                o.choice("schedule", Schedule.class, Schedule::label),
+                o.intIn("depth", 8, 1202),
+                splits,
+                lambda,
+                o.intIn("epochs", 1, 100_000),
+                o.intIn("batch-size", 2, 65_536),
+                o.doubleIn("lr", 0, 100),
+                o.doubleIn("momentum", 0, 0.999),
+                o.doubleIn("weight-decay", 0, 1),
+                o.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE),
+                o.intIn("limit", 0, Integer.MAX_VALUE),
+                o.intIn("val-limit", 0, Integer.MAX_VALUE),
+                o.intIn("threads", 1, 1024),
+                o.intIn("log-every", 0, Integer.MAX_VALUE),
+                o.choice("mode", WriteMode.class, WriteMode::label));
+    }
+
+    public int modules() {
+        return splits.size() + 1;
+    }
+
+    /** The config as result.json and checkpoints record it. */
+    public Map<String, Object> asMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("job", JOB);
+        m.put("dataset", dataset);
+        m.put("out", out);
+        m.put("schedule", schedule.label());
+        m.put("depth", depth);
+        m.put("splits", splits.stream().map(SplitPoint::toString).collect(Collectors.joining(" ")));
+        m.put("modules", modules());
+        m.put("lambda", List.of(lambda.ixx1(), lambda.ixy1(), lambda.ixx2(), lambda.ixy2()));
+        m.put("aux_net", "1c2f");
+        m.put("epochs", epochs);
+        m.put("batch_size", batchSize);
+        m.put("lr", learningRate);
+        m.put("lr_schedule", "cosine per epoch");
+        m.put("momentum", momentum);
+        m.put("nesterov", true);
+        m.put("weight_decay", weightDecay);
+        m.put("seed", seed);
+        m.put("limit", limit);
+        m.put("val_limit", valLimit);
+        m.put("threads", threads);
+        return m;
+    }
+}

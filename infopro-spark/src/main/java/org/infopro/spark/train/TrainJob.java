@@ -1,0 +1,222 @@
+package org.infopro.spark.train;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.infopro.data.config.ConfigException;
+import org.infopro.data.io.Fs;
+import org.infopro.data.io.Json;
+import org.infopro.data.io.WriteMode;
+import org.infopro.data.manifest.DatasetManifest;
+import org.infopro.data.prep.Versions;
+import org.infopro.data.shard.BatchAssembler;
+import org.infopro.data.shard.LabeledImage;
+import org.infopro.data.shard.ShardReader;
+import org.infopro.spark.checkpoint.Checkpoint;
+import org.infopro.spark.metrics.EpochMetrics;
+import org.infopro.spark.metrics.MetricsLog;
+import org.infopro.spark.metrics.Progress;
+import org.infopro.spark.model.Hyper;
+import org.infopro.spark.model.ModulePlan;
+import org.infopro.spark.model.ResNetSpec;
+import org.infopro.spark.module.HeadMetrics;
+import org.infopro.spark.module.ModuleStack;
+import org.infopro.spark.module.ModuleState;
+import org.infopro.spark.runtime.NativeRuntime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Trains InfoPro local modules on Spark. The driver owns the authoritative module state; each epoch is
+ * one Spark job whose training task receives the state by broadcast and returns the new state, then a
+ * distributed validation job measures every module and the driver records metrics and a checkpoint.
+ */
+public final class TrainJob {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+    public static final String RESULT = "result.json";
+    public static final String METRICS = "metrics.jsonl";
+    public static final String CHECKPOINT = "checkpoint";
+
+    private TrainJob() {
+    }
+
+    public static TrainResult run(TrainConfig cfg, SparkSession spark) {
+        long t0 = System.nanoTime();
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        ShardReader reader = ShardReader.open(spark, cfg.dataset());
+        DatasetManifest manifest = reader.manifest();
+        ResNetSpec spec = new ResNetSpec(cfg.depth(), manifest.image().height(), manifest.image().width(),
+                manifest.image().channels(), manifest.numClasses());
+        List<ModulePlan> plans = ModulePlan.plan(spec, cfg.splits(), cfg.lambda());
+        ModuleStack.Setup setup = new ModuleStack.Setup(spec, plans,
+                new Hyper(cfg.seed(), cfg.learningRate(), cfg.momentum(), cfg.weightDecay()));
+
+        Path out = new Path(cfg.out());
+        if (!prepareOutput(out, cfg.mode(), conf)) {
+            return new TrainResult(TrainResult.SKIPPED, null, cfg.asMap(), null, null, Map.of(), Map.of(),
+                    Map.of("result", new Path(out, RESULT).toString()), null, Versions.of(spark));
+        }
+        try {
+            return train(cfg, spark, reader, setup, out, conf, t0);
+        } catch (RuntimeException e) {
+            TrainResult failed = new TrainResult(TrainResult.FAILED, String.valueOf(e.getMessage()), cfg.asMap(), null, null,
+                    Map.of(), Map.of("total", seconds(t0)), Map.of("result", new Path(out, RESULT).toString()), null,
+                    Versions.of(spark));
+            Fs.writeStringAtomically(new Path(out, RESULT), Json.pretty(failed), conf);
+            throw e;
+        }
+    }
+
+    private static TrainResult train(TrainConfig cfg, SparkSession spark, ShardReader reader, ModuleStack.Setup setup,
+                                     Path out, Configuration conf, long t0) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        BatchAssembler assembler = new BatchAssembler(reader.manifest());
+        NativeRuntime.OneDnn onednn = NativeRuntime.oneDnn();
+        LOG.info("[train] {}", onednn.describe());
+
+        // One training task holds the (shuffled) training images; validation is spread over all cores.
+        JavaRDD<LabeledImage> train = reader.images("train", cfg.limit()).coalesce(1)
+                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+        JavaRDD<LabeledImage> test = reader.images("test", cfg.valLimit()).repartition(jsc.defaultParallelism())
+                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+
+        ModuleStack driverStack = setup.build();
+        List<ModuleState> state = driverStack.state();
+        LOG.info("[train] {} modules, {} parameters: {}", setup.plans().size(),
+                driverStack.modules().stream().mapToLong(m -> m.network().numParams()).sum(), describe(driverStack));
+
+        MetricsLog metrics = new MetricsLog(new Path(out, METRICS), conf);
+        CosineSchedule lr = new CosineSchedule(cfg.learningRate(), cfg.epochs());
+        double setupS = seconds(t0);
+        double trainS = 0;
+        double evalS = 0;
+        long trainImages = 0;
+        long[] moduleNanos = new long[setup.plans().size()];
+        EpochMetrics last = null;
+        for (int epoch = 0; epoch < cfg.epochs(); epoch++) {
+            long te = System.nanoTime();
+            Broadcast<List<ModuleState>> bState = jsc.broadcast(state);
+            List<EpochTask.Outcome> outcomes = train.mapPartitions(
+                    new EpochTask(setup, assembler, bState, epoch, cfg, lr.at(epoch))).collect();
+            bState.destroy();
+            if (outcomes.size() != 1) {
+                throw new IllegalStateException("expected one training task result, got " + outcomes.size()
+                        + " (is the training split empty?)");
+            }
+            EpochTask.Outcome o = outcomes.get(0);
+            state = o.state();
+            double epochTrainS = seconds(te);
+            trainS += epochTrainS;
+            trainImages += o.images();
+            for (int k = 0; k < moduleNanos.length; k++) {
+                moduleNanos[k] += o.nanosPerModule()[k];
+            }
+
+            long tv = System.nanoTime();
+            Broadcast<List<ModuleState>> bEval = jsc.broadcast(state);
+            List<HeadMetrics> val = test.mapPartitions(new EvalTask(setup, assembler, bEval, cfg.threads())).reduce(EvalTask::add);
+            bEval.destroy();
+            double epochEvalS = seconds(tv);
+            evalS += epochEvalS;
+
+            last = metricsOf(epoch, cfg, lr.at(epoch), o, epochTrainS, val, epochEvalS, seconds(t0));
+            metrics.append(last);
+            System.out.println(Progress.line(last));
+            driverStack.load(state);
+            Checkpoint.write(new Path(out, CHECKPOINT), driverStack, setup, cfg.asMap(), epoch + 1, conf);
+        }
+        train.unpersist(false);
+        test.unpersist(false);
+
+        Map<String, Double> ips = new LinkedHashMap<>();
+        ips.put("end_to_end", trainImages / trainS);
+        for (int k = 0; k < moduleNanos.length; k++) {
+            ips.put("module_" + (k + 1), trainImages / (moduleNanos[k] / 1e9));
+        }
+        Map<String, Double> timings = new LinkedHashMap<>();
+        timings.put("setup", setupS);
+        timings.put("train", trainS);
+        timings.put("validation", evalS);
+        timings.put("total", seconds(t0));
+        Map<String, String> paths = new LinkedHashMap<>();
+        paths.put("out", out.toString());
+        paths.put("metrics", metrics.path().toString());
+        paths.put("checkpoint", new Path(out, CHECKPOINT).toString());
+        paths.put("result", new Path(out, RESULT).toString());
+        TrainResult result = new TrainResult(TrainResult.OK, null, cfg.asMap(), last.validation().testAccuracy(), last,
+                ips, timings, paths, onednn.describe(), Versions.of(spark));
+        Fs.writeStringAtomically(new Path(out, RESULT), Json.pretty(result), conf);
+        return result;
+    }
+
+    private static EpochMetrics metricsOf(int epoch, TrainConfig cfg, double lr, EpochTask.Outcome o, double trainS,
+                                          List<HeadMetrics> val, double evalS, double elapsedS) {
+        List<EpochMetrics.ModuleTraining> mt = new ArrayList<>();
+        for (int k = 0; k < o.nanosPerModule().length; k++) {
+            double s = o.nanosPerModule()[k] / 1e9;
+            mt.add(new EpochMetrics.ModuleTraining(k + 1, o.meanLoss()[k], s, o.images() / s));
+        }
+        List<EpochMetrics.ModuleValidation> mv = new ArrayList<>();
+        for (int k = 0; k < val.size(); k++) {
+            HeadMetrics h = val.get(k);
+            mv.add(new EpochMetrics.ModuleValidation(k + 1, h.accuracy(), h.crossEntropy(), h.reconstruction()));
+        }
+        HeadMetrics lastModule = val.get(val.size() - 1);
+        return new EpochMetrics(epoch + 1, cfg.epochs(), lr,
+                new EpochMetrics.Training(o.images(), o.steps(), trainS, o.images() / trainS, mt),
+                new EpochMetrics.Validation(lastModule.images(), evalS, lastModule.accuracy(), lastModule.crossEntropy(), mv),
+                elapsedS);
+    }
+
+    /** Applies --mode to an existing output; returns false when the run should be skipped. */
+    private static boolean prepareOutput(Path out, WriteMode mode, Configuration conf) {
+        FileSystem fs = Fs.of(out, conf);
+        try {
+            if (fs.exists(out) && fs.listStatus(out).length > 0) {
+                switch (mode) {
+                    case SKIP:
+                        return false;
+                    case ERROR:
+                        throw new ConfigException("train: --out " + out + " already exists and is not empty. Use --mode overwrite "
+                                + "to replace it, --mode skip to keep it, or choose another --out.");
+                    case OVERWRITE:
+                        fs.delete(out, true);
+                        break;
+                    default:
+                        throw new IllegalStateException(mode.toString());
+                }
+            }
+            fs.mkdirs(out);
+            return true;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare --out " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String describe(ModuleStack stack) {
+        StringBuilder sb = new StringBuilder();
+        for (var m : stack.modules()) {
+            ModulePlan p = m.plan();
+            sb.append(String.format(java.util.Locale.ROOT, "%s units %d..%d -> %s %s params; ", p.name(), p.firstUnit(), p.lastUnit(),
+                    java.util.Arrays.toString(p.outputShape()),
+                    m.network().numParams()));
+        }
+        return sb.toString();
+    }
+
+    private static double seconds(long since) {
+        return (System.nanoTime() - since) / 1e9;
+    }
+}

@@ -1,0 +1,135 @@
+package org.infopro.spark.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.infopro.data.config.ConfigException;
+import org.infopro.data.io.Json;
+import org.infopro.data.io.WriteMode;
+import org.infopro.data.prep.IdxDataset;
+import org.infopro.data.prep.IdxPrepConfig;
+import org.infopro.data.prep.IdxPrepJob;
+import org.infopro.data.testing.IdxFixtures;
+import org.infopro.data.testing.SparkSessions;
+import org.infopro.spark.loss.LambdaSchedule;
+import org.infopro.spark.model.SplitPoint;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Prep, then train two InfoPro modules for a few steps inside Spark, and check every output. */
+class TrainJobEndToEndTest {
+    private static SparkSession spark;
+
+    @BeforeAll
+    static void start() {
+        spark = SparkSessions.local("TrainJobEndToEndTest");
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    /** A 512-image slice of real Fashion-MNIST when it is cached, else a generated IDX set; says which. */
+    static Path prepare(Path tmp) {
+        Path idx = IdxFixtures.cachedFashionMnist();
+        IdxDataset name = IdxDataset.FASHION_MNIST;
+        if (idx == null) {
+            idx = tmp.resolve("generated-idx");
+            IdxFixtures.writeDataset(idx, 512, 512, 10, true, 11);
+            System.out.println("TrainJobEndToEndTest: real Fashion-MNIST is not cached (submit/fetch-fashion-mnist.sh); "
+                    + "using a generated IDX set");
+        } else {
+            System.out.println("TrainJobEndToEndTest: using a 512-image slice of real Fashion-MNIST from " + idx);
+        }
+        Path ds = tmp.resolve("dataset");
+        IdxPrepJob.run(new IdxPrepConfig(idx.toString(), ds.toString(), name, 2, 0, 512, WriteMode.ERROR,
+                IdxPrepConfig.Compression.SNAPPY), spark);
+        return ds;
+    }
+
+    static TrainConfig config(Path ds, Path out, WriteMode mode) {
+        return new TrainConfig(ds.toString(), out.toString(), Schedule.SIMULTANEOUS, 8, SplitPoint.parseList("2,0"),
+                new LambdaSchedule(5, 1, 0, 0), 2, 64, 0.05, 0.9, 1e-4, 0, 256, 256, 1, 2, mode);
+    }
+
+    @Test
+    void trainsTwoModulesInsideSparkAndWritesCompleteOutputs(@TempDir Path tmp) throws Exception {
+        Path ds = prepare(tmp);
+        Path out = tmp.resolve("run");
+        TrainResult r = TrainJob.run(config(ds, out, WriteMode.ERROR), spark);
+        assertEquals(TrainResult.OK, r.status());
+
+        JsonNode result = Json.mapper().readTree(Files.readString(out.resolve(TrainJob.RESULT)));
+        assertEquals("ok", result.get("status").asText());
+        double acc = result.get("test_accuracy").asDouble();
+        assertTrue(acc >= 0 && acc <= 1, "accuracy " + acc);
+        JsonNode last = result.get("last_epoch");
+        assertEquals(256, last.get("validation").get("images").asLong());
+        assertEquals(2, last.get("validation").get("modules").size());
+        JsonNode m1 = last.get("validation").get("modules").get(0);
+        for (String f : List.of("accuracy", "cross_entropy", "reconstruction_bce")) {
+            assertTrue(Double.isFinite(m1.get(f).asDouble()), "module 1 " + f);
+        }
+        JsonNode train = last.get("train");
+        assertEquals(256, train.get("images").asLong());
+        assertEquals(4, train.get("steps").asLong());
+        for (JsonNode m : train.get("modules")) {
+            assertTrue(Double.isFinite(m.get("mean_loss").asDouble()) && m.get("images_per_s").asDouble() > 0, m.toString());
+        }
+        for (String k : List.of("end_to_end", "module_1", "module_2")) {
+            double v = result.get("images_per_s").get(k).asDouble();
+            assertTrue(Double.isFinite(v) && v > 0, k + " = " + v);
+        }
+        for (String k : List.of("setup", "train", "validation", "total")) {
+            assertTrue(result.get("timings_s").get(k).asDouble() > 0, k);
+        }
+        assertTrue(result.get("native_runtime").asText().contains("oneDNN active"), result.get("native_runtime").asText());
+
+        List<String> lines = Files.readAllLines(out.resolve(TrainJob.METRICS));
+        assertEquals(2, lines.size());
+        assertEquals(1, Json.mapper().readTree(lines.get(0)).get("epoch").asInt());
+
+        Path ckpt = out.resolve(TrainJob.CHECKPOINT);
+        JsonNode meta = Json.mapper().readTree(Files.readString(ckpt.resolve("checkpoint.json")));
+        assertEquals(2, meta.get("epochs_completed").asInt());
+        assertEquals(8, meta.get("config").get("depth").asInt());
+        assertEquals("[2,0]", meta.get("config").get("splits").asText());
+        assertEquals(64, meta.get("architecture_sha256").asText().length());
+        ComputationGraph restored = ModelSerializer.restoreComputationGraph(new File(ckpt.resolve("module-2.zip").toString()), true);
+        assertTrue(restored.numParams() > 0);
+        assertFalse(Files.exists(tmp.resolve(".checkpoint.staging")));
+    }
+
+    @Test
+    void existingRunIsRefusedUnlessOverwriteOrSkip(@TempDir Path tmp) throws Exception {
+        Path ds = prepare(tmp);
+        Path out = tmp.resolve("run");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("something"), "x");
+        ConfigException e = assertThrows(ConfigException.class, () -> TrainJob.run(config(ds, out, WriteMode.ERROR), spark));
+        assertTrue(e.getMessage().contains("already exists and is not empty"), e.getMessage());
+        assertEquals(TrainResult.SKIPPED, TrainJob.run(config(ds, out, WriteMode.SKIP), spark).status());
+    }
+
+    @Test
+    void missingDatasetNamesTheFix(@TempDir Path tmp) {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> TrainJob.run(config(tmp.resolve("nowhere"), tmp.resolve("run"), WriteMode.ERROR), spark));
+        assertTrue(e.getMessage().contains("not a prepared dataset"), e.getMessage());
+        assertTrue(e.getMessage().contains("prep-idx"), e.getMessage());
+    }
+}

@@ -1,0 +1,113 @@
+package org.infopro.jobs;
+
+import org.apache.spark.sql.SparkSession;
+import org.infopro.data.config.ConfigException;
+import org.infopro.data.config.Options;
+import org.infopro.data.io.Json;
+import org.infopro.data.prep.IdxPrepConfig;
+import org.infopro.data.prep.IdxPrepJob;
+import org.infopro.spark.runtime.NativeRuntime;
+import org.infopro.spark.train.TrainConfig;
+import org.infopro.spark.train.TrainJob;
+import org.infopro.spark.train.TrainResult;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The jobs jar's entry point: {@code Main <job> [options]}. Parses and validates the job's config before
+ * any Spark work, runs it, prints its result as JSON, and maps the outcome to an exit code:
+ * 0 ok, 2 invalid input or configuration, 1 runtime failure. Only this class calls System.exit.
+ */
+public final class Main {
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int INVALID = 2;
+
+    /** A job: its help, how it parses its config, and how it runs it on a session. */
+    private record Job(String name, String summary, Function<String[], String> help, Function<String[], Object> parse,
+                       Runner run) {
+    }
+
+    @FunctionalInterface
+    private interface Runner {
+        Object run(Object config, SparkSession spark);
+    }
+
+    private static final Map<String, Job> JOBS = new LinkedHashMap<>();
+
+    static {
+        JOBS.put(IdxPrepConfig.JOB, new Job(IdxPrepConfig.JOB, "Shard MNIST-format IDX files (Fashion-MNIST, MNIST) into Parquet.",
+                a -> Options.help(IdxPrepConfig.JOB, IdxPrepConfig.SUMMARY, IdxPrepConfig.OPTIONS),
+                IdxPrepConfig::fromArgs,
+                (c, s) -> IdxPrepJob.run((IdxPrepConfig) c, s)));
+        JOBS.put(TrainConfig.JOB, new Job(TrainConfig.JOB, "Train InfoPro local modules on a prepared dataset.",
+                a -> Options.help(TrainConfig.JOB, TrainConfig.SUMMARY, TrainConfig.options(NativeRuntime.defaultThreads())),
+                a -> TrainConfig.fromArgs(a, NativeRuntime.defaultThreads()),
+                (c, s) -> TrainJob.run((TrainConfig) c, s)));
+    }
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Everything main does except exiting, so tests can call it. */
+    public static int run(String[] args) {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+            System.out.print(usage());
+            return args.length == 0 ? INVALID : OK;
+        }
+        Job job = JOBS.get(args[0]);
+        if (job == null) {
+            System.err.println("infopro: unknown job '" + args[0] + "'. Jobs: " + String.join(", ", JOBS.keySet())
+                    + ". See 'submit/infopro --help'.");
+            return INVALID;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        if (Options.wantsHelp(rest)) {
+            System.out.print(job.help().apply(rest));
+            return OK;
+        }
+        Object config;
+        try {
+            config = job.parse().apply(rest);
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage());
+            return INVALID;
+        }
+        SparkSession spark = SparkSession.builder().appName("infopro " + job.name()).getOrCreate();
+        try {
+            Object result = job.run().run(config, spark);
+            System.out.println(Json.line(result));
+            if (result instanceof TrainResult r && TrainResult.FAILED.equals(r.status())) {
+                return FAILED;
+            }
+            return OK;
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage());
+            return INVALID;
+        } catch (RuntimeException | Error e) {
+            System.err.println("infopro " + job.name() + ": failed: " + e);
+            e.printStackTrace(System.err);
+            return FAILED;
+        } finally {
+            spark.stop();
+        }
+    }
+
+    static String usage() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("Usage: submit/infopro <job> [options]   (submit/infopro <job> --help for a job's options)\n\n");
+        sb.append("InfoPro locally supervised training on Apache Spark.\n\nJobs:\n");
+        for (Job j : JOBS.values()) {
+            sb.append(String.format(Locale.ROOT, "  %-12s %s%n", j.name(), j.summary()));
+        }
+        return sb.toString();
+    }
+}

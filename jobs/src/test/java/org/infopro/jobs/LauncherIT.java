@@ -1,0 +1,73 @@
+package org.infopro.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.infopro.data.io.Json;
+import org.infopro.data.testing.IdxFixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The packaged jobs jar run the way users run it: through submit/infopro, which hands it to Spark's
+ * SparkSubmit (the embedded Spark here, spark-submit where one is installed) in a separate JVM.
+ */
+class LauncherIT {
+    private record Result(int code, String output) {
+    }
+
+    private static Result launch(Path log, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(IdxFixtures.repositoryRoot().resolve("submit/infopro").toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        Process p = pb.start();
+        if (!p.waitFor(10, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("submit/infopro " + String.join(" ", args) + " timed out");
+        }
+        return new Result(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void prepAndTrainRunThroughSparkSubmitWithTheJobsJar(@TempDir Path tmp) throws Exception {
+        Path idx = tmp.resolve("idx");
+        IdxFixtures.writeDataset(idx, 300, 100, 10, true, 21);
+        Path ds = tmp.resolve("ds");
+        Result prep = launch(tmp.resolve("prep.log"), "prep-idx", "--input", idx.toString(), "--output", ds.toString(),
+                "--shards", "2");
+        assertEquals(0, prep.code(), prep.output());
+        assertTrue(Files.exists(ds.resolve("_manifest.json")), prep.output());
+
+        Path out = tmp.resolve("run");
+        Result train = launch(tmp.resolve("train.log"), "--master", "local[2]", "train", "--dataset", ds.toString(),
+                "--out", out.toString(), "--depth", "8", "--splits", "2,0", "--epochs", "1", "--batch-size", "50",
+                "--limit", "100", "--val-limit", "100");
+        assertEquals(0, train.code(), train.output());
+        assertTrue(train.output().contains("[train] epoch 1/1"), "no progress line:\n" + train.output());
+        JsonNode result = Json.mapper().readTree(Files.readString(out.resolve("result.json")));
+        assertEquals("ok", result.get("status").asText());
+        assertTrue(result.get("native_runtime").asText().contains("oneDNN active"), result.toString());
+    }
+
+    @Test
+    void badArgumentsExitWith2AndOneClearLine(@TempDir Path tmp) throws Exception {
+        Result r = launch(tmp.resolve("bad.log"), "train", "--dataset", "d", "--out", "o", "--epochs", "0");
+        assertEquals(2, r.code(), r.output());
+        assertTrue(r.output().contains("train: invalid --epochs '0': expected an integer in [1, 100000]."), r.output());
+        Result missing = launch(tmp.resolve("missing.log"), "train", "--dataset", tmp.resolve("none").toString(),
+                "--out", tmp.resolve("o").toString());
+        assertEquals(2, missing.code(), missing.output());
+        assertTrue(missing.output().contains("not a prepared dataset"), missing.output());
+    }
+}

@@ -1,0 +1,59 @@
+package org.infopro.jobs;
+
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MainTest {
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void helpListsEveryJobAndEachJobExplainsItsOptions() {
+        Run top = run("--help");
+        assertEquals(Main.OK, top.code());
+        assertTrue(top.out().contains("prep-idx") && top.out().contains("train"), top.out());
+        Run train = run("train", "--help");
+        assertEquals(Main.OK, train.code());
+        for (String opt : new String[]{"--dataset", "--out", "--epochs", "--limit", "--splits", "--lambda", "--schedule"}) {
+            assertTrue(train.out().contains(opt), opt + " missing from train --help");
+        }
+        assertTrue(run("prep-idx", "--help").out().contains("--shards"));
+    }
+
+    @Test
+    void invalidConfigurationExitsWith2AndOneLineBeforeSparkStarts() {
+        Run r = run("train", "--dataset", "d", "--out", "o", "--schedule", "async");
+        assertEquals(Main.INVALID, r.code());
+        assertEquals("train: invalid --schedule 'async': expected one of simultaneous.", r.err().strip());
+        assertTrue(SparkSession.getDefaultSession().isEmpty(), "no Spark session may be created for a bad config");
+    }
+
+    @Test
+    void unknownJobExitsWith2AndNamesTheJobs() {
+        Run r = run("prep-imagenet-xl");
+        assertEquals(Main.INVALID, r.code());
+        assertTrue(r.err().contains("unknown job 'prep-imagenet-xl'. Jobs: prep-idx, train."), r.err());
+    }
+}
