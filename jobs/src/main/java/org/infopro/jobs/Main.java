@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The jobs jar's entry point: {@code Main <job> [options]}. Parses and validates the job's config before
@@ -28,7 +29,7 @@ public final class Main {
     public static final int INVALID = 2;
 
     /** A job: its help, how it parses its config, and how it runs it on a session. */
-    private record Job(String name, String summary, Function<String[], String> help, Function<String[], Object> parse,
+    private record Job(String name, String summary, Supplier<String> help, Function<String[], Object> parse,
                        Runner run) {
     }
 
@@ -41,11 +42,11 @@ public final class Main {
 
     static {
         JOBS.put(IdxPrepConfig.JOB, new Job(IdxPrepConfig.JOB, "Shard MNIST-format IDX files (Fashion-MNIST, MNIST) into Parquet.",
-                a -> Options.help(IdxPrepConfig.JOB, IdxPrepConfig.SUMMARY, IdxPrepConfig.OPTIONS),
+                () -> Options.help(IdxPrepConfig.JOB, IdxPrepConfig.SUMMARY, IdxPrepConfig.OPTIONS),
                 IdxPrepConfig::fromArgs,
                 (c, s) -> IdxPrepJob.run((IdxPrepConfig) c, s)));
         JOBS.put(TrainConfig.JOB, new Job(TrainConfig.JOB, "Train InfoPro local modules on a prepared dataset.",
-                a -> Options.help(TrainConfig.JOB, TrainConfig.SUMMARY, TrainConfig.options(NativeRuntime.defaultThreads())),
+                () -> Options.help(TrainConfig.JOB, TrainConfig.SUMMARY, TrainConfig.options(NativeRuntime.defaultThreads())),
                 a -> TrainConfig.fromArgs(a, NativeRuntime.defaultThreads()),
                 (c, s) -> TrainJob.run((TrainConfig) c, s)));
     }
@@ -71,7 +72,7 @@ public final class Main {
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         if (Options.wantsHelp(rest)) {
-            System.out.print(job.help().apply(rest));
+            System.out.print(job.help().get());
             return OK;
         }
         Object config;
