@@ -31,9 +31,9 @@ public final class Checkpoint {
     private Checkpoint() {
     }
 
-    /** sha256 of the architecture: the network spec and every module's plan. */
+    /** sha256 of the architecture: the network spec, every module's plan and the heads. */
     public static String architectureHash(ModuleStack.Setup setup) {
-        String text = Json.line(Map.of("spec", setup.spec(), "plans", setup.plans()));
+        String text = Json.line(List.of(setup.spec(), setup.plans(), setup.head()));
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {

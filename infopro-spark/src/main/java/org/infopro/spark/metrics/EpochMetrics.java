@@ -14,13 +14,14 @@ public record EpochMetrics(int epoch, int epochs, double lr, Training train, Val
 
     /**
      * Validation of every module, computed on executors and reduced on the driver. For a local module:
-     * its auxiliary classifier's accuracy and cross-entropy and its decoder's BCE; for the last module,
-     * the network's test accuracy and loss.
+     * its auxiliary classifier's accuracy and cross-entropy (or its contrastive head's SupCon loss) and its
+     * decoder's BCE; for the last module, the network's test accuracy and loss.
      */
     public record Validation(long images, double seconds, double testAccuracy, double testLoss,
                              List<ModuleValidation> modules) {
     }
 
-    public record ModuleValidation(int module, Double accuracy, Double crossEntropy, Double reconstructionBce) {
+    public record ModuleValidation(int module, Double accuracy, Double crossEntropy, Double contrastiveLoss,
+                                   Double reconstructionBce) {
     }
 }

@@ -15,6 +15,9 @@ public final class Progress {
             if (v.accuracy() != null) {
                 sb.append(String.format(Locale.ROOT, " acc %.4f", v.accuracy()));
             }
+            if (v.contrastiveLoss() != null) {
+                sb.append(String.format(Locale.ROOT, " supcon %.4f", v.contrastiveLoss()));
+            }
             if (v.reconstructionBce() != null) {
                 sb.append(String.format(Locale.ROOT, " rec %.4f", v.reconstructionBce()));
             }

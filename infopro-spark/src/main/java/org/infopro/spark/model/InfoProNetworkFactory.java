@@ -27,6 +27,7 @@ import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
+import org.infopro.spark.loss.LossSupCon;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -37,9 +38,8 @@ import java.util.List;
  * <ul>
  *   <li>for a local module, the decoder (bilinear upsample to the image size, conv3x3 C→12, BN, ReLU,
  *       conv3x3 12→image channels, sigmoid; BCE against the image in [0, 1], weighted λ1 and scaled to the
- *       per-element mean as PyTorch's BCELoss) when λ1 > 0, and the {@code 1c2f} auxiliary classifier
- *       (conv3x3, BN, ReLU, global average pool, FC 128, ReLU, FC classes; cross-entropy weighted λ2)
- *       when λ2 > 0;</li>
+ *       per-element mean as PyTorch's BCELoss) when λ1 > 0, and the auxiliary head ({@link AuxNet}, softmax
+ *       cross-entropy or supervised contrastive, weighted λ2) when λ2 > 0;</li>
  *   <li>for the last module, global average pooling and the classifier (plain cross-entropy).</li>
  * </ul>
  * Every layer gets its seed, data type, updater, weight init and L2 here explicitly; nothing relies on
@@ -64,10 +64,16 @@ public final class InfoProNetworkFactory {
 
     private final ResNetSpec spec;
     private final Hyper hyper;
+    private final HeadSpec head;
 
-    public InfoProNetworkFactory(ResNetSpec spec, Hyper hyper) {
+    public InfoProNetworkFactory(ResNetSpec spec, Hyper hyper, HeadSpec head) {
         this.spec = spec;
         this.hyper = hyper;
+        this.head = head;
+    }
+
+    public HeadSpec head() {
+        return head;
     }
 
     /** Name of the vertex whose activation a module hands to the next one. */
@@ -173,21 +179,46 @@ public final class InfoProNetworkFactory {
                 .activation(Activation.SIGMOID).build(), "dec_conv2");
     }
 
-    /** The {@code 1c2f} auxiliary classifier; the conv has stride 2 and doubles channels below 64 channels. */
+    /**
+     * The auxiliary head of the configured {@link AuxNet}: convs (the first with stride 2 and doubled channels
+     * below 64 channels), global average pooling, hidden FCs of 128 with ReLU, and an output FC to the classes
+     * (softmax, cross-entropy weighted λ2) or, in contrast mode, to 128 dimensions (SupCon weighted λ2).
+     */
     private void auxClassifier(Layers l, String in, int cIn, double lambda) {
-        boolean wide = cIn >= 64;
-        int cOut = wide ? cIn : 2 * cIn;
-        String h = l.convBnRelu("aux_c", in, cIn, cOut, wide ? 1 : 2);
+        AuxNet net = head.auxNet();
+        String h = in;
+        int c = cIn;
+        if (net.convs() >= 1) {
+            boolean wide = cIn >= 64;
+            int cOut = wide ? cIn : 2 * cIn;
+            h = l.convBnRelu("aux_c", h, cIn, cOut, wide ? 1 : 2);
+            c = cOut;
+        }
+        if (net.convs() >= 2) {
+            h = l.convBnRelu("aux_c2", h, c, c, 1);
+        }
         l.g.addLayer("aux_gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), h);
-        l.g.addLayer("aux_fc1", new DenseLayer.Builder().nIn(cOut).nOut(AUX_FEATURES).activation(Activation.RELU)
-                .weightInit(l.uniform(cOut)).biasInit(0).updater(l.updater).biasUpdater(l.updater)
-                .l2(l.wd).l2Bias(l.wd).build(), "aux_gap");
-        float[] w = new float[spec.numClasses()];
-        java.util.Arrays.fill(w, (float) lambda);
-        l.g.addLayer(AUX, new OutputLayer.Builder(new LossMCXENT(Nd4j.createFromArray(w)))
-                .nIn(AUX_FEATURES).nOut(spec.numClasses()).activation(Activation.SOFTMAX)
-                .weightInit(l.uniform(AUX_FEATURES)).biasInit(0).updater(l.updater).biasUpdater(l.updater)
-                .l2(l.wd).l2Bias(l.wd).build(), "aux_fc1");
+        h = "aux_gap";
+        for (int i = 1; i < net.fcs(); i++) {
+            String name = "aux_fc" + i;
+            l.g.addLayer(name, new DenseLayer.Builder().nIn(c).nOut(AuxNet.HIDDEN).activation(Activation.RELU)
+                    .weightInit(l.uniform(c)).biasInit(0).updater(l.updater).biasUpdater(l.updater)
+                    .l2(l.wd).l2Bias(l.wd).build(), h);
+            h = name;
+            c = AuxNet.HIDDEN;
+        }
+        OutputLayer.Builder out;
+        if (head.mode().contrastive()) {
+            out = new OutputLayer.Builder(new LossSupCon(head.temperature(), lambda))
+                    .nOut(AuxNet.HIDDEN).activation(Activation.IDENTITY);
+        } else {
+            float[] w = new float[spec.numClasses()];
+            java.util.Arrays.fill(w, (float) lambda);
+            out = new OutputLayer.Builder(new LossMCXENT(Nd4j.createFromArray(w)))
+                    .nOut(spec.numClasses()).activation(Activation.SOFTMAX);
+        }
+        l.g.addLayer(AUX, out.nIn(c).weightInit(l.uniform(c)).biasInit(0).updater(l.updater).biasUpdater(l.updater)
+                .l2(l.wd).l2Bias(l.wd).build(), h);
     }
 
     private static String unitPrefix(int unit) {

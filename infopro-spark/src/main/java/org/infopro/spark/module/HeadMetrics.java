@@ -4,19 +4,22 @@ import java.io.Serializable;
 
 /**
  * Validation sums of one module's heads over some images, additive so executors' partial results can
- * be reduced on the driver: classification (auxiliary head for a local module, the network's classifier
- * for the last one) and, for local modules with a decoder, the reconstruction BCE.
+ * be reduced on the driver: classification (auxiliary softmax head for a local module, the network's
+ * classifier for the last one), the contrastive head's SupCon loss, and the decoder's reconstruction BCE.
  */
 public record HeadMetrics(long images, long correct, double crossEntropySum, double reconstructionSum,
-                          boolean hasClassifier, boolean hasReconstruction) implements Serializable {
-
-    public static HeadMetrics empty(boolean hasClassifier, boolean hasReconstruction) {
-        return new HeadMetrics(0, 0, 0, 0, hasClassifier, hasReconstruction);
-    }
+                          double contrastiveSum, boolean hasClassifier, boolean hasReconstruction,
+                          boolean hasContrastive) implements Serializable {
 
     public HeadMetrics plus(HeadMetrics o) {
         return new HeadMetrics(images + o.images, correct + o.correct, crossEntropySum + o.crossEntropySum,
-                reconstructionSum + o.reconstructionSum, hasClassifier, hasReconstruction);
+                reconstructionSum + o.reconstructionSum, contrastiveSum + o.contrastiveSum, hasClassifier,
+                hasReconstruction, hasContrastive);
+    }
+
+    /** Mean per-anchor supervised contrastive loss (τ as trained, unweighted), over evaluation batches. */
+    public Double contrastive() {
+        return hasContrastive && images > 0 ? contrastiveSum / images : null;
     }
 
     public Double accuracy() {

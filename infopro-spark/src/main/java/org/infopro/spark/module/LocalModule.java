@@ -4,7 +4,10 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.infopro.data.shard.ImageBatch;
+import org.infopro.spark.loss.LossSupCon;
+import org.infopro.spark.model.HeadSpec;
 import org.infopro.spark.model.InfoProNetworkFactory;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.infopro.spark.model.ModulePlan;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
@@ -23,6 +26,7 @@ import java.util.Map;
  */
 public final class LocalModule {
     private final ModulePlan plan;
+    private final HeadSpec head;
     private final ComputationGraph net;
     private final String trunkOutput;
     private final List<String> outputs;
@@ -31,6 +35,7 @@ public final class LocalModule {
 
     public LocalModule(ModulePlan plan, InfoProNetworkFactory factory) {
         this.plan = plan;
+        this.head = factory.head();
         this.net = factory.build(plan);
         this.trunkOutput = InfoProNetworkFactory.trunkOutput(plan);
         this.outputs = InfoProNetworkFactory.outputs(plan);
@@ -88,15 +93,20 @@ public final class LocalModule {
         }
         INDArray[] out = net.output(wanted, false, new INDArray[]{input.activation()}, null);
         forwardPasses++;
-        boolean hasAux = outputs.contains(InfoProNetworkFactory.AUX) || plan.isLast();
+        boolean contrastive = !plan.isLast() && head.mode().contrastive() && outputs.contains(InfoProNetworkFactory.AUX);
+        boolean hasClassifier = plan.isLast() || (!contrastive && outputs.contains(InfoProNetworkFactory.AUX));
         boolean hasRec = outputs.contains(InfoProNetworkFactory.RECONSTRUCTION);
         long correct = 0;
         double ce = 0;
         double bce = 0;
+        double supcon = 0;
         for (int i = 0; i < outputs.size(); i++) {
             String name = outputs.get(i);
             if (name.equals(InfoProNetworkFactory.RECONSTRUCTION)) {
                 bce = bceSumOfImageMeans(out[i], batch.pixels01());
+            } else if (contrastive) {
+                supcon = new LossSupCon(head.temperature(), 1.0)
+                        .computeScore(batch.labels(), out[i], new ActivationIdentity(), null, false);
             } else {
                 INDArray probs = out[i];
                 int[] pred = probs.argMax(1).toIntVector();
@@ -113,7 +123,7 @@ public final class LocalModule {
         for (INDArray a : out) {
             a.close();
         }
-        return new Evaluated(new HeadMetrics(batch.size(), correct, ce, bce, hasAux, hasRec), next);
+        return new Evaluated(new HeadMetrics(batch.size(), correct, ce, bce, supcon, hasClassifier, hasRec, contrastive), next);
     }
 
     /** Σ over images of the mean per-element binary cross-entropy, with DL4J's clipping (1e-5). */

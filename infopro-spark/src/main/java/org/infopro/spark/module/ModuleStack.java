@@ -1,6 +1,7 @@
 package org.infopro.spark.module;
 
 import org.infopro.data.shard.ImageBatch;
+import org.infopro.spark.model.HeadSpec;
 import org.infopro.spark.model.Hyper;
 import org.infopro.spark.model.InfoProNetworkFactory;
 import org.infopro.spark.model.ModulePlan;
@@ -17,9 +18,9 @@ import java.util.List;
 public final class ModuleStack {
 
     /** What it takes to build the modules anywhere: the network, its split and the optimiser settings. */
-    public record Setup(ResNetSpec spec, List<ModulePlan> plans, Hyper hyper) implements Serializable {
+    public record Setup(ResNetSpec spec, List<ModulePlan> plans, Hyper hyper, HeadSpec head) implements Serializable {
         public ModuleStack build() {
-            InfoProNetworkFactory f = new InfoProNetworkFactory(spec, hyper);
+            InfoProNetworkFactory f = new InfoProNetworkFactory(spec, hyper, head);
             List<LocalModule> modules = new ArrayList<>(plans.size());
             for (ModulePlan p : plans) {
                 modules.add(new LocalModule(p, f));

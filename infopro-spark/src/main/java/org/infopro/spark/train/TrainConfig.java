@@ -5,6 +5,9 @@ import org.infopro.data.config.Options;
 import org.infopro.data.config.Options.Spec;
 import org.infopro.data.io.WriteMode;
 import org.infopro.spark.loss.LambdaSchedule;
+import org.infopro.spark.loss.LossMode;
+import org.infopro.spark.model.AuxNet;
+import org.infopro.spark.model.HeadSpec;
 import org.infopro.spark.model.SplitPoint;
 
 import java.io.Serializable;
@@ -20,6 +23,8 @@ public record TrainConfig(
         Schedule schedule,
         int depth,
         List<SplitPoint> splits,
+        LossMode loss,
+        AuxNet auxNet,
         LambdaSchedule lambda,
         int epochs,
         int batchSize,
@@ -46,6 +51,8 @@ public record TrainConfig(
                 Spec.of("schedule", "NAME", "Training schedule: simultaneous (the paper's).", "simultaneous"),
                 Spec.of("depth", "N", "ResNet depth 6n+2 (8, 14, 20, 32, 110, ...).", "20"),
                 Spec.of("splits", "LIST", "Module ends as 'stage,block;...' (K = points + 1); 'none' for end-to-end.", "2,1"),
+                Spec.of("loss", "MODE", "e2e | greedy | infopro-softmax | infopro-contrast (see README).", "infopro-softmax"),
+                Spec.of("aux-net", "NET", "Auxiliary head 0c1f | 0c2f | 1c1f | 1c2f | 1c3f | 2c2f; auto = 0c1f for greedy, else 1c2f.", "auto"),
                 Spec.of("lambda", "IXX1,IXY1,IXX2,IXY2", "InfoPro λ1 (reconstruction) and λ2 (task) of the first and last local module.", "5,1,0,0"),
                 Spec.of("epochs", "N", "Training epochs.", "2"),
                 Spec.of("batch-size", "N", "Minibatch size.", "128"),
@@ -74,12 +81,29 @@ public record TrainConfig(
         } catch (ConfigException e) {
             throw new ConfigException(JOB + ": " + e.getMessage());
         }
+        LossMode loss = o.choice("loss", LossMode.class, LossMode::label);
+        AuxNet aux;
+        if (o.string("aux-net").trim().equalsIgnoreCase("auto")) {
+            aux = loss == LossMode.GREEDY ? AuxNet.C0F1 : AuxNet.C1F2;
+        } else {
+            aux = o.choice("aux-net", AuxNet.class, AuxNet::label);
+        }
+        if (loss == LossMode.E2E && !splits.isEmpty()) {
+            throw new ConfigException(JOB + ": --loss e2e trains one module, but --splits '" + o.string("splits")
+                    + "' asks for " + (splits.size() + 1) + ". Add --splits none.");
+        }
+        if (loss != LossMode.E2E && splits.isEmpty()) {
+            throw new ConfigException(JOB + ": --loss " + loss.label() + " needs local modules, but --splits is none. "
+                    + "Give split points (for example --splits 2,1) or use --loss e2e.");
+        }
         return new TrainConfig(
                 o.nonBlank("dataset"),
                 o.nonBlank("out"),
                 o.choice("schedule", Schedule.class, Schedule::label),
                 o.intIn("depth", 8, 1202),
                 splits,
+                loss,
+                aux,
                 lambda,
                 o.intIn("epochs", 1, 100_000),
                 o.intIn("batch-size", 2, 65_536),
@@ -98,6 +122,15 @@ public record TrainConfig(
         return splits.size() + 1;
     }
 
+    /** The λ schedule actually trained: greedy SL is cross-entropy only, (λ1, λ2) = (0, 1) everywhere. */
+    public LambdaSchedule effectiveLambda() {
+        return loss == LossMode.GREEDY ? new LambdaSchedule(0, 1, 0, 1) : lambda;
+    }
+
+    public HeadSpec head() {
+        return HeadSpec.of(loss, auxNet);
+    }
+
     /** The config as result.json and checkpoints record it. */
     public Map<String, Object> asMap() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -108,8 +141,10 @@ public record TrainConfig(
         m.put("depth", depth);
         m.put("splits", splits.stream().map(SplitPoint::toString).collect(Collectors.joining(" ")));
         m.put("modules", modules());
-        m.put("lambda", List.of(lambda.ixx1(), lambda.ixy1(), lambda.ixx2(), lambda.ixy2()));
-        m.put("aux_net", "1c2f");
+        m.put("loss", loss.label());
+        LambdaSchedule l = effectiveLambda();
+        m.put("lambda", List.of(l.ixx1(), l.ixy1(), l.ixx2(), l.ixy2()));
+        m.put("aux_net", auxNet.label());
         m.put("epochs", epochs);
         m.put("batch_size", batchSize);
         m.put("lr", learningRate);

@@ -59,9 +59,9 @@ public final class TrainJob {
         DatasetManifest manifest = reader.manifest();
         ResNetSpec spec = new ResNetSpec(cfg.depth(), manifest.image().height(), manifest.image().width(),
                 manifest.image().channels(), manifest.numClasses());
-        List<ModulePlan> plans = ModulePlan.plan(spec, cfg.splits(), cfg.lambda());
+        List<ModulePlan> plans = ModulePlan.plan(spec, cfg.splits(), cfg.effectiveLambda());
         ModuleStack.Setup setup = new ModuleStack.Setup(spec, plans,
-                new Hyper(cfg.seed(), cfg.learningRate(), cfg.momentum(), cfg.weightDecay()));
+                new Hyper(cfg.seed(), cfg.learningRate(), cfg.momentum(), cfg.weightDecay()), cfg.head());
 
         Path out = new Path(cfg.out());
         if (!prepareOutput(out, cfg.mode(), conf)) {
@@ -171,7 +171,7 @@ public final class TrainJob {
         List<EpochMetrics.ModuleValidation> mv = new ArrayList<>();
         for (int k = 0; k < val.size(); k++) {
             HeadMetrics h = val.get(k);
-            mv.add(new EpochMetrics.ModuleValidation(k + 1, h.accuracy(), h.crossEntropy(), h.reconstruction()));
+            mv.add(new EpochMetrics.ModuleValidation(k + 1, h.accuracy(), h.crossEntropy(), h.contrastive(), h.reconstruction()));
         }
         HeadMetrics lastModule = val.get(val.size() - 1);
         return new EpochMetrics(epoch + 1, cfg.epochs(), lr,

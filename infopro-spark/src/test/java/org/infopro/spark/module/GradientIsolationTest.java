@@ -8,6 +8,13 @@ import org.infopro.spark.model.ModulePlan;
 import org.infopro.spark.model.ResNetSpec;
 import org.infopro.spark.model.SplitPoint;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.infopro.spark.loss.LossMode;
+import org.infopro.spark.model.AuxNet;
+import org.infopro.spark.model.HeadSpec;
+import java.util.stream.Stream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -36,9 +43,13 @@ class GradientIsolationTest {
     }
 
     static ModuleStack stack(String splits) {
+        return stack(splits, LossMode.INFOPRO_SOFTMAX, AuxNet.C1F2, LambdaSchedule.parse("5,1,1,1"));
+    }
+
+    static ModuleStack stack(String splits, LossMode mode, AuxNet aux, LambdaSchedule lambda) {
         ResNetSpec spec = new ResNetSpec(8, 28, 28, 1, 10);
-        List<ModulePlan> plans = ModulePlan.plan(spec, SplitPoint.parseList(splits), LambdaSchedule.parse("5,1,1,1"));
-        return new ModuleStack.Setup(spec, plans, new Hyper(3, 0.1, 0.9, 1e-4)).build();
+        List<ModulePlan> plans = ModulePlan.plan(spec, SplitPoint.parseList(splits), lambda);
+        return new ModuleStack.Setup(spec, plans, new Hyper(3, 0.1, 0.9, 1e-4), HeadSpec.of(mode, aux)).build();
     }
 
     private static List<float[]> params(ModuleStack s) {
@@ -49,9 +60,20 @@ class GradientIsolationTest {
         return p;
     }
 
-    @Test
-    void updatingOneModuleLeavesEveryOtherModuleBitIdentical() {
-        ModuleStack s = stack("1,0;2,0");
+    /** Every loss mode, each with an auxiliary net it is used with. */
+    static Stream<Arguments> lossModes() {
+        return Stream.of(
+                Arguments.of(LossMode.GREEDY, AuxNet.C0F1, new LambdaSchedule(0, 1, 0, 1)),
+                Arguments.of(LossMode.INFOPRO_SOFTMAX, AuxNet.C1F2, new LambdaSchedule(5, 1, 1, 1)),
+                Arguments.of(LossMode.INFOPRO_SOFTMAX, AuxNet.C2F2, new LambdaSchedule(5, 0, 1, 1)),
+                Arguments.of(LossMode.INFOPRO_CONTRAST, AuxNet.C1F2, new LambdaSchedule(5, 1, 0, 2)),
+                Arguments.of(LossMode.INFOPRO_CONTRAST, AuxNet.C1F3, new LambdaSchedule(0, 1, 1, 1)));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("lossModes")
+    void updatingOneModuleLeavesEveryOtherModuleBitIdentical(LossMode mode, AuxNet aux, LambdaSchedule lambda) {
+        ModuleStack s = stack("1,0;2,0", mode, aux, lambda);
         try (ImageBatch b = batch(16, 1)) {
             for (int k = 0; k < 3; k++) {
                 // bring module k its real input: the hand-offs of the modules before it

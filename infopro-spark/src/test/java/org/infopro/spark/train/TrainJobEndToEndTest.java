@@ -13,6 +13,8 @@ import org.infopro.data.prep.IdxPrepJob;
 import org.infopro.data.testing.IdxFixtures;
 import org.infopro.data.testing.SparkSessions;
 import org.infopro.spark.loss.LambdaSchedule;
+import org.infopro.spark.loss.LossMode;
+import org.infopro.spark.model.AuxNet;
 import org.infopro.spark.model.SplitPoint;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,7 +65,8 @@ class TrainJobEndToEndTest {
 
     static TrainConfig config(Path ds, Path out, WriteMode mode) {
         return new TrainConfig(ds.toString(), out.toString(), Schedule.SIMULTANEOUS, 8, SplitPoint.parseList("2,0"),
-                new LambdaSchedule(5, 1, 0, 0), 2, 64, 0.05, 0.9, 1e-4, 0, 256, 256, 1, 2, mode);
+                LossMode.INFOPRO_SOFTMAX, AuxNet.C1F2, new LambdaSchedule(5, 1, 0, 0), 2, 64, 0.05, 0.9, 1e-4, 0, 256,
+                256, 1, 2, mode);
     }
 
     @Test
