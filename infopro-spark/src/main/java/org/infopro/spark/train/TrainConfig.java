@@ -8,6 +8,7 @@ import org.infopro.spark.loss.LambdaSchedule;
 import org.infopro.spark.loss.LossMode;
 import org.infopro.spark.model.AuxNet;
 import org.infopro.spark.model.HeadSpec;
+import org.infopro.spark.model.ReferenceTables;
 import org.infopro.spark.model.SplitPoint;
 
 import java.io.Serializable;
@@ -50,10 +51,10 @@ public record TrainConfig(
                 Spec.required("out", "DIR", "Output folder for metrics, result and checkpoint."),
                 Spec.of("schedule", "NAME", "Training schedule: simultaneous (the paper's).", "simultaneous"),
                 Spec.of("depth", "N", "ResNet depth 6n+2 (8, 14, 20, 32, 110, ...).", "20"),
-                Spec.of("splits", "LIST", "Module ends as 'stage,block;...' (K = points + 1); 'none' for end-to-end.", "2,1"),
+                Spec.of("splits", "LIST", "Module ends 'stage,block;...' (K = points + 1), 'none' (end-to-end), or a reference table such as infopro:k4 or infopro*-cifar10:k2.", "2,1"),
                 Spec.of("loss", "MODE", "e2e | greedy | infopro-softmax | infopro-contrast (see README).", "infopro-softmax"),
                 Spec.of("aux-net", "NET", "Auxiliary head 0c1f | 0c2f | 1c1f | 1c2f | 1c3f | 2c2f; auto = 0c1f for greedy, else 1c2f.", "auto"),
-                Spec.of("lambda", "IXX1,IXY1,IXX2,IXY2", "InfoPro λ1 (reconstruction) and λ2 (task) of the first and last local module.", "5,1,0,0"),
+                Spec.of("lambda", "IXX1,IXY1,IXX2,IXY2", "InfoPro λ1 (reconstruction) and λ2 (task) of the first and last local module, or shipped values such as cifar10/infopro.", "5,1,0,0"),
                 Spec.of("epochs", "N", "Training epochs.", "2"),
                 Spec.of("batch-size", "N", "Minibatch size.", "128"),
                 Spec.of("lr", "X", "Initial learning rate of the per-epoch cosine schedule.", "0.1"),
@@ -69,18 +70,9 @@ public record TrainConfig(
 
     public static TrainConfig fromArgs(String[] args, int defaultThreads) {
         Options o = Options.parse(JOB, options(defaultThreads), args);
-        List<SplitPoint> splits;
-        try {
-            splits = SplitPoint.parseList(o.string("splits"));
-        } catch (ConfigException e) {
-            throw new ConfigException(JOB + ": invalid --splits '" + o.string("splits") + "': " + e.getMessage());
-        }
-        LambdaSchedule lambda;
-        try {
-            lambda = LambdaSchedule.parse(o.string("lambda"));
-        } catch (ConfigException e) {
-            throw new ConfigException(JOB + ": " + e.getMessage());
-        }
+        int depth = o.intIn("depth", 8, 1202);
+        List<SplitPoint> splits = splits(o.string("splits"), depth);
+        LambdaSchedule lambda = lambda(o.string("lambda"), depth, splits.size() + 1);
         LossMode loss = o.choice("loss", LossMode.class, LossMode::label);
         AuxNet aux;
         if (o.string("aux-net").trim().equalsIgnoreCase("auto")) {
@@ -100,7 +92,7 @@ public record TrainConfig(
                 o.nonBlank("dataset"),
                 o.nonBlank("out"),
                 o.choice("schedule", Schedule.class, Schedule::label),
-                o.intIn("depth", 8, 1202),
+                depth,
                 splits,
                 loss,
                 aux,
@@ -116,6 +108,31 @@ public record TrainConfig(
                 o.intIn("threads", 1, 1024),
                 o.intIn("log-every", 0, Integer.MAX_VALUE),
                 o.choice("mode", WriteMode.class, WriteMode::label));
+    }
+
+    /** Explicit split points, or {@code <table>:k<K>} from conf/infopro-splits.json. */
+    private static List<SplitPoint> splits(String text, int depth) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([a-z0-9*-]+):k(\\d+)").matcher(text.trim());
+        try {
+            return m.matches() ? ReferenceTables.splits(m.group(1), depth, Integer.parseInt(m.group(2)))
+                    : SplitPoint.parseList(text);
+        } catch (ConfigException e) {
+            throw new ConfigException(JOB + ": invalid --splits '" + text + "': " + e.getMessage());
+        }
+    }
+
+    /** Four numbers, or {@code <dataset>/<variant>} from conf/infopro-lambdas.json. */
+    private static LambdaSchedule lambda(String text, int depth, int k) {
+        String t = text.trim();
+        try {
+            if (t.contains("/")) {
+                String[] dv = t.split("/", 2);
+                return ReferenceTables.lambda(dv[0], dv[1], depth, k);
+            }
+            return LambdaSchedule.parse(t);
+        } catch (ConfigException e) {
+            throw new ConfigException(JOB + ": " + e.getMessage());
+        }
     }
 
     public int modules() {
