@@ -6,29 +6,40 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.Serializable;
 import java.util.List;
+import java.util.Random;
 
 /**
- * Turns raw uint8 HWC shard images into {@link ImageBatch}es: transposes to CHW, scales to [0, 1],
- * and normalises with the manifest's per-channel statistics. Serializable so executors can carry it.
+ * Turns raw uint8 HWC shard images into {@link ImageBatch}es: applies the {@link InputTransform}
+ * (padding, channel replication, and for training the random crop and flip), scales to [0, 1] and
+ * normalises with statistics derived from the manifest. Serializable so executors can carry it.
  */
 public final class BatchAssembler implements Serializable {
-    private final int height;
-    private final int width;
-    private final int channels;
+    private final int srcHeight;
+    private final int srcWidth;
+    private final int srcChannels;
+    private final int[] out;
     private final int numClasses;
     private final float[] mean;
     private final float[] std;
+    private final InputTransform transform;
 
     public BatchAssembler(DatasetManifest m) {
-        this.height = m.image().height();
-        this.width = m.image().width();
-        this.channels = m.image().channels();
+        this(m, InputTransform.identity());
+    }
+
+    public BatchAssembler(DatasetManifest m, InputTransform transform) {
+        this.transform = transform;
+        this.srcHeight = m.image().height();
+        this.srcWidth = m.image().width();
+        this.srcChannels = m.image().channels();
+        this.out = transform.outputShape(m.image());
         this.numClasses = m.numClasses();
-        this.mean = new float[channels];
-        this.std = new float[channels];
-        for (int c = 0; c < channels; c++) {
-            mean[c] = (float) m.channelStats().mean()[c];
-            std[c] = (float) Math.max(m.channelStats().std()[c], 1e-6);
+        double[][] ms = transform.normalisation(m);
+        this.mean = new float[out[2]];
+        this.std = new float[out[2]];
+        for (int c = 0; c < out[2]; c++) {
+            mean[c] = (float) ms[0][c];
+            std[c] = (float) Math.max(ms[1][c], 1e-6);
         }
     }
 
@@ -36,11 +47,22 @@ public final class BatchAssembler implements Serializable {
         return numClasses;
     }
 
-    /** Builds a batch from {@code images[from, to)}. */
+    /** Network input shape {height, width, channels}. */
+    public int[] outputShape() {
+        return out.clone();
+    }
+
+    /** Builds an evaluation batch (no augmentation) from {@code images[from, to)}. */
     public ImageBatch assemble(List<LabeledImage> images, int from, int to) {
+        return assemble(images, from, to, null);
+    }
+
+    /** Builds a batch from {@code images[from, to)}; {@code rng} non-null draws the training augmentation. */
+    public ImageBatch assemble(List<LabeledImage> images, int from, int to, Random rng) {
         int n = to - from;
-        int plane = height * width;
-        int per = plane * channels;
+        int plane = out[0] * out[1];
+        int per = plane * out[2];
+        int srcBytes = srcHeight * srcWidth * srcChannels;
         float[] raw = new float[n * per];
         float[] norm = new float[n * per];
         float[] onehot = new float[n * numClasses];
@@ -48,25 +70,24 @@ public final class BatchAssembler implements Serializable {
         for (int i = 0; i < n; i++) {
             LabeledImage img = images.get(from + i);
             byte[] px = img.pixels();
-            if (px.length != per) {
+            if (px.length != srcBytes) {
                 throw new IllegalArgumentException("image " + img.key() + " has " + px.length + " bytes, expected "
-                        + per + " (" + height + "x" + width + "x" + channels + ")");
+                        + srcBytes + " (" + srcHeight + "x" + srcWidth + "x" + srcChannels + ")");
             }
             if (img.label() < 0 || img.label() >= numClasses) {
                 throw new IllegalArgumentException("image " + img.key() + " has label " + img.label() + " outside [0, " + numClasses + ")");
             }
-            for (int p = 0; p < plane; p++) {
-                for (int c = 0; c < channels; c++) {
-                    float v = (px[p * channels + c] & 0xff) / 255f;
+            transform.apply(px, srcHeight, srcWidth, srcChannels, out, raw, i * per, rng);
+            for (int c = 0; c < out[2]; c++) {
+                for (int p = 0; p < plane; p++) {
                     int o = i * per + c * plane + p;
-                    raw[o] = v;
-                    norm[o] = (v - mean[c]) / std[c];
+                    norm[o] = (raw[o] - mean[c]) / std[c];
                 }
             }
             labels[i] = img.label();
             onehot[i * numClasses + img.label()] = 1f;
         }
-        long[] shape = {n, channels, height, width};
+        long[] shape = {n, out[2], out[0], out[1]};
         return new ImageBatch(
                 Nd4j.create(norm, shape, DataType.FLOAT),
                 Nd4j.create(raw, shape, DataType.FLOAT),

@@ -2,7 +2,7 @@ package org.infopro.spark.metrics;
 
 import java.util.List;
 
-/** One line of metrics.jsonl: what an epoch's training and validation measured. */
+/** One line of metrics.jsonl: what an epoch's training and validation measured ({@code lr}: at the epoch's start). */
 public record EpochMetrics(int epoch, int epochs, double lr, Training train, Validation validation, double elapsedS) {
 
     /** Training statistics of the epoch; images/s per module counts only time spent in that module. */

@@ -30,6 +30,7 @@ public final class ModuleStack {
     }
 
     private final List<LocalModule> modules;
+    private double learningRate = Double.NaN;
 
     private ModuleStack(List<LocalModule> modules) {
         this.modules = modules;
@@ -86,9 +87,14 @@ public final class ModuleStack {
         }
     }
 
+    /** Sets every module's learning rate; DL4J rebuilds its updater (keeping its state), so only on change. */
     public void setLearningRate(double lr) {
+        if (lr == learningRate) {
+            return;
+        }
         for (LocalModule m : modules) {
             m.network().setLearningRate(lr);
         }
+        learningRate = lr;
     }
 }

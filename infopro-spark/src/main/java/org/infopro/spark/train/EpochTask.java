@@ -37,20 +37,20 @@ public final class EpochTask implements FlatMapFunction<Iterator<LabeledImage>, 
     private final Broadcast<List<ModuleState>> state;
     private final int epoch;
     private final int epochs;
-    private final double lr;
+    private final LearningRate lr;
     private final int batchSize;
     private final long seed;
     private final int threads;
     private final int logEvery;
 
     public EpochTask(ModuleStack.Setup setup, BatchAssembler assembler, Broadcast<List<ModuleState>> state, int epoch,
-                     TrainConfig cfg, double lr) {
+                     TrainConfig cfg) {
         this.setup = setup;
         this.assembler = assembler;
         this.state = state;
         this.epoch = epoch;
         this.epochs = cfg.epochs();
-        this.lr = lr;
+        this.lr = cfg.learningRateSchedule();
         this.batchSize = cfg.batchSize();
         this.seed = cfg.seed();
         this.threads = cfg.threads();
@@ -67,10 +67,10 @@ public final class EpochTask implements FlatMapFunction<Iterator<LabeledImage>, 
             return Collections.emptyIterator();
         }
         Collections.shuffle(images, new Random(seed * 7919L + epoch));
+        Random augment = new Random(seed * 104_729L + epoch);
 
         ModuleStack stack = setup.build();
         stack.load(state.value());
-        stack.setLearningRate(lr);
         int k = stack.modules().size();
         long[] nanos = new long[k];
         double[] lossSum = new double[k];
@@ -78,7 +78,8 @@ public final class EpochTask implements FlatMapFunction<Iterator<LabeledImage>, 
         int total = (images.size() + batchSize - 1) / batchSize;
         for (int from = 0; from < images.size(); from += batchSize) {
             int to = Math.min(images.size(), from + batchSize);
-            try (ImageBatch batch = assembler.assemble(images, from, to)) {
+            stack.setLearningRate(lr.at(epoch, (int) steps, total));
+            try (ImageBatch batch = assembler.assemble(images, from, to, augment)) {
                 stack.trainStep(batch, nanos);
             }
             for (int m = 0; m < k; m++) {
@@ -92,7 +93,7 @@ public final class EpochTask implements FlatMapFunction<Iterator<LabeledImage>, 
                     sb.append(String.format(Locale.ROOT, " m%d=%.4f", m + 1, stack.module(m).lastLoss()));
                 }
                 LOG.info(String.format(Locale.ROOT, "[train] epoch %d/%d step %d/%d loss%s | %.1f img/s | lr %.4g",
-                        epoch + 1, epochs, steps, total, sb, to / secs, lr));
+                        epoch + 1, epochs, steps, total, sb, to / secs, lr.at(epoch, (int) steps - 1, total)));
             }
         }
         double[] mean = new double[k];

@@ -4,6 +4,7 @@ import org.infopro.data.config.ConfigException;
 import org.infopro.data.config.Options;
 import org.infopro.data.config.Options.Spec;
 import org.infopro.data.io.WriteMode;
+import org.infopro.data.shard.InputTransform;
 import org.infopro.spark.loss.LambdaSchedule;
 import org.infopro.spark.loss.LossMode;
 import org.infopro.spark.model.AuxNet;
@@ -27,9 +28,12 @@ public record TrainConfig(
         LossMode loss,
         AuxNet auxNet,
         LambdaSchedule lambda,
+        InputTransform transform,
         int epochs,
         int batchSize,
         double learningRate,
+        boolean lrPerStep,
+        double warmupEpochs,
         double momentum,
         double weightDecay,
         long seed,
@@ -55,9 +59,14 @@ public record TrainConfig(
                 Spec.of("loss", "MODE", "e2e | greedy | infopro-softmax | infopro-contrast (see README).", "infopro-softmax"),
                 Spec.of("aux-net", "NET", "Auxiliary head 0c1f | 0c2f | 1c1f | 1c2f | 1c3f | 2c2f; auto = 0c1f for greedy, else 1c2f.", "auto"),
                 Spec.of("lambda", "IXX1,IXY1,IXX2,IXY2", "InfoPro λ1 (reconstruction) and λ2 (task) of the first and last local module, or shipped values such as cifar10/infopro.", "5,1,0,0"),
+                Spec.of("pad-to", "N", "Zero-pad images (centred) to NxN; 0 keeps the stored size.", "0"),
+                Spec.of("channels", "N", "Replicate gray images to N channels; 0 keeps the stored channels.", "0"),
+                Spec.of("augment", "KIND", "Training augmentation: none | crop-flip (reflect-pad 4, random crop, horizontal flip).", "none"),
                 Spec.of("epochs", "N", "Training epochs.", "2"),
                 Spec.of("batch-size", "N", "Minibatch size.", "128"),
-                Spec.of("lr", "X", "Initial learning rate of the per-epoch cosine schedule.", "0.1"),
+                Spec.of("lr", "X", "Initial learning rate of the cosine schedule.", "0.1"),
+                Spec.of("lr-schedule", "KIND", "cosine-epoch (rate set once per epoch) | cosine-step (every step).", "cosine-epoch"),
+                Spec.of("warmup-epochs", "X", "Linear warm-up from 0.01 over the first X epochs (0 = none).", "0"),
                 Spec.of("momentum", "X", "Nesterov momentum.", "0.9"),
                 Spec.of("weight-decay", "X", "L2 weight decay.", "1e-4"),
                 Spec.of("seed", "N", "Seed of initialisation and shuffling.", "0"),
@@ -97,9 +106,13 @@ public record TrainConfig(
                 loss,
                 aux,
                 lambda,
+                new InputTransform(o.intIn("pad-to", 0, 4096), o.intIn("channels", 0, 4),
+                        o.choice("augment", InputTransform.Augment.class, InputTransform.Augment::label)),
                 o.intIn("epochs", 1, 100_000),
                 o.intIn("batch-size", 2, 65_536),
                 o.doubleIn("lr", 0, 100),
+                lrPerStep(o),
+                o.doubleIn("warmup-epochs", 0, 100_000),
                 o.doubleIn("momentum", 0, 0.999),
                 o.doubleIn("weight-decay", 0, 1),
                 o.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE),
@@ -135,6 +148,18 @@ public record TrainConfig(
         }
     }
 
+    private static boolean lrPerStep(Options o) {
+        String v = o.string("lr-schedule").trim();
+        if (v.equals("cosine-epoch") || v.equals("cosine-step")) {
+            return v.equals("cosine-step");
+        }
+        throw o.bad("lr-schedule", v, "one of cosine-epoch, cosine-step");
+    }
+
+    public LearningRate learningRateSchedule() {
+        return new LearningRate(learningRate, epochs, lrPerStep, warmupEpochs, 0.01);
+    }
+
     public int modules() {
         return splits.size() + 1;
     }
@@ -164,8 +189,10 @@ public record TrainConfig(
         m.put("aux_net", auxNet.label());
         m.put("epochs", epochs);
         m.put("batch_size", batchSize);
+        m.put("transform", transform);
         m.put("lr", learningRate);
-        m.put("lr_schedule", "cosine per epoch");
+        m.put("lr_schedule", lrPerStep ? "cosine per step" : "cosine per epoch");
+        m.put("warmup_epochs", warmupEpochs);
         m.put("momentum", momentum);
         m.put("nesterov", true);
         m.put("weight_decay", weightDecay);

@@ -57,8 +57,9 @@ public final class TrainJob {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         ShardReader reader = ShardReader.open(spark, cfg.dataset());
         DatasetManifest manifest = reader.manifest();
-        ResNetSpec spec = new ResNetSpec(cfg.depth(), manifest.image().height(), manifest.image().width(),
-                manifest.image().channels(), manifest.numClasses());
+        BatchAssembler assembler = new BatchAssembler(manifest, cfg.transform());
+        int[] input = assembler.outputShape();
+        ResNetSpec spec = new ResNetSpec(cfg.depth(), input[0], input[1], input[2], manifest.numClasses());
         List<ModulePlan> plans = ModulePlan.plan(spec, cfg.splits(), cfg.effectiveLambda());
         ModuleStack.Setup setup = new ModuleStack.Setup(spec, plans,
                 new Hyper(cfg.seed(), cfg.learningRate(), cfg.momentum(), cfg.weightDecay()), cfg.head());
@@ -69,7 +70,7 @@ public final class TrainJob {
                     Map.of("result", new Path(out, RESULT).toString()), null, Versions.of(spark));
         }
         try {
-            return train(cfg, spark, reader, setup, out, conf, t0);
+            return train(cfg, spark, reader, assembler, setup, out, conf, t0);
         } catch (RuntimeException e) {
             TrainResult failed = new TrainResult(TrainResult.FAILED, String.valueOf(e.getMessage()), cfg.asMap(), null, null,
                     Map.of(), Map.of("total", seconds(t0)), Map.of("result", new Path(out, RESULT).toString()), null,
@@ -79,10 +80,9 @@ public final class TrainJob {
         }
     }
 
-    private static TrainResult train(TrainConfig cfg, SparkSession spark, ShardReader reader, ModuleStack.Setup setup,
-                                     Path out, Configuration conf, long t0) {
+    private static TrainResult train(TrainConfig cfg, SparkSession spark, ShardReader reader, BatchAssembler assembler,
+                                     ModuleStack.Setup setup, Path out, Configuration conf, long t0) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        BatchAssembler assembler = new BatchAssembler(reader.manifest());
         NativeRuntime.OneDnn onednn = NativeRuntime.oneDnn();
         LOG.info("[train] {}", onednn.describe());
 
@@ -98,7 +98,7 @@ public final class TrainJob {
                 driverStack.modules().stream().mapToLong(m -> m.network().numParams()).sum(), describe(driverStack));
 
         MetricsLog metrics = new MetricsLog(new Path(out, METRICS), conf);
-        CosineSchedule lr = new CosineSchedule(cfg.learningRate(), cfg.epochs());
+        LearningRate lr = cfg.learningRateSchedule();
         double setupS = seconds(t0);
         double trainS = 0;
         double evalS = 0;
@@ -109,7 +109,7 @@ public final class TrainJob {
             long te = System.nanoTime();
             Broadcast<List<ModuleState>> bState = jsc.broadcast(state);
             List<EpochTask.Outcome> outcomes = train.mapPartitions(
-                    new EpochTask(setup, assembler, bState, epoch, cfg, lr.at(epoch))).collect();
+                    new EpochTask(setup, assembler, bState, epoch, cfg)).collect();
             bState.destroy();
             if (outcomes.size() != 1) {
                 throw new IllegalStateException("expected one training task result, got " + outcomes.size()
@@ -131,7 +131,7 @@ public final class TrainJob {
             double epochEvalS = seconds(tv);
             evalS += epochEvalS;
 
-            last = metricsOf(epoch, cfg, lr.at(epoch), o, epochTrainS, val, epochEvalS, seconds(t0));
+            last = metricsOf(epoch, cfg, lr.at(epoch, 0, 1), o, epochTrainS, val, epochEvalS, seconds(t0));
             metrics.append(last);
             System.out.println(Progress.line(last));
             driverStack.load(state);

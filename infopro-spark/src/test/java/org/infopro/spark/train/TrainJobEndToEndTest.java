@@ -10,6 +10,7 @@ import org.infopro.data.io.WriteMode;
 import org.infopro.data.prep.IdxDataset;
 import org.infopro.data.prep.IdxPrepConfig;
 import org.infopro.data.prep.IdxPrepJob;
+import org.infopro.data.shard.InputTransform;
 import org.infopro.data.testing.IdxFixtures;
 import org.infopro.data.testing.SparkSessions;
 import org.infopro.spark.loss.LambdaSchedule;
@@ -65,7 +66,8 @@ class TrainJobEndToEndTest {
 
     static TrainConfig config(Path ds, Path out, WriteMode mode) {
         return new TrainConfig(ds.toString(), out.toString(), Schedule.SIMULTANEOUS, 8, SplitPoint.parseList("2,0"),
-                LossMode.INFOPRO_SOFTMAX, AuxNet.C1F2, new LambdaSchedule(5, 1, 0, 0), 2, 64, 0.05, 0.9, 1e-4, 0, 256,
+                LossMode.INFOPRO_SOFTMAX, AuxNet.C1F2, new LambdaSchedule(5, 1, 0, 0),
+                new InputTransform(32, 3, InputTransform.Augment.CROP_FLIP), 2, 64, 0.05, true, 0, 0.9, 1e-4, 0, 256,
                 256, 1, 2, mode);
     }
 

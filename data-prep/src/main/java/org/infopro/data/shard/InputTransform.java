@@ -1,0 +1,101 @@
+package org.infopro.data.shard;
+
+import org.infopro.data.config.ConfigException;
+import org.infopro.data.manifest.DatasetManifest;
+
+import java.io.Serializable;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * How stored images become network input. Deterministic geometry first: zero-pad (centred) to
+ * {@code padTo}×{@code padTo} and replicate gray to {@code channels} channels (Fashion-MNIST 28x28x1 →
+ * 32x32x3). Then, for training only, the CIFAR-family augmentation: reflect-pad 4, random crop back to
+ * size, horizontal flip with probability ½. Normalisation statistics for the padded images follow exactly
+ * from the manifest's: zero padding scales the mean and the mean square by (h·w)/(H·W).
+ */
+public record InputTransform(int padTo, int channels, Augment augment) implements Serializable {
+    public static final int CROP_PAD = 4;
+
+    /** Training-time augmentation. */
+    public enum Augment {
+        NONE, CROP_FLIP;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    public static InputTransform identity() {
+        return new InputTransform(0, 0, Augment.NONE);
+    }
+
+    /** Output {height, width, channels} for a manifest's images; checks the transform fits them. */
+    public int[] outputShape(DatasetManifest.ImageSpec in) {
+        int h = in.height(), w = in.width(), c = in.channels();
+        if (padTo > 0 && (padTo < h || padTo < w)) {
+            throw new ConfigException("--pad-to " + padTo + " is smaller than the " + h + "x" + w + " images; use 0 or >= "
+                    + Math.max(h, w) + ".");
+        }
+        if (channels > 0 && channels != c && c != 1) {
+            throw new ConfigException("--channels " + channels + " cannot be made from " + c + "-channel images; only gray "
+                    + "images are replicated. Use 0 to keep " + c + ".");
+        }
+        return new int[]{padTo > 0 ? padTo : h, padTo > 0 ? padTo : w, channels > 0 ? channels : c};
+    }
+
+    /** Per-output-channel mean and std in [0, 1] units, from the manifest's statistics of the stored images. */
+    public double[][] normalisation(DatasetManifest m) {
+        int[] out = outputShape(m.image());
+        double area = (double) m.image().height() * m.image().width() / ((double) out[0] * out[1]);
+        double[] mean = new double[out[2]];
+        double[] std = new double[out[2]];
+        for (int c = 0; c < out[2]; c++) {
+            int src = m.image().channels() == 1 ? 0 : c;
+            double mu = m.channelStats().mean()[src];
+            double sd = m.channelStats().std()[src];
+            double meanSquare = (sd * sd + mu * mu) * area;
+            mean[c] = mu * area;
+            std[c] = Math.sqrt(Math.max(meanSquare - mean[c] * mean[c], 0));
+        }
+        return new double[][]{mean, std};
+    }
+
+    /**
+     * Writes one image, HWC uint8 of {@code h}x{@code w}x{@code c}, as CHW floats in [0, 1] of the output
+     * shape into {@code dst} at {@code offset}. With {@code rng} non-null and augmentation on, applies the
+     * random crop and flip.
+     */
+    public void apply(byte[] px, int h, int w, int c, int[] out, float[] dst, int offset, Random rng) {
+        int oh = out[0], ow = out[1], oc = out[2];
+        int top = (oh - h) / 2, left = (ow - w) / 2;
+        boolean aug = rng != null && augment == Augment.CROP_FLIP;
+        int dy = aug ? rng.nextInt(2 * CROP_PAD + 1) - CROP_PAD : 0;
+        int dx = aug ? rng.nextInt(2 * CROP_PAD + 1) - CROP_PAD : 0;
+        boolean flip = aug && rng.nextBoolean();
+        int plane = oh * ow;
+        for (int y = 0; y < oh; y++) {
+            int sy = reflect(y + dy, oh) - top;
+            for (int x = 0; x < ow; x++) {
+                int xx = flip ? ow - 1 - x : x;
+                int sx = reflect(xx + dx, ow) - left;
+                boolean inside = sy >= 0 && sy < h && sx >= 0 && sx < w;
+                for (int ch = 0; ch < oc; ch++) {
+                    int srcC = c == 1 ? 0 : ch;
+                    dst[offset + ch * plane + y * ow + x] = inside ? (px[(sy * w + sx) * c + srcC] & 0xff) / 255f : 0f;
+                }
+            }
+        }
+    }
+
+    /** PyTorch's 'reflect' padding index (the edge pixel is not repeated). */
+    static int reflect(int i, int n) {
+        if (i < 0) {
+            return -i;
+        }
+        if (i >= n) {
+            return 2 * n - 2 - i;
+        }
+        return i;
+    }
+}
