@@ -6,6 +6,10 @@ import org.infopro.data.config.Options;
 import org.infopro.data.io.Json;
 import org.infopro.data.prep.IdxPrepConfig;
 import org.infopro.data.prep.IdxPrepJob;
+import org.infopro.spark.bench.MemoryBenchConfig;
+import org.infopro.spark.bench.MemoryBenchJob;
+import org.infopro.spark.bench.ReproductionConfig;
+import org.infopro.spark.bench.ReproductionJob;
 import org.infopro.spark.runtime.NativeRuntime;
 import org.infopro.spark.train.TrainConfig;
 import org.infopro.spark.train.TrainJob;
@@ -30,7 +34,7 @@ public final class Main {
 
     /** A job: its help, how it parses its config, and how it runs it on a session. */
     private record Job(String name, String summary, Supplier<String> help, Function<String[], Object> parse,
-                       Runner run) {
+                       boolean needsSpark, Runner run) {
     }
 
     @FunctionalInterface
@@ -43,12 +47,20 @@ public final class Main {
     static {
         JOBS.put(IdxPrepConfig.JOB, new Job(IdxPrepConfig.JOB, "Shard MNIST-format IDX files (Fashion-MNIST, MNIST) into Parquet.",
                 () -> Options.help(IdxPrepConfig.JOB, IdxPrepConfig.SUMMARY, IdxPrepConfig.OPTIONS),
-                IdxPrepConfig::fromArgs,
+                IdxPrepConfig::fromArgs, true,
                 (c, s) -> IdxPrepJob.run((IdxPrepConfig) c, s)));
         JOBS.put(TrainConfig.JOB, new Job(TrainConfig.JOB, "Train InfoPro local modules on a prepared dataset.",
                 () -> Options.help(TrainConfig.JOB, TrainConfig.SUMMARY, TrainConfig.options(NativeRuntime.defaultThreads())),
-                a -> TrainConfig.fromArgs(a, NativeRuntime.defaultThreads()),
+                a -> TrainConfig.fromArgs(a, NativeRuntime.defaultThreads()), true,
                 (c, s) -> TrainJob.run((TrainConfig) c, s)));
+        JOBS.put(MemoryBenchConfig.JOB, new Job(MemoryBenchConfig.JOB, "Benchmark: peak training memory, InfoPro against end-to-end.",
+                () -> Options.help(MemoryBenchConfig.JOB, MemoryBenchConfig.SUMMARY, MemoryBenchConfig.OPTIONS),
+                MemoryBenchConfig::fromArgs, false,
+                (c, s) -> MemoryBenchJob.run((MemoryBenchConfig) c)));
+        JOBS.put(ReproductionConfig.JOB, new Job(ReproductionConfig.JOB, "Benchmark: the Fashion-MNIST reproduction recipe.",
+                () -> Options.help(ReproductionConfig.JOB, ReproductionConfig.SUMMARY, ReproductionConfig.options(NativeRuntime.defaultThreads())),
+                a -> ReproductionConfig.fromArgs(a, NativeRuntime.defaultThreads()), true,
+                (c, s) -> ReproductionJob.run((ReproductionConfig) c, s)));
     }
 
     private Main() {
@@ -82,7 +94,7 @@ public final class Main {
             System.err.println(e.getMessage());
             return INVALID;
         }
-        SparkSession spark = SparkSession.builder().appName("infopro " + job.name()).getOrCreate();
+        SparkSession spark = job.needsSpark() ? SparkSession.builder().appName("infopro " + job.name()).getOrCreate() : null;
         try {
             Object result = job.run().run(config, spark);
             System.out.println(Json.line(result));
@@ -98,7 +110,9 @@ public final class Main {
             e.printStackTrace(System.err);
             return FAILED;
         } finally {
-            spark.stop();
+            if (spark != null) {
+                spark.stop();
+            }
         }
     }
 

@@ -32,8 +32,8 @@ public final class StepBench {
 
     /** What the benchmark measured. */
     public record Result(int steps, int batch, double imagesPerS, double[] moduleSeconds, long workspaceBytes,
-                         long parameterBytes, long updaterBytes, long batchBytes, long peakBytes,
-                         long dl4jEstimateSumBytes, long dl4jEstimateMaxBytes) {
+                         java.util.Map<String, Long> workspaces, long parameterBytes, long updaterBytes, long batchBytes,
+                         long peakBytes, long dl4jEstimateSumBytes, long dl4jEstimateMaxBytes) {
     }
 
     private StepBench() {
@@ -72,10 +72,7 @@ public final class StepBench {
             }
             seconds = (System.nanoTime() - t0) / 1e9;
         }
-        long ws = 0;
-        for (MemoryWorkspace w : Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
-            ws += w.getCurrentSize();
-        }
+        long ws = workspaceBytes();
         long params = 0;
         long updater = 0;
         long maxHandoff = 0;
@@ -101,8 +98,32 @@ public final class StepBench {
             perModule[i] = nanos[i] / 1e9;
         }
         long peak = ws + params + updater + maxHandoff + batchBytes;
-        return new Result(steps, batch, (double) steps * batch / seconds, perModule, ws, params, updater, batchBytes, peak,
-                estSum, estMax);
+        java.util.Map<String, Long> byName = new java.util.TreeMap<>();
+        for (MemoryWorkspace w : Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
+            byName.merge(w.getId(), w.getCurrentSize(), Long::sum);
+        }
+        return new Result(steps, batch, (double) steps * batch / seconds, perModule, ws, byName, params, updater, batchBytes,
+                peak, estSum, estMax);
+    }
+
+    /** Capacity of every ND4J workspace of the calling thread: the high-water mark of its step memory. */
+    public static long workspaceBytes() {
+        long ws = 0;
+        for (MemoryWorkspace w : Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
+            ws += w.getCurrentSize();
+        }
+        return ws;
+    }
+
+    /** Parameters and updater state of all modules: the memory that persists between steps. */
+    public static long persistentBytes(ModuleStack stack) {
+        long b = 0;
+        for (LocalModule m : stack.modules()) {
+            b += m.network().numParams() * 4L;
+            INDArray u = m.network().getUpdater().getStateViewArray();
+            b += u == null ? 0 : bytes(u);
+        }
+        return b;
     }
 
     private static long bytes(INDArray a) {

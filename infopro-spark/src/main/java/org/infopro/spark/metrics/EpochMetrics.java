@@ -5,8 +5,12 @@ import java.util.List;
 /** One line of metrics.jsonl: what an epoch's training and validation measured ({@code lr}: at the epoch's start). */
 public record EpochMetrics(int epoch, int epochs, double lr, Training train, Validation validation, double elapsedS) {
 
-    /** Training statistics of the epoch; images/s per module counts only time spent in that module. */
-    public record Training(long images, long steps, double seconds, double imagesPerS, List<ModuleTraining> modules) {
+    /**
+     * Training statistics of the epoch; images/s per module counts only time spent in that module. Peak memory:
+     * the training thread's ND4J workspace high-water mark plus all modules' parameters and updater state.
+     */
+    public record Training(long images, long steps, double seconds, double imagesPerS, long peakMemoryBytes,
+                           List<ModuleTraining> modules) {
     }
 
     public record ModuleTraining(int module, double meanLoss, double seconds, double imagesPerS) {

@@ -5,7 +5,9 @@ import org.apache.spark.broadcast.Broadcast;
 import org.infopro.data.shard.BatchAssembler;
 import org.infopro.data.shard.ImageBatch;
 import org.infopro.data.shard.LabeledImage;
+import org.infopro.spark.bench.StepBench;
 import org.infopro.spark.module.ModuleStack;
+import org.nd4j.linalg.factory.Nd4j;
 import org.infopro.spark.module.ModuleState;
 import org.infopro.spark.runtime.NativeRuntime;
 import org.slf4j.Logger;
@@ -29,7 +31,7 @@ public final class EpochTask implements FlatMapFunction<Iterator<LabeledImage>, 
 
     /** What an epoch of training produced. */
     public record Outcome(List<ModuleState> state, long images, long steps, long[] nanosPerModule, double[] meanLoss,
-                          long wallNanos) implements Serializable {
+                          long wallNanos, long peakMemoryBytes) implements Serializable {
     }
 
     private final ModuleStack.Setup setup;
@@ -69,6 +71,8 @@ public final class EpochTask implements FlatMapFunction<Iterator<LabeledImage>, 
         Collections.shuffle(images, new Random(seed * 7919L + epoch));
         Random augment = new Random(seed * 104_729L + epoch);
 
+        // workspaces are per thread and Spark reuses task threads: start from none so the peak is this task's
+        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
         ModuleStack stack = setup.build();
         stack.load(state.value());
         int k = stack.modules().size();
@@ -100,7 +104,8 @@ public final class EpochTask implements FlatMapFunction<Iterator<LabeledImage>, 
         for (int m = 0; m < k; m++) {
             mean[m] = lossSum[m] / steps;
         }
-        Outcome o = new Outcome(stack.state(), images.size(), steps, nanos, mean, System.nanoTime() - t0);
+        Outcome o = new Outcome(stack.state(), images.size(), steps, nanos, mean, System.nanoTime() - t0,
+                StepBench.persistentBytes(stack) + StepBench.workspaceBytes());
         return List.of(o).iterator();
     }
 }

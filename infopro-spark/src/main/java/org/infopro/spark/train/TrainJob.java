@@ -66,14 +66,14 @@ public final class TrainJob {
 
         Path out = new Path(cfg.out());
         if (!prepareOutput(out, cfg.mode(), conf)) {
-            return new TrainResult(TrainResult.SKIPPED, null, cfg.asMap(), null, null, Map.of(), Map.of(),
+            return new TrainResult(TrainResult.SKIPPED, null, cfg.asMap(), null, null, Map.of(), null, Map.of(),
                     Map.of("result", new Path(out, RESULT).toString()), null, Versions.of(spark));
         }
         try {
             return train(cfg, spark, reader, assembler, setup, out, conf, t0);
         } catch (RuntimeException e) {
             TrainResult failed = new TrainResult(TrainResult.FAILED, String.valueOf(e.getMessage()), cfg.asMap(), null, null,
-                    Map.of(), Map.of("total", seconds(t0)), Map.of("result", new Path(out, RESULT).toString()), null,
+                    Map.of(), null, Map.of("total", seconds(t0)), Map.of("result", new Path(out, RESULT).toString()), null,
                     Versions.of(spark));
             Fs.writeStringAtomically(new Path(out, RESULT), Json.pretty(failed), conf);
             throw e;
@@ -104,6 +104,7 @@ public final class TrainJob {
         double evalS = 0;
         long trainImages = 0;
         long[] moduleNanos = new long[setup.plans().size()];
+        long peakMemory = 0;
         EpochMetrics last = null;
         for (int epoch = 0; epoch < cfg.epochs(); epoch++) {
             long te = System.nanoTime();
@@ -117,6 +118,7 @@ public final class TrainJob {
             }
             EpochTask.Outcome o = outcomes.get(0);
             state = o.state();
+            peakMemory = Math.max(peakMemory, o.peakMemoryBytes());
             double epochTrainS = seconds(te);
             trainS += epochTrainS;
             trainImages += o.images();
@@ -156,7 +158,7 @@ public final class TrainJob {
         paths.put("checkpoint", new Path(out, CHECKPOINT).toString());
         paths.put("result", new Path(out, RESULT).toString());
         TrainResult result = new TrainResult(TrainResult.OK, null, cfg.asMap(), last.validation().testAccuracy(), last,
-                ips, timings, paths, onednn.describe(), Versions.of(spark));
+                ips, peakMemory, timings, paths, onednn.describe(), Versions.of(spark));
         Fs.writeStringAtomically(new Path(out, RESULT), Json.pretty(result), conf);
         return result;
     }
@@ -175,7 +177,7 @@ public final class TrainJob {
         }
         HeadMetrics lastModule = val.get(val.size() - 1);
         return new EpochMetrics(epoch + 1, cfg.epochs(), lr,
-                new EpochMetrics.Training(o.images(), o.steps(), trainS, o.images() / trainS, mt),
+                new EpochMetrics.Training(o.images(), o.steps(), trainS, o.images() / trainS, o.peakMemoryBytes(), mt),
                 new EpochMetrics.Validation(lastModule.images(), evalS, lastModule.accuracy(), lastModule.crossEntropy(), mv),
                 elapsedS);
     }

@@ -9,7 +9,8 @@ import java.util.Map;
  * on success it holds the final validation metrics, throughput, timings and the paths of the outputs.
  */
 public record TrainResult(String status, String error, Map<String, Object> config, Double testAccuracy,
-                          EpochMetrics lastEpoch, Map<String, Double> imagesPerS, Map<String, Double> timingsS,
+                          EpochMetrics lastEpoch, Map<String, Double> imagesPerS, Long peakMemoryBytes,
+                          Map<String, Double> timingsS,
                           Map<String, String> paths, String nativeRuntime, Map<String, String> versions) {
     public static final String OK = "ok";
     public static final String SKIPPED = "skipped";

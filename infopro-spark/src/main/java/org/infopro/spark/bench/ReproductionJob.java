@@ -1,0 +1,134 @@
+package org.infopro.spark.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.infopro.data.config.ConfigException;
+import org.infopro.data.io.Fs;
+import org.infopro.data.io.Json;
+import org.infopro.data.io.WriteMode;
+import org.infopro.data.manifest.DatasetManifest;
+import org.infopro.data.shard.InputTransform;
+import org.infopro.spark.loss.LambdaSchedule;
+import org.infopro.spark.loss.LossMode;
+import org.infopro.spark.model.AuxNet;
+import org.infopro.spark.model.ReferenceTables;
+import org.infopro.spark.model.SplitPoint;
+import org.infopro.spark.train.Schedule;
+import org.infopro.spark.train.TrainConfig;
+import org.infopro.spark.train.TrainJob;
+import org.infopro.spark.train.TrainResult;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Runs the Fashion-MNIST reproduction recipe through the real training job, one run after another, and
+ * writes a JSON row per run (method, K, epochs, train_images, test_accuracy, test_accuracy_per_epoch,
+ * images_per_s, peak_memory_bytes) plus a readable table.
+ */
+public final class ReproductionJob {
+    private static final int DEPTH = 32;
+
+    /** One result row, as the results file records it. */
+    public record Row(String run, String method, int k, int epochs, long trainImages, double testAccuracy,
+                      List<Double> testAccuracyPerEpoch, double imagesPerS, long peakMemoryBytes, double wallS) {
+    }
+
+    private ReproductionJob() {
+    }
+
+    /** The training config of one named run of the recipe. */
+    static TrainConfig runConfig(ReproductionConfig c, String run) {
+        LossMode mode;
+        int k;
+        AuxNet aux = AuxNet.C1F2;
+        LambdaSchedule lambda;
+        switch (run) {
+            case "e2e" -> { mode = LossMode.E2E; k = 1; lambda = new LambdaSchedule(0, 0, 0, 0); }
+            case "greedy-k4" -> { mode = LossMode.GREEDY; k = 4; aux = AuxNet.C0F1; lambda = new LambdaSchedule(0, 1, 0, 1); }
+            case "greedy-k8" -> { mode = LossMode.GREEDY; k = 8; aux = AuxNet.C0F1; lambda = new LambdaSchedule(0, 1, 0, 1); }
+            case "contrast-k4" -> { mode = LossMode.INFOPRO_CONTRAST; k = 4; lambda = new LambdaSchedule(6, 0, 1, 2); }
+            case "contrast-k8" -> { mode = LossMode.INFOPRO_CONTRAST; k = 8; lambda = new LambdaSchedule(5, 0, 0, 2); }
+            case "softmax-k4" -> { mode = LossMode.INFOPRO_SOFTMAX; k = 4; lambda = new LambdaSchedule(6, 0, 1, 2); }
+            default -> throw new IllegalArgumentException(run);
+        }
+        List<SplitPoint> splits = k == 1 ? List.of() : ReferenceTables.splits("infopro", DEPTH, k);
+        return new TrainConfig(c.dataset(), new Path(c.out(), run).toString(), Schedule.SIMULTANEOUS, DEPTH, splits, mode, aux,
+                lambda, new InputTransform(32, 3, InputTransform.Augment.CROP_FLIP), c.epochs(), 128, 0.1, false, 0, 0.9, 1e-4,
+                0, c.limit(), c.valLimit(), c.threads(), 50, WriteMode.OVERWRITE);
+    }
+
+    public static Map<String, Object> run(ReproductionConfig c, SparkSession spark) {
+        DatasetManifest m = DatasetManifest.read(c.dataset(), spark.sparkContext().hadoopConfiguration());
+        if (!"fashion-mnist".equals(m.dataset()) || m.split("train").rows() != 60000 || m.split("test").rows() != 10000) {
+            throw new ConfigException(c.dataset() + " is '" + m.dataset() + "' with " + m.split("train").rows() + "/"
+                    + m.split("test").rows() + " images; the recipe needs all of Fashion-MNIST (60,000/10,000), as "
+                    + "submit/demo.sh prepares it in data/fashion-mnist.");
+        }
+        long t0 = System.nanoTime();
+        List<Row> rows = new ArrayList<>();
+        for (String run : c.runs()) {
+            TrainConfig tc = runConfig(c, run);
+            System.err.printf(Locale.ROOT, "[bench-reproduce] %s: %s K=%d ...%n", run, tc.loss().label(), tc.modules());
+            long tr = System.nanoTime();
+            TrainResult r = TrainJob.run(tc, spark);
+            rows.add(new Row(run, tc.loss().label(), tc.modules(), tc.epochs(), r.lastEpoch().train().images(),
+                    r.testAccuracy(), perEpoch(new Path(tc.out(), TrainJob.METRICS), spark), r.imagesPerS().get("end_to_end"),
+                    r.peakMemoryBytes(), (System.nanoTime() - tr) / 1e9));
+            System.err.printf(Locale.ROOT, "[bench-reproduce] %s: test accuracy %.4f%n", run, r.testAccuracy());
+        }
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("created_at", Instant.now().toString());
+        doc.put("command", "submit/infopro bench-reproduce --dataset " + c.dataset());
+        doc.put("full_recipe", c.isFullRecipe());
+        doc.put("recipe", RECIPE);
+        doc.put("wall_s", (System.nanoTime() - t0) / 1e9);
+        doc.put("rows", rows);
+        MemoryBenchJob.write(c.results(), doc, markdown(c, rows, (System.nanoTime() - t0) / 1e9));
+        return doc;
+    }
+
+    static final String RECIPE = "real Fashion-MNIST, 28x28 zero-padded by 2 px to 32x32 and replicated to 3 channels, "
+            + "normalised with the mean/std of all 60,000 padded training images; the first N training images and the "
+            + "full test set; reflect-pad 4 + random crop 32 + horizontal flip; ResNet-32, batch 128, SGD Nesterov momentum "
+            + "0.9, weight decay 1e-4, lr = 0.05*(1+cos(pi*(e-1)/E)) per epoch, no warm-up, seed 0; 1c2f heads (0c1f for greedy)";
+
+    private static List<Double> perEpoch(Path metrics, SparkSession spark) {
+        List<Double> out = new ArrayList<>();
+        try {
+            for (String line : Fs.readString(metrics, spark.sparkContext().hadoopConfiguration()).split("\n")) {
+                if (!line.isBlank()) {
+                    JsonNode n = Json.mapper().readTree(line);
+                    out.add(n.get("validation").get("test_accuracy").asDouble());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    private static String markdown(ReproductionConfig c, List<Row> rows, double wallS) {
+        StringBuilder sb = new StringBuilder("# InfoPro on real Fashion-MNIST\n\n");
+        sb.append("Generated by `submit/infopro bench-reproduce`").append(c.isFullRecipe() ? " (the full recipe)" : " (NOT the full recipe)")
+                .append(String.format(Locale.ROOT, " in %.0f min.%n%n", wallS / 60));
+        sb.append("Recipe: ").append(RECIPE).append(String.format(Locale.ROOT, "; %d epochs, %d training images.%n%n", c.epochs(), c.limit()));
+        sb.append("| run | method | K | test accuracy | per epoch | images/s | peak memory MiB |\n|---|---|---|---|---|---|---|\n");
+        for (Row r : rows) {
+            StringBuilder pe = new StringBuilder();
+            for (double a : r.testAccuracyPerEpoch()) {
+                pe.append(pe.length() == 0 ? "" : " → ").append(String.format(Locale.ROOT, "%.4f", a));
+            }
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %.4f | %s | %.1f | %.1f |%n", r.run(), r.method(), r.k(),
+                    r.testAccuracy(), pe, r.imagesPerS(), r.peakMemoryBytes() / 1048576.0));
+        }
+        return sb.toString();
+    }
+}
