@@ -16,18 +16,14 @@ import java.util.stream.Collectors;
  */
 public final class Options {
 
-    /** One option: {@code --name VALUE}, or a flag when {@code flag} is true. A null default means required. */
-    public record Spec(String name, String metavar, String doc, String defaultValue, boolean flag) {
+    /** One option, {@code --name VALUE}. A null default means required. */
+    public record Spec(String name, String metavar, String doc, String defaultValue) {
         public static Spec of(String name, String metavar, String doc, String defaultValue) {
-            return new Spec(name, metavar, doc, defaultValue, false);
+            return new Spec(name, metavar, doc, defaultValue);
         }
 
         public static Spec required(String name, String metavar, String doc) {
-            return new Spec(name, metavar, doc, null, false);
-        }
-
-        public static Spec flag(String name, String doc) {
-            return new Spec(name, null, doc, "false", true);
+            return new Spec(name, metavar, doc, null);
         }
     }
 
@@ -63,10 +59,6 @@ public final class Options {
                 throw new ConfigException(job + ": unknown option '--" + name + "'. Valid options: "
                         + o.specs.keySet().stream().map(n -> "--" + n).collect(Collectors.joining(", ")) + ".");
             }
-            if (spec.flag()) {
-                o.values.put(name, value == null ? "true" : value);
-                continue;
-            }
             if (value == null) {
                 if (i + 1 >= args.length) {
                     throw new ConfigException(job + ": option '--" + name + "' needs a value (" + spec.metavar() + ").");
@@ -94,11 +86,11 @@ public final class Options {
         StringBuilder sb = new StringBuilder();
         sb.append("Usage: submit/infopro ").append(job).append(" [options]\n\n").append(summary).append("\n\nOptions:\n");
         for (Spec s : specs) {
-            String left = "  --" + s.name() + (s.flag() ? "" : " " + s.metavar());
+            String left = "  --" + s.name() + " " + s.metavar();
             sb.append(String.format(Locale.ROOT, "%-30s %s", left, s.doc()));
             if (s.defaultValue() == null) {
                 sb.append(" (required)");
-            } else if (!s.flag() && !s.defaultValue().isEmpty()) {
+            } else if (!s.defaultValue().isEmpty()) {
                 sb.append(" (default: ").append(s.defaultValue()).append(")");
             }
             sb.append('\n');
@@ -112,30 +104,8 @@ public final class Options {
         return values.getOrDefault(name, s.defaultValue());
     }
 
-    public boolean isSet(String name) {
-        spec(name);
-        return values.containsKey(name);
-    }
-
-    public boolean flag(String name) {
-        String v = string(name);
-        if (!v.equals("true") && !v.equals("false")) {
-            throw bad(name, v, "true or false");
-        }
-        return Boolean.parseBoolean(v);
-    }
-
     public int intIn(String name, int min, int max) {
-        String v = string(name);
-        try {
-            int x = Integer.parseInt(v.trim());
-            if (x < min || x > max) {
-                throw bad(name, v, "an integer in [" + min + ", " + max + "]");
-            }
-            return x;
-        } catch (NumberFormatException e) {
-            throw bad(name, v, "an integer in [" + min + ", " + max + "]");
-        }
+        return (int) longIn(name, min, max);
     }
 
     public long longIn(String name, long min, long max) {

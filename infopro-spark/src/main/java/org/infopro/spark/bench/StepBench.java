@@ -11,8 +11,6 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Times and sizes training steps of a {@link ModuleStack} on synthetic batches (speed and memory do not
@@ -74,14 +72,11 @@ public final class StepBench {
         }
         long ws = workspaceBytes();
         long params = 0;
-        long updater = 0;
         long maxHandoff = 0;
         long estSum = 0;
         long estMax = 0;
         for (LocalModule m : stack.modules()) {
             params += m.network().numParams() * 4L;
-            INDArray u = m.network().getUpdater().getStateViewArray();
-            updater += u == null ? 0 : bytes(u);
             int[] out = m.plan().outputShape();
             if (!m.plan().isLast()) {
                 maxHandoff = Math.max(maxHandoff, 4L * batch * out[0] * out[1] * out[2]);
@@ -97,6 +92,7 @@ public final class StepBench {
         for (int i = 0; i < k; i++) {
             perModule[i] = nanos[i] / 1e9;
         }
+        long updater = persistentBytes(stack) - params;
         long peak = ws + params + updater + maxHandoff + batchBytes;
         java.util.Map<String, Long> byName = new java.util.TreeMap<>();
         for (MemoryWorkspace w : Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
@@ -130,12 +126,4 @@ public final class StepBench {
         return a.length() * a.dataType().width();
     }
 
-    /** Workspace names and capacities of this thread, for diagnostics. */
-    public static List<String> workspaces() {
-        List<String> out = new ArrayList<>();
-        for (MemoryWorkspace w : Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
-            out.add(w.getId() + "=" + w.getCurrentSize());
-        }
-        return out;
-    }
 }

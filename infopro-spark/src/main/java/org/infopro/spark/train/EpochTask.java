@@ -31,19 +31,14 @@ public final class EpochTask implements FlatMapFunction<Iterator<LabeledImage>, 
 
     /** What an epoch of training produced. */
     public record Outcome(List<ModuleState> state, long images, long steps, long[] nanosPerModule, double[] meanLoss,
-                          long wallNanos, long peakMemoryBytes) implements Serializable {
+                          long peakMemoryBytes) implements Serializable {
     }
 
     private final ModuleStack.Setup setup;
     private final BatchAssembler assembler;
     private final Broadcast<List<ModuleState>> state;
     private final int epoch;
-    private final int epochs;
-    private final LearningRate lr;
-    private final int batchSize;
-    private final long seed;
-    private final int threads;
-    private final int logEvery;
+    private final TrainConfig cfg;
 
     public EpochTask(ModuleStack.Setup setup, BatchAssembler assembler, Broadcast<List<ModuleState>> state, int epoch,
                      TrainConfig cfg) {
@@ -51,25 +46,22 @@ public final class EpochTask implements FlatMapFunction<Iterator<LabeledImage>, 
         this.assembler = assembler;
         this.state = state;
         this.epoch = epoch;
-        this.epochs = cfg.epochs();
-        this.lr = cfg.learningRateSchedule();
-        this.batchSize = cfg.batchSize();
-        this.seed = cfg.seed();
-        this.threads = cfg.threads();
-        this.logEvery = cfg.logEvery();
+        this.cfg = cfg;
     }
 
     @Override
     public Iterator<Outcome> call(Iterator<LabeledImage> it) {
         long t0 = System.nanoTime();
-        NativeRuntime.useThreads(threads);
+        NativeRuntime.useThreads(cfg.threads());
+        LearningRate lr = cfg.learningRateSchedule();
+        int batchSize = cfg.batchSize();
         List<LabeledImage> images = new ArrayList<>();
         it.forEachRemaining(images::add);
         if (images.isEmpty()) {
             return Collections.emptyIterator();
         }
-        Collections.shuffle(images, new Random(seed * 7919L + epoch));
-        Random augment = new Random(seed * 104_729L + epoch);
+        Collections.shuffle(images, new Random(cfg.seed() * 7919L + epoch));
+        Random augment = new Random(cfg.seed() * 104_729L + epoch);
 
         // workspaces are per thread and Spark reuses task threads: start from none so the peak is this task's
         Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
@@ -90,21 +82,21 @@ public final class EpochTask implements FlatMapFunction<Iterator<LabeledImage>, 
                 lossSum[m] += stack.module(m).lastLoss();
             }
             steps++;
-            if (logEvery > 0 && (steps % logEvery == 0 || steps == total)) {
+            if (cfg.logEvery() > 0 && (steps % cfg.logEvery() == 0 || steps == total)) {
                 double secs = (System.nanoTime() - t0) / 1e9;
                 StringBuilder sb = new StringBuilder();
                 for (int m = 0; m < k; m++) {
                     sb.append(String.format(Locale.ROOT, " m%d=%.4f", m + 1, stack.module(m).lastLoss()));
                 }
                 LOG.info(String.format(Locale.ROOT, "[train] epoch %d/%d step %d/%d loss%s | %.1f img/s | lr %.4g",
-                        epoch + 1, epochs, steps, total, sb, to / secs, lr.at(epoch, (int) steps - 1, total)));
+                        epoch + 1, cfg.epochs(), steps, total, sb, to / secs, lr.at(epoch, (int) steps - 1, total)));
             }
         }
         double[] mean = new double[k];
         for (int m = 0; m < k; m++) {
             mean[m] = lossSum[m] / steps;
         }
-        Outcome o = new Outcome(stack.state(), images.size(), steps, nanos, mean, System.nanoTime() - t0,
+        Outcome o = new Outcome(stack.state(), images.size(), steps, nanos, mean,
                 StepBench.persistentBytes(stack) + StepBench.workspaceBytes());
         return List.of(o).iterator();
     }
