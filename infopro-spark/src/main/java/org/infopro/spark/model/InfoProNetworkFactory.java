@@ -1,32 +1,15 @@
 package org.infopro.spark.model;
 
-import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
-import org.deeplearning4j.nn.conf.ConvolutionMode;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.WorkspaceMode;
-import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
-import org.deeplearning4j.nn.conf.distribution.UniformDistribution;
-import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
-import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
-import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.weights.WeightInitDistribution;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.config.Nesterovs;
-import org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT;
-import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 import org.infopro.spark.loss.LossSupCon;
 
 import java.util.ArrayList;
@@ -47,9 +30,9 @@ import java.util.List;
  * N(0, √(2/(k²·C_out))); linear layers U(±1/√fan_in), biases 0. Padding is explicit (Truncate mode) so
  * stride-2 shapes match PyTorch's.
  */
-public final class InfoProNetworkFactory {
+public final class InfoProNetworkFactory implements ModuleNetworkFactory {
     /** The module's input vertex. */
-    public static final String INPUT = "in";
+    public static final String INPUT = Layers.INPUT;
     /** Reconstruction output (local modules with λ1 > 0). */
     public static final String RECONSTRUCTION = "rec";
     /** Auxiliary classifier output (local modules with λ2 > 0). */
@@ -59,8 +42,6 @@ public final class InfoProNetworkFactory {
 
     private static final int DECODER_WIDTH = 12;
     private static final int AUX_FEATURES = 128;
-    private static final double BN_DECAY = 0.9;
-    private static final double BN_EPS = 1e-5;
 
     private final ResNetSpec spec;
     private final Hyper hyper;
@@ -72,8 +53,19 @@ public final class InfoProNetworkFactory {
         this.head = head;
     }
 
+    @Override
     public HeadSpec head() {
         return head;
+    }
+
+    @Override
+    public String trunkOutputOf(ModulePlan plan) {
+        return trunkOutput(plan);
+    }
+
+    @Override
+    public List<String> outputsOf(ModulePlan plan) {
+        return outputs(plan);
     }
 
     /** Name of the vertex whose activation a module hands to the next one. */
@@ -98,20 +90,10 @@ public final class InfoProNetworkFactory {
     }
 
     /** Builds and initialises the module's network; parameters are drawn from the seed and module index. */
+    @Override
     public ComputationGraph build(ModulePlan plan) {
-        IUpdater updater = new Nesterovs(hyper.learningRate(), hyper.momentum());
-        GraphBuilder g = new NeuralNetConfiguration.Builder()
-                .seed(hyper.seed() * 1_000_003L + plan.index())
-                .dataType(DataType.FLOAT)
-                .updater(updater)
-                .trainingWorkspaceMode(WorkspaceMode.ENABLED)
-                .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
-                .cacheMode(CacheMode.NONE)
-                .miniBatch(true)
-                .graphBuilder()
-                .addInputs(INPUT)
-                .setInputTypes(InputType.convolutional(plan.inputShape()[1], plan.inputShape()[2], plan.inputShape()[0]));
-        Layers l = new Layers(g, updater, hyper.weightDecay());
+        Layers l = Layers.graph(hyper, plan.index(), plan.inputShape());
+        GraphBuilder g = l.g;
 
         String prev = INPUT;
         int channels = plan.inputShape()[0];
@@ -130,10 +112,7 @@ public final class InfoProNetworkFactory {
 
         if (plan.isLast()) {
             g.addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), prev);
-            g.addLayer(CLASSIFIER, new OutputLayer.Builder(new LossMCXENT())
-                    .nIn(channels).nOut(spec.numClasses()).activation(Activation.SOFTMAX)
-                    .weightInit(l.uniform(channels)).biasInit(0).updater(updater).biasUpdater(updater)
-                    .l2(hyper.weightDecay()).l2Bias(hyper.weightDecay()).build(), "gap");
+            g.addLayer(CLASSIFIER, l.softmax(channels, spec.numClasses(), 1.0), "gap");
         } else {
             if (plan.weights().reconstruction() > 0) {
                 decoder(l, prev, channels, plan.weights().reconstruction());
@@ -157,9 +136,7 @@ public final class InfoProNetworkFactory {
         if (stride != 1 || cIn != cOut) {
             shortcut = l.convBn(p + "_sc", in, cIn, cOut, 1, stride, 0);
         }
-        l.g.addVertex(p + "_add", new ElementWiseVertex(ElementWiseVertex.Op.Add), b, shortcut);
-        l.g.addLayer(unitOutput(unit), new ActivationLayer.Builder().activation(Activation.RELU).build(), p + "_add");
-        return unitOutput(unit);
+        return l.addRelu(unitOutput(unit), b, shortcut);
     }
 
     /** InfoPro's decoder: upsample to the image size, conv-BN-ReLU, conv, sigmoid, BCE. */
@@ -172,11 +149,7 @@ public final class InfoProNetworkFactory {
         l.g.addLayer("dec_conv2", l.conv(3, 1, 1, DECODER_WIDTH, spec.channels(), true), "dec_relu");
         // DL4J sums BCE over elements and averages over the batch; PyTorch's BCELoss averages over all
         // N·C·H·W elements, so each element is weighted λ1/(C·H·W).
-        double perElement = lambda / ((double) spec.channels() * spec.height() * spec.width());
-        float[] w = new float[spec.channels()];
-        java.util.Arrays.fill(w, (float) perElement);
-        l.g.addLayer(RECONSTRUCTION, new CnnLossLayer.Builder(new LossBinaryXENT(Nd4j.createFromArray(w)))
-                .activation(Activation.SIGMOID).build(), "dec_conv2");
+        l.reconstruction(RECONSTRUCTION, "dec_conv2", lambda, spec.channels(), spec.height(), spec.width());
     }
 
     /**
@@ -207,18 +180,14 @@ public final class InfoProNetworkFactory {
             h = name;
             c = AuxNet.HIDDEN;
         }
-        OutputLayer.Builder out;
         if (head.mode().contrastive()) {
-            out = new OutputLayer.Builder(new LossSupCon(head.temperature(), lambda))
+            OutputLayer.Builder out = new OutputLayer.Builder(new LossSupCon(head.temperature(), lambda))
                     .nOut(AuxNet.HIDDEN).activation(Activation.IDENTITY);
+            l.g.addLayer(AUX, out.nIn(c).weightInit(l.uniform(c)).biasInit(0).updater(l.updater).biasUpdater(l.updater)
+                    .l2(l.wd).l2Bias(l.wd).build(), h);
         } else {
-            float[] w = new float[spec.numClasses()];
-            java.util.Arrays.fill(w, (float) lambda);
-            out = new OutputLayer.Builder(new LossMCXENT(Nd4j.createFromArray(w)))
-                    .nOut(spec.numClasses()).activation(Activation.SOFTMAX);
+            l.g.addLayer(AUX, l.softmax(c, spec.numClasses(), lambda), h);
         }
-        l.g.addLayer(AUX, out.nIn(c).weightInit(l.uniform(c)).biasInit(0).updater(l.updater).biasUpdater(l.updater)
-                .l2(l.wd).l2Bias(l.wd).build(), h);
     }
 
     private static String unitPrefix(int unit) {
@@ -227,48 +196,5 @@ public final class InfoProNetworkFactory {
 
     private static String unitOutput(int unit) {
         return unit == 0 ? "stem_relu" : unitPrefix(unit) + "_out";
-    }
-
-    /** Layer builders with this network's explicit settings. */
-    private static final class Layers {
-        final GraphBuilder g;
-        final IUpdater updater;
-        final double wd;
-
-        Layers(GraphBuilder g, IUpdater updater, double wd) {
-            this.g = g;
-            this.updater = updater;
-            this.wd = wd;
-        }
-
-        ConvolutionLayer conv(int k, int stride, int pad, int nIn, int nOut, boolean bias) {
-            return new ConvolutionLayer.Builder(k, k).stride(stride, stride).padding(pad, pad)
-                    .convolutionMode(ConvolutionMode.Truncate)
-                    .nIn(nIn).nOut(nOut).hasBias(bias).activation(Activation.IDENTITY)
-                    .weightInit(new WeightInitDistribution(new NormalDistribution(0, Math.sqrt(2.0 / (k * k * nOut)))))
-                    .biasInit(0).updater(updater).biasUpdater(updater).l2(wd).l2Bias(wd)
-                    .build();
-        }
-
-        BatchNormalization bn(int c) {
-            return new BatchNormalization.Builder().nIn(c).nOut(c).decay(BN_DECAY).eps(BN_EPS).updater(updater).build();
-        }
-
-        WeightInitDistribution uniform(int fanIn) {
-            double b = 1.0 / Math.sqrt(fanIn);
-            return new WeightInitDistribution(new UniformDistribution(-b, b));
-        }
-
-        String convBn(String name, String in, int cIn, int cOut, int k, int stride, int pad) {
-            g.addLayer(name + "_conv", conv(k, stride, pad, cIn, cOut, false), in);
-            g.addLayer(name + "_bn", bn(cOut), name + "_conv");
-            return name + "_bn";
-        }
-
-        String convBnRelu(String name, String in, int cIn, int cOut, int stride) {
-            String bn = convBn(name, in, cIn, cOut, 3, stride, 1);
-            g.addLayer(name + "_relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), bn);
-            return name + "_relu";
-        }
     }
 }

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One gradient-isolated local module: trunk units {@code [firstUnit, lastUnit]} of a {@link ResNetSpec},
+ * One gradient-isolated local module: trunk units {@code [firstUnit, lastUnit]} of a {@link Trunk},
  * the shapes it consumes and produces, and its loss weights (null for the last module, which trains on
  * plain cross-entropy through the network's own head).
  */
@@ -29,7 +29,7 @@ public record ModulePlan(int index, int count, int firstUnit, int lastUnit, int[
      * increasing order, and leave at least one block for the last module; every local module needs a
      * non-zero λ1 or λ2.
      */
-    public static List<ModulePlan> plan(ResNetSpec spec, List<SplitPoint> splits, LambdaSchedule lambdas) {
+    public static List<ModulePlan> plan(Trunk spec, List<SplitPoint> splits, LambdaSchedule lambdas) {
         int k = splits.size() + 1;
         List<ModulePlan> plans = new ArrayList<>(k);
         int first = 0;
@@ -51,7 +51,7 @@ public record ModulePlan(int index, int count, int firstUnit, int lastUnit, int[
             } else {
                 last = spec.units() - 1;
             }
-            int[] in = first == 0 ? new int[]{spec.channels(), spec.height(), spec.width()} : spec.shapeAfter(first - 1);
+            int[] in = first == 0 ? spec.inputShape() : spec.shapeAfter(first - 1);
             LambdaSchedule.Weights w = i < k - 1 ? lambdas.forModule(i, k) : null;
             if (w != null && w.reconstruction() == 0 && w.task() == 0) {
                 throw new ConfigException("local module " + (i + 1) + " of " + k + " gets λ1 = λ2 = 0 from --lambda, so it would not learn. "

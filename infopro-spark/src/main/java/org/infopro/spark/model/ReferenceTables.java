@@ -52,7 +52,8 @@ public final class ReferenceTables {
             }
         }
         throw new ConfigException("no split table '" + table + ":k" + k + "' for ResNet-" + depth + " in conf/" + SPLITS
-                + (have.isEmpty() ? "; it has tables for ResNet-32 and ResNet-110 only." : "; it has " + have + "."));
+                + (have.isEmpty() ? "; it has tables for ResNet-32 and -110 (CIFAR) and ResNet-50, -101, -152 (ImageNet) only."
+                : "; it has " + have + "."));
     }
 
     /** The shipped λ of {@code dataset}/{@code variant} for a ResNet of {@code depth} with {@code k} modules. */

@@ -9,7 +9,7 @@ import java.io.Serializable;
  * three stages of n basic blocks with widths 16/32/64, stride 2 at the first block of stages 2 and 3.
  * The trunk is a sequence of units: unit 0 is the stem, unit 1 + (s−1)·n + b is block b of stage s.
  */
-public record ResNetSpec(int depth, int height, int width, int channels, int numClasses) implements Serializable {
+public record ResNetSpec(int depth, int height, int width, int channels, int numClasses) implements Serializable, Trunk {
     public static final int[] STAGE_WIDTHS = {16, 16, 32, 64};
 
     public ResNetSpec {
@@ -47,6 +47,11 @@ public record ResNetSpec(int depth, int height, int width, int channels, int num
     /** Block index within its stage. */
     public int blockOf(int unit) {
         return unit == 0 ? 0 : (unit - 1) % blocksPerStage();
+    }
+
+    @Override
+    public int[] inputShape() {
+        return new int[]{channels, height, width};
     }
 
     /** Shape {channels, height, width} of the activation after {@code unit}. */

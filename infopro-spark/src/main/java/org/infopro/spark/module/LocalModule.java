@@ -7,6 +7,7 @@ import org.infopro.data.shard.ImageBatch;
 import org.infopro.spark.loss.LossSupCon;
 import org.infopro.spark.model.HeadSpec;
 import org.infopro.spark.model.InfoProNetworkFactory;
+import org.infopro.spark.model.ModuleNetworkFactory;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.infopro.spark.model.ModulePlan;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -33,12 +34,12 @@ public final class LocalModule {
     private final Capture capture = new Capture();
     private long forwardPasses;
 
-    public LocalModule(ModulePlan plan, InfoProNetworkFactory factory) {
+    public LocalModule(ModulePlan plan, ModuleNetworkFactory factory) {
         this.plan = plan;
         this.head = factory.head();
         this.net = factory.build(plan);
-        this.trunkOutput = InfoProNetworkFactory.trunkOutput(plan);
-        this.outputs = InfoProNetworkFactory.outputs(plan);
+        this.trunkOutput = factory.trunkOutputOf(plan);
+        this.outputs = factory.outputsOf(plan);
         net.setListeners(capture);
     }
 

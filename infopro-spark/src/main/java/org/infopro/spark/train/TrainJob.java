@@ -22,6 +22,7 @@ import org.infopro.spark.metrics.EpochMetrics;
 import org.infopro.spark.metrics.MetricsLog;
 import org.infopro.spark.metrics.Progress;
 import org.infopro.spark.model.Hyper;
+import org.infopro.spark.model.InferenceExport;
 import org.infopro.spark.model.ModulePlan;
 import org.infopro.spark.model.ResNetSpec;
 import org.infopro.spark.module.HeadMetrics;
@@ -48,6 +49,8 @@ public final class TrainJob {
     public static final String RESULT = "result.json";
     public static final String METRICS = "metrics.jsonl";
     public static final String CHECKPOINT = "checkpoint";
+    /** The trained network without auxiliary heads, as one DL4J model for inference. */
+    public static final String MODEL = "inference-model.zip";
 
     private TrainJob() {
     }
@@ -141,6 +144,7 @@ public final class TrainJob {
         }
         train.unpersist(false);
         test.unpersist(false);
+        InferenceExport.write(InferenceExport.export(driverStack, setup), new Path(out, MODEL), conf);
 
         Map<String, Double> ips = new LinkedHashMap<>();
         ips.put("end_to_end", trainImages / trainS);
@@ -156,6 +160,7 @@ public final class TrainJob {
         paths.put("out", out.toString());
         paths.put("metrics", metrics.path().toString());
         paths.put("checkpoint", new Path(out, CHECKPOINT).toString());
+        paths.put("inference_model", new Path(out, MODEL).toString());
         paths.put("result", new Path(out, RESULT).toString());
         TrainResult result = new TrainResult(TrainResult.OK, null, cfg.asMap(), last.validation().testAccuracy(), last,
                 ips, peakMemory, timings, paths, onednn.describe(), Versions.of(spark));

@@ -61,7 +61,7 @@ class ReferenceTablesTest {
         ConfigException e = assertThrows(ConfigException.class, () -> ReferenceTables.splits("infopro*-svhn", 110, 2));
         assertTrue(e.getMessage().contains("infopro*-cifar10:k2"), e.getMessage());
         ConfigException r20 = assertThrows(ConfigException.class, () -> ReferenceTables.splits("infopro", 20, 2));
-        assertTrue(r20.getMessage().contains("ResNet-32 and ResNet-110 only"), r20.getMessage());
+        assertTrue(r20.getMessage().contains("ResNet-32 and -110 (CIFAR)"), r20.getMessage());
     }
 
     @Test

@@ -117,6 +117,8 @@ class TrainJobEndToEndTest {
         ComputationGraph restored = ModelSerializer.restoreComputationGraph(new File(ckpt.resolve("module-2.zip").toString()), true);
         assertTrue(restored.numParams() > 0);
         assertFalse(Files.exists(tmp.resolve(".checkpoint.staging")));
+        ComputationGraph model = ModelSerializer.restoreComputationGraph(new File(out.resolve(TrainJob.MODEL).toString()), false);
+        assertEquals(List.of("out"), model.getConfiguration().getNetworkOutputs(), "the inference model has no auxiliary heads");
     }
 
     @Test

@@ -1,0 +1,129 @@
+package org.infopro.spark.model;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
+import org.deeplearning4j.nn.conf.distribution.UniformDistribution;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.weights.WeightInitDistribution;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+import org.deeplearning4j.nn.conf.CacheMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+
+/**
+ * Layer builders with a network's explicit settings (updater, L2, init, padding), shared by the network
+ * factories: convolutions without inherited defaults, He-normal fan-out N(0, √(2/(k²·C_out))), explicit
+ * padding in Truncate mode so stride-2 shapes match PyTorch's; batch norm with PyTorch's momentum 0.1
+ * (DL4J decay 0.9) and eps 1e-5; linear layers U(±1/√fan_in).
+ */
+final class Layers {
+    static final double BN_DECAY = 0.9;
+    static final double BN_EPS = 1e-5;
+
+    /** The input vertex of every module network. */
+    static final String INPUT = "in";
+
+    final GraphBuilder g;
+    final IUpdater updater;
+    final double wd;
+
+    Layers(GraphBuilder g, IUpdater updater, double wd) {
+        this.g = g;
+        this.updater = updater;
+        this.wd = wd;
+    }
+
+    /**
+     * A module network's graph with every global setting explicit: seed (per module), float32, SGD with
+     * Nesterov momentum, workspaces on, no cache, gradients averaged over the minibatch.
+     */
+    static Layers graph(Hyper hyper, int moduleIndex, int[] inputShape) {
+        IUpdater updater = new Nesterovs(hyper.learningRate(), hyper.momentum());
+        GraphBuilder g = new NeuralNetConfiguration.Builder()
+                .seed(hyper.seed() * 1_000_003L + moduleIndex)
+                .dataType(DataType.FLOAT)
+                .updater(updater)
+                .trainingWorkspaceMode(WorkspaceMode.ENABLED)
+                .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
+                .cacheMode(CacheMode.NONE)
+                .miniBatch(true)
+                .graphBuilder()
+                .addInputs(INPUT)
+                .setInputTypes(InputType.convolutional(inputShape[1], inputShape[2], inputShape[0]));
+        return new Layers(g, updater, hyper.weightDecay());
+    }
+
+    /** A residual sum and its ReLU, the end of every block. */
+    String addRelu(String name, String a, String b) {
+        g.addVertex(name + "_add", new ElementWiseVertex(ElementWiseVertex.Op.Add), a, b);
+        g.addLayer(name, new ActivationLayer.Builder().activation(Activation.RELU).build(), name + "_add");
+        return name;
+    }
+
+    /** BCE reconstruction output: sigmoid, each element weighted λ1/(C·H·W) so the loss is PyTorch's mean BCE. */
+    void reconstruction(String name, String in, double lambda, int channels, int height, int width) {
+        float[] w = new float[channels];
+        java.util.Arrays.fill(w, (float) (lambda / ((double) channels * height * width)));
+        g.addLayer(name, new CnnLossLayer.Builder(new LossBinaryXENT(Nd4j.createFromArray(w)))
+                .activation(Activation.SIGMOID).build(), in);
+    }
+
+    /** A softmax classifier with cross-entropy weighted {@code weight}. */
+    OutputLayer softmax(int nIn, int classes, double weight) {
+        float[] w = new float[classes];
+        java.util.Arrays.fill(w, (float) weight);
+        return new OutputLayer.Builder(new LossMCXENT(Nd4j.createFromArray(w))).nIn(nIn).nOut(classes)
+                .activation(Activation.SOFTMAX).weightInit(uniform(nIn)).biasInit(0).updater(updater).biasUpdater(updater)
+                .l2(wd).l2Bias(wd).build();
+    }
+
+    ConvolutionLayer conv(int k, int stride, int pad, int nIn, int nOut, boolean bias) {
+        return new ConvolutionLayer.Builder(k, k).stride(stride, stride).padding(pad, pad)
+                .convolutionMode(ConvolutionMode.Truncate)
+                .nIn(nIn).nOut(nOut).hasBias(bias).activation(Activation.IDENTITY)
+                .weightInit(new WeightInitDistribution(new NormalDistribution(0, Math.sqrt(2.0 / (k * k * nOut)))))
+                .biasInit(0).updater(updater).biasUpdater(updater).l2(wd).l2Bias(wd)
+                .build();
+    }
+
+    BatchNormalization bn(int c) {
+        return new BatchNormalization.Builder().nIn(c).nOut(c).decay(BN_DECAY).eps(BN_EPS).updater(updater).build();
+    }
+
+    WeightInitDistribution uniform(int fanIn) {
+        double b = 1.0 / Math.sqrt(fanIn);
+        return new WeightInitDistribution(new UniformDistribution(-b, b));
+    }
+
+    String convBn(String name, String in, int cIn, int cOut, int k, int stride, int pad) {
+        g.addLayer(name + "_conv", conv(k, stride, pad, cIn, cOut, false), in);
+        g.addLayer(name + "_bn", bn(cOut), name + "_conv");
+        return name + "_bn";
+    }
+
+    String convBnRelu(String name, String in, int cIn, int cOut, int stride) {
+        String bn = convBn(name, in, cIn, cOut, 3, stride, 1);
+        g.addLayer(name + "_relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), bn);
+        return name + "_relu";
+    }
+
+    String convBnRelu(String name, String in, int cIn, int cOut, int k, int stride, int pad, boolean bias) {
+        g.addLayer(name + "_conv", conv(k, stride, pad, cIn, cOut, bias), in);
+        g.addLayer(name + "_bn", bn(cOut), name + "_conv");
+        g.addLayer(name + "_relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), name + "_bn");
+        return name + "_relu";
+    }
+}
