@@ -11,6 +11,8 @@ import org.infopro.spark.bench.MemoryBenchJob;
 import org.infopro.spark.bench.ReproductionConfig;
 import org.infopro.spark.bench.ReproductionJob;
 import org.infopro.spark.runtime.NativeRuntime;
+import org.infopro.spark.train.EvaluateConfig;
+import org.infopro.spark.train.EvaluateJob;
 import org.infopro.spark.train.TrainConfig;
 import org.infopro.spark.train.TrainJob;
 import org.infopro.spark.train.TrainResult;
@@ -53,6 +55,10 @@ public final class Main {
                 () -> Options.help(TrainConfig.JOB, TrainConfig.SUMMARY, TrainConfig.options(NativeRuntime.defaultThreads())),
                 a -> TrainConfig.fromArgs(a, NativeRuntime.defaultThreads()), true,
                 (c, s) -> TrainJob.run((TrainConfig) c, s)));
+        JOBS.put(EvaluateConfig.JOB, new Job(EvaluateConfig.JOB, "Evaluate a run's exported inference model on a dataset.",
+                () -> Options.help(EvaluateConfig.JOB, EvaluateConfig.SUMMARY, EvaluateConfig.options(NativeRuntime.defaultThreads())),
+                a -> EvaluateConfig.fromArgs(a, NativeRuntime.defaultThreads()), true,
+                (c, s) -> EvaluateJob.run((EvaluateConfig) c, s)));
         JOBS.put(MemoryBenchConfig.JOB, new Job(MemoryBenchConfig.JOB, "Benchmark: peak training memory, InfoPro against end-to-end.",
                 () -> Options.help(MemoryBenchConfig.JOB, MemoryBenchConfig.SUMMARY, MemoryBenchConfig.OPTIONS),
                 MemoryBenchConfig::fromArgs, false,

@@ -54,6 +54,6 @@ class MainTest {
     void unknownJobExitsWith2AndNamesTheJobs() {
         Run r = run("prep-imagenet-xl");
         assertEquals(Main.INVALID, r.code());
-        assertTrue(r.err().contains("unknown job 'prep-imagenet-xl'. Jobs: prep-idx, train, bench-memory, bench-reproduce."), r.err());
+        assertTrue(r.err().contains("unknown job 'prep-imagenet-xl'. Jobs: prep-idx, train, evaluate, bench-memory, bench-reproduce."), r.err());
     }
 }

@@ -119,6 +119,12 @@ class TrainJobEndToEndTest {
         assertFalse(Files.exists(tmp.resolve(".checkpoint.staging")));
         ComputationGraph model = ModelSerializer.restoreComputationGraph(new File(out.resolve(TrainJob.MODEL).toString()), false);
         assertEquals(List.of("out"), model.getConfiguration().getNetworkOutputs(), "the inference model has no auxiliary heads");
+
+        // loaded back and evaluated on the same 256 test images, the exported model scores what training validated
+        EvaluateJob.Result eval = EvaluateJob.run(new EvaluateConfig(out.toString(), "", "test", 256, 1), spark);
+        assertEquals(256, eval.images());
+        assertEquals(acc, eval.accuracy(), 1e-9);
+        assertEquals(last.get("validation").get("test_loss").asDouble(), eval.crossEntropy(), 1e-4);
     }
 
     @Test

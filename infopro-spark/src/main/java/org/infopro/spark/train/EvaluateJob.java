@@ -1,0 +1,118 @@
+package org.infopro.spark.train;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.infopro.data.config.ConfigException;
+import org.infopro.data.io.Fs;
+import org.infopro.data.io.Json;
+import org.infopro.data.shard.BatchAssembler;
+import org.infopro.data.shard.ImageBatch;
+import org.infopro.data.shard.LabeledImage;
+import org.infopro.data.shard.InputTransform;
+import org.infopro.data.shard.ShardReader;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.infopro.spark.runtime.NativeRuntime;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Evaluates a run's exported inference model: the model file is broadcast, each task restores it and
+ * classifies its partition, and the driver adds up correct predictions and cross-entropy.
+ */
+public final class EvaluateJob {
+    private static final int BATCH = 256;
+
+    /** What the evaluation measured. */
+    public record Result(String status, String model, String dataset, String split, long images, double accuracy,
+                         double crossEntropy) {
+    }
+
+    private EvaluateJob() {
+    }
+
+    public static Result run(EvaluateConfig cfg, SparkSession spark) {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        Path model = new Path(cfg.run(), TrainJob.MODEL);
+        Path resultFile = new Path(cfg.run(), TrainJob.RESULT);
+        if (!Fs.exists(model, conf) || !Fs.exists(resultFile, conf)) {
+            throw new ConfigException("--run " + cfg.run() + " has no " + TrainJob.MODEL + " and " + TrainJob.RESULT
+                    + "; give the --out folder of a finished train run.");
+        }
+        // the model expects its training input transform (padding, channels); the run recorded it
+        JsonNode trained = read(resultFile, conf).get("config");
+        InputTransform transform = InputTransform.identity();
+        if (trained.has("transform")) {
+            InputTransform t = Json.mapper().convertValue(trained.get("transform"), InputTransform.class);
+            transform = new InputTransform(t.padTo(), t.channels(), InputTransform.Augment.NONE);
+        }
+        String dataset = cfg.dataset().isEmpty() ? trained.get("dataset").asText() : cfg.dataset();
+        ShardReader reader = ShardReader.open(spark, dataset);
+        BatchAssembler assembler = new BatchAssembler(reader.manifest(), transform);
+        byte[] bytes;
+        try (InputStream in = Fs.of(model, conf).open(model)) {
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + model + ": " + e.getMessage(), e);
+        }
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Broadcast<byte[]> bModel = jsc.broadcast(bytes);
+        int threads = cfg.threads();
+        double[] sums = reader.images(cfg.split(), cfg.limit()).repartition(jsc.defaultParallelism())
+                .mapPartitions(it -> {
+                    NativeRuntime.useThreads(threads);
+                    List<LabeledImage> images = new ArrayList<>();
+                    it.forEachRemaining(images::add);
+                    double[] s = new double[3];
+                    if (images.isEmpty()) {
+                        return List.of(s).iterator();
+                    }
+                    ComputationGraph net = org.deeplearning4j.util.ModelSerializer.restoreComputationGraph(
+                            new ByteArrayInputStream(bModel.value()), false);
+                    for (int from = 0; from < images.size(); from += BATCH) {
+                        try (ImageBatch b = assembler.assemble(images, from, Math.min(images.size(), from + BATCH))) {
+                            INDArrayStats.add(net.output(false, b.features())[0], b.labelIndices(), s);
+                        }
+                    }
+                    return List.of(s).iterator();
+                })
+                .reduce((a, b) -> new double[]{a[0] + b[0], a[1] + b[1], a[2] + b[2]});
+        bModel.destroy();
+        long n = (long) sums[0];
+        if (n == 0) {
+            throw new ConfigException("split '" + cfg.split() + "' of " + dataset + " has no images to evaluate.");
+        }
+        return new Result("ok", model.toString(), dataset, cfg.split(), n, sums[1] / n, sums[2] / n);
+    }
+
+    /** Accumulates images, correct predictions and cross-entropy of softmax outputs. */
+    static final class INDArrayStats {
+        private INDArrayStats() {
+        }
+
+        static void add(org.nd4j.linalg.api.ndarray.INDArray probs, int[] labels, double[] s) {
+            int[] pred = probs.argMax(1).toIntVector();
+            for (int i = 0; i < labels.length; i++) {
+                s[0] += 1;
+                s[1] += pred[i] == labels[i] ? 1 : 0;
+                s[2] -= Math.log(Math.max(probs.getDouble(i, labels[i]), 1e-12));
+            }
+        }
+    }
+
+    private static JsonNode read(Path file, Configuration conf) {
+        try {
+            return Json.mapper().readTree(Fs.readString(file, conf));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot parse " + file + ": " + e.getMessage(), e);
+        }
+    }
+}
