@@ -5,6 +5,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.infopro.data.shard.ImageBatch;
 import org.infopro.spark.loss.LossSupCon;
+import org.infopro.spark.metrics.Classification;
 import org.infopro.spark.model.HeadSpec;
 import org.infopro.spark.model.InfoProNetworkFactory;
 import org.infopro.spark.model.ModuleNetworkFactory;
@@ -109,15 +110,9 @@ public final class LocalModule {
                 supcon = new LossSupCon(head.temperature(), 1.0)
                         .computeScore(batch.labels(), out[i], new ActivationIdentity(), null, false);
             } else {
-                INDArray probs = out[i];
-                int[] pred = probs.argMax(1).toIntVector();
-                int[] y = batch.labelIndices();
-                for (int n = 0; n < y.length; n++) {
-                    if (pred[n] == y[n]) {
-                        correct++;
-                    }
-                    ce -= Math.log(Math.max(probs.getDouble(n, y[n]), 1e-12));
-                }
+                Classification c = Classification.of(out[i], batch.labelIndices());
+                correct = c.correct();
+                ce = c.crossEntropySum();
             }
         }
         Handoff next = plan.isLast() ? null : Handoff.detach(out[out.length - 1]);

@@ -15,6 +15,7 @@ import org.infopro.data.shard.LabeledImage;
 import org.infopro.data.shard.InputTransform;
 import org.infopro.data.shard.ShardReader;
 import com.fasterxml.jackson.databind.JsonNode;
+import org.infopro.spark.metrics.Classification;
 import org.infopro.spark.runtime.NativeRuntime;
 
 import java.io.ByteArrayInputStream;
@@ -79,7 +80,10 @@ public final class EvaluateJob {
                             new ByteArrayInputStream(bModel.value()), false);
                     for (int from = 0; from < images.size(); from += BATCH) {
                         try (ImageBatch b = assembler.assemble(images, from, Math.min(images.size(), from + BATCH))) {
-                            INDArrayStats.add(net.output(false, b.features())[0], b.labelIndices(), s);
+                            Classification c = Classification.of(net.output(false, b.features())[0], b.labelIndices());
+                            s[0] += b.size();
+                            s[1] += c.correct();
+                            s[2] += c.crossEntropySum();
                         }
                     }
                     return List.of(s).iterator();
@@ -91,21 +95,6 @@ public final class EvaluateJob {
             throw new ConfigException("split '" + cfg.split() + "' of " + dataset + " has no images to evaluate.");
         }
         return new Result("ok", model.toString(), dataset, cfg.split(), n, sums[1] / n, sums[2] / n);
-    }
-
-    /** Accumulates images, correct predictions and cross-entropy of softmax outputs. */
-    static final class INDArrayStats {
-        private INDArrayStats() {
-        }
-
-        static void add(org.nd4j.linalg.api.ndarray.INDArray probs, int[] labels, double[] s) {
-            int[] pred = probs.argMax(1).toIntVector();
-            for (int i = 0; i < labels.length; i++) {
-                s[0] += 1;
-                s[1] += pred[i] == labels[i] ? 1 : 0;
-                s[2] -= Math.log(Math.max(probs.getDouble(i, labels[i]), 1e-12));
-            }
-        }
     }
 
     private static JsonNode read(Path file, Configuration conf) {
