@@ -11,6 +11,7 @@ import org.deeplearning4j.nn.weights.WeightInitDistribution;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.regularization.L2Regularization;
 import org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -27,7 +28,7 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
  * Layer builders with a network's explicit settings (updater, L2, init, padding), shared by the network
  * factories: convolutions without inherited defaults, He-normal fan-out N(0, √(2/(k²·C_out))), explicit
  * padding in Truncate mode so stride-2 shapes match PyTorch's; batch norm with PyTorch's momentum 0.1
- * (DL4J decay 0.9) and eps 1e-5; linear layers U(±1/√fan_in).
+ * (DL4J decay 0.9) and eps 1e-5, its γ and β weight-decayed; linear layers U(±1/√fan_in).
  */
 final class Layers {
     static final double BN_DECAY = 0.9;
@@ -99,8 +100,16 @@ final class Layers {
                 .build();
     }
 
+    /** Batch norm with γ and β decayed like every other parameter, as the reference's optimiser does. */
     BatchNormalization bn(int c) {
-        return new BatchNormalization.Builder().nIn(c).nOut(c).decay(BN_DECAY).eps(BN_EPS).updater(updater).build();
+        DecayedBatchNormalization b = new DecayedBatchNormalization();
+        b.setNIn(c);
+        b.setNOut(c);
+        b.setDecay(BN_DECAY);
+        b.setEps(BN_EPS);
+        b.setIUpdater(updater);
+        b.setRegularization(wd > 0 ? java.util.List.of(new L2Regularization(wd)) : java.util.List.of());
+        return b;
     }
 
     WeightInitDistribution uniform(int fanIn) {

@@ -196,6 +196,7 @@ public record TrainConfig(
         m.put("momentum", momentum);
         m.put("nesterov", true);
         m.put("weight_decay", weightDecay);
+        m.put("weight_decay_on_batch_norm", true);
         m.put("seed", seed);
         m.put("limit", limit);
         m.put("val_limit", valLimit);
