@@ -15,7 +15,6 @@ import org.infopro.spark.train.EvaluateConfig;
 import org.infopro.spark.train.EvaluateJob;
 import org.infopro.spark.train.TrainConfig;
 import org.infopro.spark.train.TrainJob;
-import org.infopro.spark.train.TrainResult;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -104,9 +103,6 @@ public final class Main {
         try {
             Object result = job.run().run(config, spark);
             System.out.println(Json.line(result));
-            if (result instanceof TrainResult r && TrainResult.FAILED.equals(r.status())) {
-                return FAILED;
-            }
             return OK;
         } catch (ConfigException e) {
             System.err.println(e.getMessage());
