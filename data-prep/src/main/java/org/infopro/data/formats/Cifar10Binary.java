@@ -64,9 +64,9 @@ public final class Cifar10Binary {
     }
 
     /** A split made of one or more batch files read back to back. */
-    private record Split(String split, List<String> files, long[] counts, long count) implements RecordSplit {
+    private record Split(String split, List<String> files, List<Long> counts, long count) implements RecordSplit {
         static Split of(String split, List<String> files, Configuration conf) {
-            long[] counts = new long[files.size()];
+            List<Long> counts = new ArrayList<>();
             long total = 0;
             for (int i = 0; i < files.size(); i++) {
                 long len = DatasetFiles.length(files.get(i), conf);
@@ -76,10 +76,10 @@ public final class Cifar10Binary {
                                     + "%d records leave %d bytes over. Is the file truncated or from another release? Re-fetch it.",
                             files.get(i), len, RECORD_BYTES, len / RECORD_BYTES, len % RECORD_BYTES));
                 }
-                counts[i] = len / RECORD_BYTES;
-                total += counts[i];
+                counts.add(len / RECORD_BYTES);
+                total += len / RECORD_BYTES;
             }
-            return new Split(split, List.copyOf(files), counts, total);
+            return new Split(split, List.copyOf(files), List.copyOf(counts), total);
         }
 
         @Override
@@ -94,7 +94,7 @@ public final class Cifar10Binary {
             long first = 0;
             for (int f = 0; f < files.size() && first < to; f++) {
                 long lo = Math.max(from, first);
-                long hi = Math.min(to, first + counts[f]);
+                long hi = Math.min(to, first + counts.get(f));
                 if (lo < hi) {
                     byte[] data = DatasetFiles.readRange(files.get(f), (lo - first) * RECORD_BYTES,
                             Math.toIntExact((hi - lo) * RECORD_BYTES), conf);
@@ -110,7 +110,7 @@ public final class Cifar10Binary {
                         out.add(new LabeledRecord(RecordSplit.key(split, i), label, image(data, off + 1)));
                     }
                 }
-                first += counts[f];
+                first += counts.get(f);
             }
             return out;
         }

@@ -596,7 +596,18 @@ public final class MatFile {
 
         @Override
         public long skip(long n) throws IOException {
-            long k = in.skip(Math.min(n, remaining));
+            long want = Math.min(n, remaining);
+            if (want <= 0) {
+                return 0;
+            }
+            long k;
+            if (in instanceof InflaterInputStream) {
+                // InflaterInputStream.skip inflates 512 bytes a call; skipping SVHN's extra set needs bigger steps
+                byte[] sink = new byte[(int) Math.min(want, 1 << 16)];
+                k = Math.max(0, in.read(sink, 0, sink.length));
+            } else {
+                k = in.skip(want);
+            }
             remaining -= k;
             return k;
         }
