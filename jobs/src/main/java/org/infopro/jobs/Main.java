@@ -6,6 +6,9 @@ import org.infopro.data.config.Options;
 import org.infopro.data.io.Json;
 import org.infopro.data.prep.IdxPrepConfig;
 import org.infopro.data.prep.IdxPrepJob;
+import org.infopro.data.prep.ImageDataset;
+import org.infopro.data.prep.ImagePrepConfig;
+import org.infopro.data.prep.ImagePrepJob;
 import org.infopro.spark.bench.MemoryBenchConfig;
 import org.infopro.spark.bench.MemoryBenchJob;
 import org.infopro.spark.bench.ReproductionConfig;
@@ -50,6 +53,12 @@ public final class Main {
                 () -> Options.help(IdxPrepConfig.JOB, IdxPrepConfig.SUMMARY, IdxPrepConfig.OPTIONS),
                 IdxPrepConfig::fromArgs, true,
                 (c, s) -> IdxPrepJob.run((IdxPrepConfig) c, s)));
+        for (ImageDataset ds : ImageDataset.values()) {
+            JOBS.put(ds.job(), new Job(ds.job(), ds.title(),
+                    () -> Options.help(ds.job(), ds.summary(), ImagePrepConfig.options(ds)),
+                    a -> ImagePrepConfig.fromArgs(ds, a), true,
+                    (c, s) -> ImagePrepJob.run((ImagePrepConfig) c, s)));
+        }
         JOBS.put(TrainConfig.JOB, new Job(TrainConfig.JOB, "Train InfoPro local modules on a prepared dataset.",
                 () -> Options.help(TrainConfig.JOB, TrainConfig.SUMMARY, TrainConfig.options(NativeRuntime.defaultThreads())),
                 a -> TrainConfig.fromArgs(a, NativeRuntime.defaultThreads()), true,
@@ -123,7 +132,7 @@ public final class Main {
         sb.append("Usage: submit/infopro <job> [options]   (submit/infopro <job> --help for a job's options)\n\n");
         sb.append("InfoPro locally supervised training on Apache Spark.\n\nJobs:\n");
         for (Job j : JOBS.values()) {
-            sb.append(String.format(Locale.ROOT, "  %-12s %s%n", j.name(), j.summary()));
+            sb.append(String.format(Locale.ROOT, "  %-16s %s%n", j.name(), j.summary()));
         }
         return sb.toString();
     }

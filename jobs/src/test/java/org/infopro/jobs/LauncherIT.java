@@ -3,6 +3,7 @@ package org.infopro.jobs;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.infopro.data.io.Json;
 import org.infopro.data.testing.IdxFixtures;
+import org.infopro.data.testing.SmallSetFixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -69,5 +71,40 @@ class LauncherIT {
                 "--out", tmp.resolve("o").toString());
         assertEquals(2, missing.code(), missing.output());
         assertTrue(missing.output().contains("not a prepared dataset"), missing.output());
+    }
+
+    @Test
+    void aPrepKilledMidWriteLeavesNoDatasetAndARerunPublishesOne(@TempDir Path tmp) throws Exception {
+        Path in = tmp.resolve("cifar");
+        SmallSetFixtures.cifar10(in, 6000, 100);
+        Path out = tmp.resolve("ds");
+        List<String> cmd = List.of(IdxFixtures.repositoryRoot().resolve("submit/infopro").toString(), "--master", "local[2]",
+                "prep-cifar10", "--input", in.toString(), "--output", out.toString(), "--shard-mb", "4");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("killed.log").toFile()).start();
+        // Wait until Spark is writing the training shards into the staging folder, then kill -9 the JVM.
+        boolean writing = false;
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (!writing && p.isAlive() && System.nanoTime() < deadline) {
+            try (var s = Files.list(tmp)) {
+                writing = s.filter(d -> d.getFileName().toString().startsWith(".ds.staging-"))
+                        .anyMatch(d -> Files.isDirectory(d.resolve("train")));
+            }
+            if (!writing) {
+                Thread.sleep(20);
+            }
+        }
+        p.destroyForcibly().waitFor(1, TimeUnit.MINUTES);
+        String log = Files.readString(tmp.resolve("killed.log"));
+        assertTrue(writing, "the prep ended before it was seen writing shards; the test needs a larger input:\n" + log);
+        assertFalse(Files.exists(out), "a killed run must leave no dataset at the output path");
+        assertFalse(Files.exists(tmp.resolve("ds.result.json")), "nor a result claiming anything");
+
+        Result rerun = launch(tmp.resolve("rerun.log"), "--master", "local[2]", "prep-cifar10", "--input", in.toString(),
+                "--output", out.toString(), "--shard-mb", "4");
+        assertEquals(0, rerun.code(), rerun.output());
+        JsonNode result = Json.mapper().readTree(Files.readString(tmp.resolve("ds.result.json")));
+        assertEquals("ok", result.get("status").asText());
+        assertEquals(30000, result.get("rows_per_split").get("train").asInt());
+        assertTrue(rerun.output().contains("stale staging folder"), "the rerun points at the killed run's leftovers:\n" + rerun.output());
     }
 }

@@ -1,6 +1,9 @@
 package org.infopro.jobs;
 
 import org.apache.spark.sql.SparkSession;
+import org.infopro.data.config.Options;
+import org.infopro.data.prep.ImageDataset;
+import org.infopro.data.prep.ImagePrepConfig;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -40,6 +43,14 @@ class MainTest {
             assertTrue(train.out().contains(opt), opt + " missing from train --help");
         }
         assertTrue(run("prep-idx", "--help").out().contains("--shards"));
+        for (ImageDataset ds : ImageDataset.values()) {
+            assertTrue(top.out().contains(ds.job()), ds.job() + " missing from the job list");
+            String help = run(ds.job(), "--help").out();
+            for (Options.Spec spec : ImagePrepConfig.options(ds)) {
+                assertTrue(help.contains("--" + spec.name() + " "), "--" + spec.name() + " missing from " + ds.job() + " --help");
+            }
+        }
+        assertTrue(run("prep-imagenet", "--help").out().contains("--devkit"));
     }
 
     @Test
@@ -54,6 +65,6 @@ class MainTest {
     void unknownJobExitsWith2AndNamesTheJobs() {
         Run r = run("prep-imagenet-xl");
         assertEquals(Main.INVALID, r.code());
-        assertTrue(r.err().contains("unknown job 'prep-imagenet-xl'. Jobs: prep-idx, train, evaluate, bench-memory, bench-reproduce."), r.err());
+        assertTrue(r.err().contains("unknown job 'prep-imagenet-xl'. Jobs: prep-idx, prep-imagenet, prep-cityscapes, prep-cifar10, prep-svhn, prep-stl10, train, evaluate, bench-memory, bench-reproduce."), r.err());
     }
 }

@@ -28,6 +28,8 @@ public final class BadImageException extends Exception {
         MASK_SIZE_MISMATCH,
         /** A class id (e.g. an ImageNet wnid) that the label map does not know. */
         UNKNOWN_CLASS,
+        /** A file in an image folder whose name does not follow the dataset's naming scheme. */
+        UNEXPECTED_NAME,
         /** The file could not be read from its file system. */
         UNREADABLE;
 

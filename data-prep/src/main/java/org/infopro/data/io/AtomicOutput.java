@@ -15,6 +15,7 @@ import java.util.UUID;
  * folder if publish never happened (a failed run leaves no partial dataset behind).
  */
 public final class AtomicOutput implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AtomicOutput.class);
     private final Path target;
     private final Path staging;
     private final FileSystem fs;
@@ -48,11 +49,30 @@ public final class AtomicOutput implements AutoCloseable {
                             + "--mode skip to keep it, or choose another --output.");
                 }
             }
+            warnAboutStaleStaging(out);
             out.fs.mkdirs(out.staging);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare output " + target + ": " + e.getMessage(), e);
         }
         return out;
+    }
+
+    /**
+     * A run killed with kill -9 (or a lost driver) cannot clean up: its hidden staging folder stays beside
+     * the target, never mistaken for the dataset. Say so, so that the user can delete it; it is not deleted
+     * here because another run may be writing it right now.
+     */
+    private static void warnAboutStaleStaging(AtomicOutput out) throws IOException {
+        if (!out.fs.exists(out.target.getParent())) {
+            return;
+        }
+        String prefix = "." + out.target.getName() + ".staging-";
+        for (var st : out.fs.listStatus(out.target.getParent())) {
+            if (st.getPath().getName().startsWith(prefix)) {
+                LOG.warn("stale staging folder {} (from an earlier run that was killed, or one still running): "
+                        + "it is not part of any dataset; delete it once no other run writes {}", st.getPath(), out.target);
+            }
+        }
     }
 
     /** Where the job writes; becomes {@link #target()} on publish. */

@@ -1,19 +1,14 @@
 package org.infopro.data.prep;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.Partitioner;
 import org.apache.spark.SerializableWritable;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.idx.IdxHeader;
 import org.infopro.data.idx.IdxReader;
@@ -21,26 +16,18 @@ import org.infopro.data.io.AtomicOutput;
 import org.infopro.data.io.Fs;
 import org.infopro.data.manifest.DatasetManifest;
 import org.infopro.data.manifest.DatasetManifest.ChannelStats;
-import org.infopro.data.manifest.DatasetManifest.ShardFile;
 import org.infopro.data.manifest.DatasetManifest.SplitInfo;
-import org.infopro.data.shard.KeyHash;
 import org.infopro.data.shard.ShardSchema;
+import org.infopro.data.shard.ShardWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.Tuple2;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Shards an IDX dataset (Fashion-MNIST, MNIST) into Parquet. Executors read the IDX files by record
@@ -49,8 +36,6 @@ import java.util.regex.Pattern;
  */
 public final class IdxPrepJob {
     private static final Logger LOG = LoggerFactory.getLogger(IdxPrepJob.class);
-    private static final long ORDER_SALT = 0x5DEECE66DL;
-    private static final Pattern PART = Pattern.compile("part-(\\d+)-.*\\.parquet");
 
     /** The source files of one split. */
     private record SplitSource(String name, Path images, Path labels, IdxHeader header, int rows) {
@@ -92,8 +77,7 @@ public final class IdxPrepJob {
                 long ts = System.nanoTime();
                 Path dir = new Path(out.staging(), s.name());
                 writeSplit(cfg, jsc, spark, bconf, s, height, width, dir);
-                renameParts(dir, conf);
-                SplitInfo info = describe(spark, jsc, bconf, out.staging(), s.name(), labelNames.size());
+                SplitInfo info = ShardWriter.describe(spark, bconf, out.staging(), s.name(), labelNames.size(), s.rows(), 0);
                 splits.put(s.name(), info);
                 rows.put(s.name(), info.rows());
                 files += info.shards().size();
@@ -109,7 +93,9 @@ public final class IdxPrepJob {
             DatasetManifest m = new DatasetManifest(ShardSchema.VERSION, cfg.dataset().label(), Instant.now().toString(),
                     new DatasetManifest.ImageSpec(height, width, 1, ShardSchema.DTYPE_UINT8, ShardSchema.LAYOUT_HWC,
                             ShardSchema.ENCODING_RAW),
-                    labelNames, splits, stats, cfg.asMap(), Versions.of(spark), timings);
+                    labelNames, splits, stats, cfg.asMap(), Versions.of(spark), timings, null, null,
+                    new DatasetManifest.Sharding(ShardWriter.ASSIGNMENT, ShardWriter.ORDER, cfg.seed(), 0, 0,
+                            cfg.compression().label()), null);
             m.write(out.staging(), conf);
             out.publish();
             return new PrepResult(PrepResult.OK, out.target().toString(), rows, files, timings);
@@ -177,90 +163,21 @@ public final class IdxPrepJob {
         String split = s.name();
         String images = s.images().toString();
         String labels = s.labels().toString();
-        long seed = cfg.seed();
-        int shards = cfg.shards();
-        JavaRDD<Row> sharded = jsc.parallelize(ranges, ranges.size())
-                .flatMapToPair(r -> {
+        JavaRDD<Row> rows = jsc.parallelize(ranges, ranges.size())
+                .flatMap(r -> {
                     Configuration c = bconf.value().value();
                     byte[][] px = IdxReader.readRecords(new Path(images), c, 3, r[0], r[1] - r[0]);
                     byte[][] lb = IdxReader.readRecords(new Path(labels), c, 1, r[0], r[1] - r[0]);
-                    List<Tuple2<Integer, Row>> outRows = new ArrayList<>(px.length);
+                    List<Row> out = new ArrayList<>(px.length);
                     for (int i = 0; i < px.length; i++) {
                         String key = split + "/" + String.format(Locale.ROOT, "%08d", r[0] + i);
-                        outRows.add(new Tuple2<>(KeyHash.shard(key, seed, shards), RowFactory.create(key, split,
-                                lb[i][0] & 0xff, px[i], height, width, 1, ShardSchema.DTYPE_UINT8,
-                                ShardSchema.LAYOUT_HWC, ShardSchema.ENCODING_RAW)));
+                        out.add(RowFactory.create(key, split, lb[i][0] & 0xff, px[i], height, width, 1,
+                                ShardSchema.DTYPE_UINT8, ShardSchema.LAYOUT_HWC, ShardSchema.ENCODING_RAW,
+                                null, null, images, null, null));
                     }
-                    return outRows.iterator();
-                })
-                .partitionBy(new ShardPartitioner(shards))
-                .mapPartitions(it -> orderInShard(it, seed));
-        spark.createDataFrame(sharded, ShardSchema.SCHEMA)
-                .write()
-                .option("compression", cfg.compression().label())
-                .parquet(dir.toString());
-    }
-
-    private static Iterator<Row> orderInShard(Iterator<Tuple2<Integer, Row>> it, long seed) {
-        List<Row> rows = new ArrayList<>();
-        it.forEachRemaining(t -> rows.add(t._2()));
-        rows.sort(Comparator.comparingLong(r -> KeyHash.of(r.getString(0), seed ^ ORDER_SALT)));
-        return rows.iterator();
-    }
-
-    /** Spark names files part-NNNNN-uuid; shards get stable names shard-NNNNN.parquet. */
-    private static void renameParts(Path dir, Configuration conf) {
-        FileSystem fs = Fs.of(dir, conf);
-        try {
-            for (FileStatus st : fs.listStatus(dir)) {
-                String name = st.getPath().getName();
-                Matcher m = PART.matcher(name);
-                if (m.matches()) {
-                    Path to = new Path(dir, String.format(Locale.ROOT, "shard-%05d.parquet", Integer.parseInt(m.group(1))));
-                    if (!fs.rename(st.getPath(), to)) {
-                        throw new IOException("rename " + st.getPath() + " -> " + to + " failed");
-                    }
-                } else if (name.equals("_SUCCESS")) {
-                    fs.delete(st.getPath(), false);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot name the shards in " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Reads the written split back: rows per class and per file, bytes and sha256 computed on executors. */
-    private static SplitInfo describe(SparkSession spark, JavaSparkContext jsc,
-                                      Broadcast<SerializableWritable<Configuration>> bconf,
-                                      Path datasetDir, String split, int numClasses) {
-        Dataset<Row> df = spark.read().parquet(new Path(datasetDir, split).toString());
-        ShardSchema.check(df.schema(), split);
-        long[] classCounts = new long[numClasses];
-        Map<String, Long> perFile = new LinkedHashMap<>();
-        for (Row r : df.groupBy(functions.col(ShardSchema.LABEL), functions.input_file_name().as("file")).count().collectAsList()) {
-            classCounts[r.getInt(0)] += r.getLong(2);
-            String file = new Path(r.getString(1)).getName();
-            perFile.merge(file, r.getLong(2), Long::sum);
-        }
-        List<String> names = new ArrayList<>(perFile.keySet());
-        names.sort(null);
-        String dir = new Path(datasetDir, split).toString();
-        List<String[]> digests = jsc.parallelize(names, Math.max(1, Math.min(names.size(), jsc.defaultParallelism())))
-                .map(n -> {
-                    Path p = new Path(dir, n);
-                    Configuration c = bconf.value().value();
-                    long len = Fs.of(p, c).getFileStatus(p).getLen();
-                    return new String[]{n, Long.toString(len), Fs.sha256(p, c)};
-                })
-                .collect();
-        List<ShardFile> shards = new ArrayList<>();
-        long total = 0;
-        for (String[] d : digests) {
-            long rows = perFile.get(d[0]);
-            total += rows;
-            shards.add(new ShardFile(split + "/" + d[0], rows, Long.parseLong(d[1]), d[2]));
-        }
-        return new SplitInfo(total, classCounts, shards);
+                    return out.iterator();
+                });
+        ShardWriter.write(spark, rows, cfg.shards(), cfg.seed(), dir, cfg.compression().label(), 0);
     }
 
     /** Per-channel mean and std of pixels scaled to [0, 1], summed on executors. */
@@ -301,34 +218,5 @@ public final class IdxPrepJob {
 
     private static long ms(long since) {
         return (System.nanoTime() - since) / 1_000_000;
-    }
-
-    /** Sends shard id k to partition k, so each partition becomes exactly one shard file. */
-    static final class ShardPartitioner extends Partitioner {
-        private final int shards;
-
-        ShardPartitioner(int shards) {
-            this.shards = shards;
-        }
-
-        @Override
-        public int numPartitions() {
-            return shards;
-        }
-
-        @Override
-        public int getPartition(Object key) {
-            return (Integer) key;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof ShardPartitioner p && p.shards == shards;
-        }
-
-        @Override
-        public int hashCode() {
-            return shards;
-        }
     }
 }

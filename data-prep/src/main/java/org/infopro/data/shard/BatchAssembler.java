@@ -1,5 +1,6 @@
 package org.infopro.data.shard;
 
+import org.infopro.data.image.RgbImage;
 import org.infopro.data.manifest.DatasetManifest;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
@@ -69,21 +70,27 @@ public final class BatchAssembler implements Serializable {
         int[] labels = new int[n];
         for (int i = 0; i < n; i++) {
             LabeledImage img = images.get(from + i);
+            if (img.label() < 0 || img.label() >= numClasses) {
+                throw new IllegalArgumentException("image " + img.key() + " has label " + img.label() + " outside [0, " + numClasses + ")");
+            }
+            if (transform.crops()) {
+                RgbImage src = decoded(img);
+                RgbImage g = rng != null && transform.augment() == InputTransform.Augment.RANDOM_RESIZED_CROP
+                        ? Augmentations.randomResizedCrop(src, out[0], rng)
+                        : Augmentations.resizeCenterCrop(src, transform.evalResize(), out[0]);
+                writeChw(g, raw, i * per, out[2]);
+                normalise(raw, norm, i * per, plane);
+                labels[i] = img.label();
+                onehot[i * numClasses + img.label()] = 1f;
+                continue;
+            }
             byte[] px = img.pixels();
             if (px.length != srcBytes) {
                 throw new IllegalArgumentException("image " + img.key() + " has " + px.length + " bytes, expected "
                         + srcBytes + " (" + srcHeight + "x" + srcWidth + "x" + srcChannels + ")");
             }
-            if (img.label() < 0 || img.label() >= numClasses) {
-                throw new IllegalArgumentException("image " + img.key() + " has label " + img.label() + " outside [0, " + numClasses + ")");
-            }
             transform.apply(px, srcHeight, srcWidth, srcChannels, out, raw, i * per, rng);
-            for (int c = 0; c < out[2]; c++) {
-                for (int p = 0; p < plane; p++) {
-                    int o = i * per + c * plane + p;
-                    norm[o] = (raw[o] - mean[c]) / std[c];
-                }
-            }
+            normalise(raw, norm, i * per, plane);
             labels[i] = img.label();
             onehot[i * numClasses + img.label()] = 1f;
         }
@@ -93,5 +100,82 @@ public final class BatchAssembler implements Serializable {
                 Nd4j.create(raw, shape, DataType.FLOAT),
                 Nd4j.create(onehot, new long[]{n, numClasses}, DataType.FLOAT),
                 labels);
+    }
+
+    /**
+     * A segmentation batch from {@code images[from, to)}, which must carry masks: with {@code rng} non-null
+     * Cityscapes' joint scale/crop/flip ({@link Augmentations#scaleCropFlip}) to {@code crop}x(2·crop), else
+     * the whole frames (which must share one size). Masks come out as float train ids, 255 = ignore.
+     */
+    public SegmentationBatch assembleSegmentation(List<LabeledImage> images, int from, int to, Random rng) {
+        int n = to - from;
+        List<Augmentations.Pair> pairs = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            LabeledImage img = images.get(from + i);
+            if (img.mask() == null) {
+                throw new IllegalArgumentException("image " + img.key() + " has no mask; segmentation needs a dataset with masks.");
+            }
+            RgbImage src = decoded(img);
+            RgbImage mask = new RgbImage(src.width(), src.height(), 1, img.mask());
+            pairs.add(rng != null && transform.augment() == InputTransform.Augment.SCALE_CROP_FLIP && transform.crop() > 0
+                    ? Augmentations.scaleCropFlip(src, mask, 0.5, 2.0, transform.crop(), 2 * transform.crop(), rng)
+                    : new Augmentations.Pair(src, mask));
+        }
+        int h = pairs.get(0).image().height(), w = pairs.get(0).image().width(), c = pairs.get(0).image().channels();
+        int plane = h * w;
+        float[] raw = new float[n * plane * c];
+        float[] norm = new float[n * plane * c];
+        float[] masks = new float[n * plane];
+        for (int i = 0; i < n; i++) {
+            Augmentations.Pair p = pairs.get(i);
+            if (p.image().height() != h || p.image().width() != w) {
+                throw new IllegalArgumentException("frames differ in size (" + w + "x" + h + " vs " + p.image().width() + "x"
+                        + p.image().height() + "); crop them (--augment scale-crop-flip --crop N) to batch them.");
+            }
+            writeChw(p.image(), raw, i * plane * c, c);
+            normalise(raw, norm, i * plane * c, plane);
+            byte[] m = p.mask().pixels();
+            for (int k = 0; k < plane; k++) {
+                masks[i * plane + k] = m[k] & 0xff;
+            }
+        }
+        return new SegmentationBatch(Nd4j.create(norm, new long[]{n, c, h, w}, DataType.FLOAT),
+                Nd4j.create(masks, new long[]{n, h, w}, DataType.FLOAT));
+    }
+
+    private RgbImage decoded(LabeledImage img) {
+        int h = img.height() > 0 ? img.height() : srcHeight;
+        int w = img.width() > 0 ? img.width() : srcWidth;
+        int c = img.channels() > 0 ? img.channels() : srcChannels;
+        RgbImage src = new RgbImage(w, h, c, img.pixels());
+        if (c == 1 && out[2] == 3) {
+            byte[] rgb = new byte[w * h * 3];
+            for (int k = 0; k < w * h; k++) {
+                rgb[3 * k] = rgb[3 * k + 1] = rgb[3 * k + 2] = img.pixels()[k];
+            }
+            src = new RgbImage(w, h, 3, rgb);
+        }
+        return src;
+    }
+
+    /** HWC uint8 to CHW floats in [0, 1]. */
+    private static void writeChw(RgbImage g, float[] dst, int offset, int channels) {
+        int plane = g.width() * g.height();
+        byte[] px = g.pixels();
+        int gc = g.channels();
+        for (int p = 0; p < plane; p++) {
+            for (int ch = 0; ch < channels; ch++) {
+                dst[offset + ch * plane + p] = (px[p * gc + Math.min(ch, gc - 1)] & 0xff) / 255f;
+            }
+        }
+    }
+
+    private void normalise(float[] raw, float[] norm, int offset, int plane) {
+        for (int c = 0; c < mean.length; c++) {
+            for (int p = 0; p < plane; p++) {
+                int o = offset + c * plane + p;
+                norm[o] = (raw[o] - mean[c]) / std[c];
+            }
+        }
     }
 }

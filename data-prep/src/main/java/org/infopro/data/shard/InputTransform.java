@@ -14,15 +14,34 @@ import java.util.Random;
  * size, horizontal flip with probability ½. Normalisation statistics for the padded images follow exactly
  * from the manifest's: zero padding scales the mean and the mean square by (h·w)/(H·W).
  */
-public record InputTransform(int padTo, int channels, Augment augment) implements Serializable {
+public record InputTransform(int padTo, int channels, Augment augment, int crop, int resize) implements Serializable {
     public static final int CROP_PAD = 4;
 
-    /** Training-time augmentation. */
+    /**
+     * Training-time augmentation. CROP_FLIP: the CIFAR family's. RANDOM_RESIZED_CROP: ImageNet's
+     * ({@link Augmentations#randomResizedCrop}) to {@code crop}, evaluated by short side {@code resize} + centre
+     * crop. SCALE_CROP_FLIP: Cityscapes' joint scale 0.5-2, {@code crop}x(2·{@code crop}) window and flip of
+     * image and mask, evaluated on the whole frame.
+     */
     public enum Augment {
-        NONE, CROP_FLIP;
+        NONE, CROP_FLIP, RANDOM_RESIZED_CROP, SCALE_CROP_FLIP;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    public InputTransform(int padTo, int channels, Augment augment) {
+        this(padTo, channels, augment, 0, 0);
+    }
+
+    public InputTransform {
+        if (augment == Augment.RANDOM_RESIZED_CROP && crop <= 0) {
+            throw new ConfigException("--augment random-resized-crop needs --crop N (e.g. 224).");
+        }
+        if (crop > 0 && padTo > 0) {
+            throw new ConfigException("--crop and --pad-to exclude each other: crop is for full-size images (ImageNet), "
+                    + "pad-to for small fixed-size ones.");
         }
     }
 
@@ -30,9 +49,26 @@ public record InputTransform(int padTo, int channels, Augment augment) implement
         return new InputTransform(0, 0, Augment.NONE);
     }
 
+    /** True when images are cropped to a fixed size from frames of any size. */
+    public boolean crops() {
+        return crop > 0;
+    }
+
+    /** The evaluation short side: {@code resize}, or the usual 256-for-224 ratio. */
+    public int evalResize() {
+        return resize > 0 ? resize : (int) Math.round(crop / 0.875);
+    }
+
     /** Output {height, width, channels} for a manifest's images; checks the transform fits them. */
     public int[] outputShape(DatasetManifest.ImageSpec in) {
         int h = in.height(), w = in.width(), c = in.channels();
+        if (crops()) {
+            return new int[]{crop, crop, channels > 0 ? channels : c};
+        }
+        if (!in.fixedSize()) {
+            throw new ConfigException("the dataset's images differ in size; give --crop N (with --augment random-resized-crop "
+                    + "for training) so batches have one shape.");
+        }
         if (padTo > 0 && (padTo < h || padTo < w)) {
             throw new ConfigException("--pad-to " + padTo + " is smaller than the " + h + "x" + w + " images; use 0 or >= "
                     + Math.max(h, w) + ".");
@@ -47,6 +83,16 @@ public record InputTransform(int padTo, int channels, Augment augment) implement
     /** Per-output-channel mean and std in [0, 1] units, from the manifest's statistics of the stored images. */
     public double[][] normalisation(DatasetManifest m) {
         int[] out = outputShape(m.image());
+        if (crops()) {
+            double[] mean = new double[out[2]];
+            double[] std = new double[out[2]];
+            for (int c = 0; c < out[2]; c++) {
+                int src = m.image().channels() == 1 ? 0 : c;
+                mean[c] = m.channelStats().mean()[src];
+                std[c] = m.channelStats().std()[src];
+            }
+            return new double[][]{mean, std};
+        }
         double area = (double) m.image().height() * m.image().width() / ((double) out[0] * out[1]);
         double[] mean = new double[out[2]];
         double[] std = new double[out[2]];

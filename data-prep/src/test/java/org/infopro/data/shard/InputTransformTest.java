@@ -92,7 +92,7 @@ class InputTransformTest {
         double mean = sum / (count * 4), std = Math.sqrt(sq / (count * 4) - mean * mean);
         DatasetManifest m = new DatasetManifest(1, "t", "now", new DatasetManifest.ImageSpec(2, 2, 1, "uint8", "HWC", "raw"),
                 List.of("a"), Map.of(), new DatasetManifest.ChannelStats("train", count * 4L, new double[]{mean}, new double[]{std}),
-                Map.of(), Map.of(), Map.of());
+                Map.of(), Map.of(), Map.of(), null, null, null, null);
         double[][] ms = PAD_RGB.normalisation(m);
         double pmean = psum / (count * 16);
         assertEquals(pmean, ms[0][2], 1e-6);

@@ -92,7 +92,7 @@ public final class TrainJob {
         // One training task holds the (shuffled) training images; validation is spread over all cores.
         JavaRDD<LabeledImage> train = reader.images("train", cfg.limit()).coalesce(1)
                 .persist(StorageLevel.MEMORY_AND_DISK_SER());
-        JavaRDD<LabeledImage> test = reader.images("test", cfg.valLimit()).repartition(jsc.defaultParallelism())
+        JavaRDD<LabeledImage> test = reader.images(reader.firstSplit("test", "val"), cfg.valLimit()).repartition(jsc.defaultParallelism())
                 .persist(StorageLevel.MEMORY_AND_DISK_SER());
 
         ModuleStack driverStack = setup.build();
