@@ -90,7 +90,7 @@ public final class ImageFixtures {
     /**
      * A deterministic photo-like RGB image: smooth multi-octave value noise for luminance (fine octaves
      * weaker, as in natural images' 1/f spectrum) and low-frequency chroma, a dozen shapes with hard edges and
-     * their own colour cast, and mild per-pixel sensor noise. It compresses like a photograph (a few bits
+     * their own colour cast, and mild per-pixel sensor noise. It compresses like a photograph (about 2 bits
      * per pixel as JPEG at quality 90), unlike flat colours or white noise.
      */
     public static RgbImage photoLike(int w, int h, long seed) {
@@ -144,6 +144,40 @@ public final class ImageFixtures {
             px[3 * i + 2] = (byte) clamp(b);
         }
         return new RgbImage(w, h, 3, px);
+    }
+
+    /**
+     * A Cityscapes-like 8-bit label mask: Voronoi regions around {@code regions} random seeds, each carrying a
+     * class id in 0..33 (the {@code labelIds} range), so it has large flat areas and straight-ish borders.
+     */
+    public static RgbImage labelMask(int w, int h, int regions, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int[] sx = new int[regions];
+        int[] sy = new int[regions];
+        byte[] id = new byte[regions];
+        for (int i = 0; i < regions; i++) {
+            sx[i] = rnd.nextInt(w);
+            sy[i] = rnd.nextInt(h);
+            id[i] = (byte) rnd.nextInt(34);
+        }
+        byte[] px = new byte[w * h];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int best = 0;
+                long bestD = Long.MAX_VALUE;
+                for (int i = 0; i < regions; i++) {
+                    long dx = x - sx[i];
+                    long dy = y - sy[i];
+                    long d = dx * dx + dy * dy;
+                    if (d < bestD) {
+                        bestD = d;
+                        best = i;
+                    }
+                }
+                px[y * w + x] = id[best];
+            }
+        }
+        return new RgbImage(w, h, 1, px);
     }
 
     /** Adds {@code amp} times value noise on a lattice of {@code cell} pixels, smoothstep-interpolated, in [-amp, amp]. */
