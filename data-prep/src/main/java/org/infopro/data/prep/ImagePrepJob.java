@@ -128,8 +128,10 @@ public final class ImagePrepJob {
                             + t.rows + " rows + " + t.quarantined + " quarantined; refusing to publish a dataset that lost inputs.");
                 }
                 timings.put("process_" + split, ms(ts) - timings.get("list_" + split));
+                long tq = System.nanoTime();
                 outcomes.filter(PrepOutcome::isQuarantined).map(o -> Json.line(o.quarantineRecord()))
                         .collect().stream().sorted().forEach(quarantine::add);
+                timings.put("quarantine_" + split, ms(tq));
                 Path dir = new Path(out.staging(), split);
                 SplitInfo info;
                 long tw = System.nanoTime();
@@ -137,12 +139,14 @@ public final class ImagePrepJob {
                     int shards = ShardWriter.shardCount(t.bytes, cfg.targetShardBytes(), t.rows);
                     ShardWriter.write(spark, outcomes.filter(o -> !o.isQuarantined()).map(PrepOutcome::toRow), shards,
                             cfg.seed(), dir, cfg.compression().label(), cfg.rowGroupBytes());
+                    timings.put("shards_" + split, ms(tw));
                     info = ShardWriter.describe(spark, bconf, out.staging(), split, numClasses, w.inputs(), t.quarantined);
                 } else {
                     Fs.of(dir, conf).mkdirs(dir);
                     info = new SplitInfo(0, new long[numClasses], List.of(), w.inputs(), t.quarantined);
                 }
                 timings.put("write_" + split, ms(tw));
+                timings.put("describe_" + split, ms(tw) - timings.getOrDefault("shards_" + split, 0L));
                 outcomes.unpersist(false);
                 if (info.rows() != t.rows) {
                     throw new IllegalStateException(job + ": split " + split + ": " + t.rows + " rows processed but "

@@ -120,14 +120,27 @@ public final class ShardWriter {
         ShardSchema.check(df.schema(), split);
         long[] classCounts = new long[numClasses];
         Map<String, Long> perFile = new LinkedHashMap<>();
-        for (Row r : df.groupBy(functions.col(ShardSchema.LABEL), functions.input_file_name().as("file")).count().collectAsList()) {
-            int label = r.getInt(0);
-            if (label >= 0 && label < numClasses) {
-                classCounts[label] += r.getLong(2);
-            } else if (label != ShardSchema.NO_LABEL) {
-                throw new IllegalStateException(split + ": a row has label " + label + " outside [0, " + numClasses + ")");
+        // Counted per partition and merged on the driver: a SQL groupBy would shuffle into
+        // spark.sql.shuffle.partitions (200 by default) tasks for a handful of (file, label) pairs.
+        List<Map<String, Long>> partial = df.select(functions.col(ShardSchema.LABEL), functions.input_file_name())
+                .javaRDD()
+                .mapPartitions(it -> {
+                    Map<String, Long> m = new java.util.HashMap<>();
+                    it.forEachRemaining(r -> m.merge(r.getInt(0) + "\t" + r.getString(1), 1L, Long::sum));
+                    return List.of(m).iterator();
+                })
+                .collect();
+        for (Map<String, Long> m : partial) {
+            for (Map.Entry<String, Long> e : m.entrySet()) {
+                int tab = e.getKey().indexOf('\t');
+                int label = Integer.parseInt(e.getKey().substring(0, tab));
+                if (label >= 0 && label < numClasses) {
+                    classCounts[label] += e.getValue();
+                } else if (label != ShardSchema.NO_LABEL) {
+                    throw new IllegalStateException(split + ": a row has label " + label + " outside [0, " + numClasses + ")");
+                }
+                perFile.merge(new Path(e.getKey().substring(tab + 1)).getName(), e.getValue(), Long::sum);
             }
-            perFile.merge(new Path(r.getString(1)).getName(), r.getLong(2), Long::sum);
         }
         List<String> names = new ArrayList<>(perFile.keySet());
         names.sort(null);
