@@ -6,7 +6,6 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.Partitioner;
 import org.apache.spark.SerializableWritable;
-import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -65,19 +64,13 @@ public final class ShardWriter {
                 .mapPartitions(it -> orderInShard(it, seed));
         var writer = spark.createDataFrame(sharded, ShardSchema.SCHEMA)
                 .write()
-                .option("compression", compression);
+                .option("compression", compression)
+                // image blobs are unique: a dictionary attempt per page only costs time
+                .option("parquet.enable.dictionary", "false");
         if (rowGroupBytes > 0) {
             writer = writer.option("parquet.block.size", Long.toString(rowGroupBytes));
         }
         writer.parquet(dir.toString());
-        nameShards(dir, spark.sparkContext().hadoopConfiguration());
-    }
-
-    /** Keyed variant for callers that already computed the shard of each row. */
-    public static void writeKeyed(SparkSession spark, JavaPairRDD<Integer, Row> keyed, int shards, long seed, Path dir,
-                                  String compression) {
-        JavaRDD<Row> sharded = keyed.partitionBy(new ShardPartitioner(shards)).mapPartitions(it -> orderInShard(it, seed));
-        spark.createDataFrame(sharded, ShardSchema.SCHEMA).write().option("compression", compression).parquet(dir.toString());
         nameShards(dir, spark.sparkContext().hadoopConfiguration());
     }
 
