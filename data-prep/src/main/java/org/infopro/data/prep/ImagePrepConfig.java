@@ -85,7 +85,7 @@ public record ImagePrepConfig(
         o.add(Spec.of("center-crop", "N", "Centre-crop NxN after resizing (evaluation copies only: training needs full frames); 0 = none.", "0"));
         o.add(Spec.of("quality", "Q", "JPEG quality 1..100 when an image is re-encoded (resized, cropped or converted to RGB).", "90"));
         o.add(Spec.of("max-megapixels", "MP", "Quarantine images whose header declares more pixels than this, before decoding.", "100"));
-        o.add(Spec.of("limit", "N", "Take only the first N inputs of each split in listing order (0 = all; for trials).", "0"));
+        o.add(Spec.of("limit", "N", "Take only the first N inputs of each split in key order (0 = all; for trials).", "0"));
         if (ds == ImageDataset.IMAGENET) {
             o.add(Spec.of("devkit", "DIR", "ILSVRC2012 devkit folder (data/meta.mat + validation ground truth) when the "
                     + "input has no LOC_synset_mapping.txt; default: <input>/ILSVRC2012_devkit_t12 if present.", ""));

@@ -76,7 +76,7 @@ public final class ImageProcessor implements Serializable {
                 }
                 unknown = CityscapesLabels.toTrainIds(mask.pixels());
             }
-            boolean plain = format == ImageFormat.JPEG || format == ImageFormat.PNG ? ImageFacts.isPlain(bytes, format) : false;
+            boolean plain = ImageFacts.isPlain(bytes, format);
             return store(in.key(), in.split(), in.label(), img, mask, unknown, in.path(), in.city(), in.frame(),
                     plain ? bytes : null, format);
         } catch (BadImageException e) {
