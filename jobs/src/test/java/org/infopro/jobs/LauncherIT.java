@@ -107,4 +107,61 @@ class LauncherIT {
         assertEquals(30000, result.get("rows_per_split").get("train").asInt());
         assertTrue(rerun.output().contains("stale staging folder"), "the rerun points at the killed run's leftovers:\n" + rerun.output());
     }
+
+    @Test
+    void aTrainingDriverKilledMidEpochResumesFromItsLastRoundAndEndsBitIdentical(@TempDir Path tmp) throws Exception {
+        Path idx = tmp.resolve("idx");
+        IdxFixtures.writeDataset(idx, 384, 64, 10, true, 5);
+        Path ds = tmp.resolve("ds");
+        assertEquals(0, launch(tmp.resolve("prep.log"), "prep-idx", "--input", idx.toString(), "--output", ds.toString()).code());
+        List<String> train = List.of("--master", "local[2]", "train", "--dataset", ds.toString(), "--depth", "8",
+                "--splits", "2,0", "--epochs", "2", "--batch-size", "32", "--replicas", "2", "--sync-steps", "1",
+                "--pad-to", "32", "--channels", "3", "--augment", "crop-flip", "--log-every", "0");
+
+        Path whole = tmp.resolve("whole");
+        Result straight = launch(tmp.resolve("whole.log"), concat(train, "--out", whole.toString()));
+        assertEquals(0, straight.code(), straight.output());
+
+        Path killed = tmp.resolve("killed");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(IdxFixtures.repositoryRoot().resolve("submit/infopro").toString());
+        cmd.addAll(concat(train, "--out", killed.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("killed.log").toFile());
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        Process p = pb.start();
+        Path meta = killed.resolve("checkpoint/checkpoint.json");
+        int rounds = 0;
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (rounds < 3 && p.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            if (Files.exists(meta)) {
+                try {
+                    rounds = Json.mapper().readTree(Files.readString(meta)).get("position").get("rounds").asInt();
+                } catch (IOException | RuntimeException racingTheRename) {
+                    rounds = 0;
+                }
+            }
+        }
+        p.destroyForcibly().waitFor(1, TimeUnit.MINUTES);
+        assertTrue(rounds >= 3, "the run ended before 3 rounds:\n" + Files.readString(tmp.resolve("killed.log")));
+        JsonNode before = Json.mapper().readTree(Files.readString(meta)).get("position");
+        assertEquals(0, before.get("epoch").asInt(), "killed inside the first epoch");
+
+        Result resumed = launch(tmp.resolve("resumed.log"), concat(train, "--out", killed.toString(), "--resume", "true"));
+        assertEquals(0, resumed.code(), resumed.output());
+        assertTrue(resumed.output().contains("resuming from") && resumed.output().contains("step " + before.get("step").asInt()),
+                resumed.output());
+        for (String module : List.of("module-1", "module-2")) {
+            assertTrue(java.util.Arrays.equals(Files.readAllBytes(whole.resolve("checkpoint/" + module + ".state")),
+                    Files.readAllBytes(killed.resolve("checkpoint/" + module + ".state"))),
+                    module + ": the resumed run must end exactly where the uninterrupted one did");
+        }
+        assertEquals("ok", Json.mapper().readTree(Files.readString(killed.resolve("result.json"))).get("status").asText());
+    }
+
+    private static String[] concat(List<String> head, String... tail) {
+        List<String> all = new ArrayList<>(head);
+        all.addAll(List.of(tail));
+        return all.toArray(String[]::new);
+    }
 }

@@ -16,6 +16,15 @@ public final class MetricsLog {
         this.conf = conf;
     }
 
+    /** Continues an existing log (a resumed run): its lines are kept and new ones follow. */
+    public static MetricsLog continuing(Path path, Configuration conf) {
+        MetricsLog log = new MetricsLog(path, conf);
+        if (Fs.exists(path, conf)) {
+            log.lines.append(Fs.readString(path, conf));
+        }
+        return log;
+    }
+
     public Path path() {
         return path;
     }

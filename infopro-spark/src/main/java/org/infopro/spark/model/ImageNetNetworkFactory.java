@@ -82,9 +82,7 @@ public final class ImageNetNetworkFactory implements ModuleNetworkFactory {
             }
         }
         l.g.setOutputs(outputsOf(plan).toArray(String[]::new));
-        ComputationGraph net = new ComputationGraph(l.g.build());
-        net.init();
-        return net;
+        return Layers.init(l.g.build());
     }
 
     /** conv1x1 → conv3x3 (stride here, torchvision v1.5) → conv1x1 ×4, each with BN; projection when needed. */

@@ -122,10 +122,7 @@ public final class InfoProNetworkFactory implements ModuleNetworkFactory {
             }
         }
         g.setOutputs(outputs(plan).toArray(String[]::new));
-        ComputationGraphConfiguration conf = g.build();
-        ComputationGraph net = new ComputationGraph(conf);
-        net.init();
-        return net;
+        return Layers.init(g.build());
     }
 
     private String basicBlock(Layers l, int unit, String in, int cIn, int cOut, int stride) {

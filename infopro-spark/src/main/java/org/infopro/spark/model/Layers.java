@@ -51,10 +51,30 @@ final class Layers {
      * A module network's graph with every global setting explicit: seed (per module), float32, SGD with
      * Nesterov momentum, workspaces on, no cache, gradients averaged over the minibatch.
      */
+    /**
+     * The seed of a module's parameters, one per (run seed, module), never 0: DL4J takes a configuration seed
+     * of 0 as "no seed" (measured: with --seed 0, module 1 came out different on every build of the same
+     * configuration), so the pair is mixed (SplitMix64) into a non-zero value.
+     */
+    static long moduleSeed(Hyper hyper, int moduleIndex) {
+        long z = hyper.seed() * 1_000_003L + moduleIndex + 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z ^= z >>> 31;
+        return z == 0 ? 1 : z;
+    }
+
+    /** Creates and initialises a module's network; its initial parameters follow from the configuration's seed. */
+    static org.deeplearning4j.nn.graph.ComputationGraph init(org.deeplearning4j.nn.conf.ComputationGraphConfiguration conf) {
+        org.deeplearning4j.nn.graph.ComputationGraph net = new org.deeplearning4j.nn.graph.ComputationGraph(conf);
+        net.init();
+        return net;
+    }
+
     static Layers graph(Hyper hyper, int moduleIndex, int[] inputShape) {
         IUpdater updater = new Nesterovs(hyper.learningRate(), hyper.momentum());
         GraphBuilder g = new NeuralNetConfiguration.Builder()
-                .seed(hyper.seed() * 1_000_003L + moduleIndex)
+                .seed(moduleSeed(hyper, moduleIndex))
                 .dataType(DataType.FLOAT)
                 .updater(updater)
                 .trainingWorkspaceMode(WorkspaceMode.ENABLED)

@@ -41,7 +41,17 @@ public record TrainConfig(
         int valLimit,
         int threads,
         int logEvery,
-        WriteMode mode) implements Serializable {
+        WriteMode mode,
+        Parallel parallel) implements Serializable {
+
+    /**
+     * Data parallelism of the simultaneous schedule: {@code replicas} training tasks, each on its own share of
+     * the training images, whose parameters and updater state the driver averages every {@code syncSteps}
+     * steps (a round; 0 = once per epoch). {@code resume} continues a run from its last complete round.
+     */
+    public record Parallel(int replicas, int syncSteps, boolean resume) implements Serializable {
+        public static final Parallel SINGLE = new Parallel(1, 0, false);
+    }
 
     public static final String JOB = "train";
 
@@ -77,6 +87,11 @@ public record TrainConfig(
                 Spec.of("val-limit", "N", "Validate on the first N test images (0 = all).", "0"),
                 Spec.of("threads", "N", "Native (ND4J/OpenMP) threads per task; cores ÷ concurrent tasks.", Integer.toString(defaultThreads)),
                 Spec.of("log-every", "N", "Progress line every N training steps (0 = per epoch only).", "50"),
+                Spec.of("replicas", "N", "Data-parallel training tasks (Spark tasks, each on 1/N of the images, equal batches per replica).", "1"),
+                Spec.of("sync-steps", "S", "Average parameters and updater state over the replicas on the driver every S steps (a round; "
+                        + "0 = once per epoch); a checkpoint follows every round.", "0"),
+                Spec.of("resume", "BOOL", "true: continue the run in --out from its last complete round (the checkpoint's architecture "
+                        + "must match; it is refused otherwise).", "false"),
                 Spec.of("mode", "MODE", "If --out already holds a run: error | overwrite | skip.", "error"));
     }
 
@@ -124,7 +139,16 @@ public record TrainConfig(
                 o.intIn("val-limit", 0, Integer.MAX_VALUE),
                 o.intIn("threads", 1, 1024),
                 o.intIn("log-every", 0, Integer.MAX_VALUE),
-                o.choice("mode", WriteMode.class, WriteMode::label));
+                o.choice("mode", WriteMode.class, WriteMode::label),
+                new Parallel(o.intIn("replicas", 1, 4096), o.intIn("sync-steps", 0, Integer.MAX_VALUE), bool(o, "resume")));
+    }
+
+    private static boolean bool(Options o, String name) {
+        String v = o.nonBlank(name).toLowerCase(java.util.Locale.ROOT);
+        if (!v.equals("true") && !v.equals("false")) {
+            throw o.bad(name, v, "true or false");
+        }
+        return v.equals("true");
     }
 
     /** Explicit split points, or {@code <table>:k<K>} from conf/infopro-splits.json. */
@@ -205,6 +229,8 @@ public record TrainConfig(
         m.put("limit", limit);
         m.put("val_limit", valLimit);
         m.put("threads", threads);
+        m.put("replicas", parallel.replicas());
+        m.put("sync_steps", parallel.syncSteps());
         return m;
     }
 }

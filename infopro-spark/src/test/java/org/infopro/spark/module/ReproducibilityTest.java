@@ -40,4 +40,13 @@ class ReproducibilityTest {
         assertArrayEquals(a[1], b[1]);
         assertFalse(Arrays.equals(a[0], train(6)[0]));
     }
+
+    @Test
+    void seedZeroIsASeedToo() {
+        // DL4J reads a configuration seed of 0 as "unseeded"; --seed 0 (the default) must still reproduce
+        float[][] a = train(0);
+        float[][] b = train(0);
+        assertArrayEquals(a[0], b[0]);
+        assertArrayEquals(a[1], b[1]);
+    }
 }
