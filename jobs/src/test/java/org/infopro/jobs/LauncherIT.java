@@ -125,7 +125,7 @@ class LauncherIT {
         Path killed = tmp.resolve("killed");
         List<String> cmd = new ArrayList<>();
         cmd.add(IdxFixtures.repositoryRoot().resolve("submit/infopro").toString());
-        cmd.addAll(concat(train, "--out", killed.toString()));
+        cmd.addAll(List.of(concat(train, "--out", killed.toString())));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("killed.log").toFile());
         pb.environment().put("OMP_NUM_THREADS", "1");
         Process p = pb.start();
