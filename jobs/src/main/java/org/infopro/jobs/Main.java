@@ -13,6 +13,8 @@ import org.infopro.spark.bench.MemoryBenchConfig;
 import org.infopro.spark.bench.MemoryBenchJob;
 import org.infopro.spark.bench.ReproductionConfig;
 import org.infopro.spark.bench.ReproductionJob;
+import org.infopro.spark.runtime.GpuCheckConfig;
+import org.infopro.spark.runtime.GpuCheckJob;
 import org.infopro.spark.runtime.NativeRuntime;
 import org.infopro.spark.train.EvaluateConfig;
 import org.infopro.spark.train.EvaluateJob;
@@ -75,6 +77,10 @@ public final class Main {
                 () -> Options.help(ReproductionConfig.JOB, ReproductionConfig.SUMMARY, ReproductionConfig.options(NativeRuntime.defaultThreads())),
                 a -> ReproductionConfig.fromArgs(a, NativeRuntime.defaultThreads()), true,
                 (c, s) -> ReproductionJob.run((ReproductionConfig) c, s)));
+        JOBS.put(GpuCheckConfig.JOB, new Job(GpuCheckConfig.JOB, "Diagnostics: run N tasks and report each task's assigned GPU and ND4J binding.",
+                () -> Options.help(GpuCheckConfig.JOB, GpuCheckConfig.SUMMARY, GpuCheckConfig.OPTIONS),
+                GpuCheckConfig::fromArgs, true,
+                (c, s) -> GpuCheckJob.run((GpuCheckConfig) c, s)));
     }
 
     private Main() {

@@ -51,6 +51,7 @@ class MainTest {
             }
         }
         assertTrue(run("prep-imagenet", "--help").out().contains("--devkit"));
+        assertTrue(run("gpu-check", "--help").out().contains("--tasks"));
     }
 
     @Test
@@ -65,6 +66,6 @@ class MainTest {
     void unknownJobExitsWith2AndNamesTheJobs() {
         Run r = run("prep-imagenet-xl");
         assertEquals(Main.INVALID, r.code());
-        assertTrue(r.err().contains("unknown job 'prep-imagenet-xl'. Jobs: prep-idx, prep-imagenet, prep-cityscapes, prep-cifar10, prep-svhn, prep-stl10, train, evaluate, bench-memory, bench-reproduce."), r.err());
+        assertTrue(r.err().contains("unknown job 'prep-imagenet-xl'. Jobs: prep-idx, prep-imagenet, prep-cityscapes, prep-cifar10, prep-svhn, prep-stl10, train, evaluate, bench-memory, bench-reproduce, gpu-check."), r.err());
     }
 }

@@ -1,0 +1,152 @@
+package org.infopro.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.infopro.data.io.Json;
+import org.infopro.data.testing.IdxFixtures;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A real Spark standalone cluster on loopback (submit/cluster.sh: a master and two worker JVMs, each worker
+ * advertising one fake GPU, address "0"), and the gpu-check job submitted to it through submit/infopro.
+ * Proves that GPU resource scheduling reaches the tasks: each executor owns one GPU, each task is assigned
+ * exactly its executor's GPU, and GpuBinding (CPU backend here) reports it without binding.
+ */
+class GpuClusterIT {
+    private static final Path ROOT = IdxFixtures.repositoryRoot();
+    private static Path dir;
+    private static String masterUrl;
+    private static final List<Long> daemonPids = new ArrayList<>();
+
+    private record Result(int code, String output) {
+    }
+
+    private static Result run(Path log, List<String> cmd) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("INFOPRO_CLUSTER_DIR", dir.toString());
+        pb.environment().put("INFOPRO_FAKE_GPUS", "1");
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        pb.environment().remove("SPARK_HOME");
+        Process p = pb.start();
+        if (!p.waitFor(3, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", cmd) + " timed out; see " + log);
+        }
+        return new Result(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+    }
+
+    private static JsonNode getJson(String url) throws IOException, InterruptedException {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return Json.mapper().readTree(r.body());
+    }
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        dir = Files.createTempDirectory("infopro-cluster-it");
+        Result start = run(dir.resolveSibling(dir.getFileName() + "-start.log"), List.of(ROOT.resolve("submit/cluster.sh").toString(),
+                "start", "--workers", "2", "--cores", "1", "--gpus-per-worker", "1"));
+        assertEquals(0, start.code(), start.output());
+        masterUrl = Files.readString(dir.resolve("master-url")).strip();
+        assertTrue(start.output().contains(masterUrl), start.output());
+        for (String name : List.of("master", "worker-1", "worker-2")) {
+            daemonPids.add(Long.parseLong(Files.readString(dir.resolve(name + ".pid")).strip()));
+        }
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (dir == null) {
+            return;
+        }
+        Result stop = run(dir.resolveSibling(dir.getFileName() + "-stop.log"), List.of(ROOT.resolve("submit/cluster.sh").toString(), "stop"));
+        assertEquals(0, stop.code(), stop.output());
+        for (long pid : daemonPids) {
+            assertTrue(ProcessHandle.of(pid).map(ph -> !ph.isAlive()).orElse(true), "cluster JVM " + pid + " outlived 'cluster.sh stop'");
+        }
+        // Executors too: every JVM the cluster started names the cluster folder on its command line.
+        List<String> left = ProcessHandle.allProcesses()
+                .filter(ph -> ph.info().commandLine().orElse("").contains(dir.toString()))
+                .map(ph -> ph.pid() + " " + ph.info().commandLine().orElse(""))
+                .toList();
+        assertEquals(List.of(), left, "JVMs left after 'cluster.sh stop'");
+    }
+
+    @Test
+    void everyTaskGetsItsExecutorsGpuAndGpuBindingReportsIt() throws Exception {
+        Result r = run(dir.resolveSibling(dir.getFileName() + "-gpu-check.log"), List.of(ROOT.resolve("submit/infopro").toString(),
+                "--master", masterUrl, "--driver-memory", "1g", "--executor-memory", "1g",
+                "--conf", "spark.executor.cores=1",
+                "--conf", "spark.executor.resource.gpu.amount=1",
+                "--conf", "spark.task.resource.gpu.amount=1",
+                // Both executors registered before the tasks are offered, so each runs one of the two tasks.
+                "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
+                "--conf", "spark.scheduler.maxRegisteredResourcesWaitingTime=120s",
+                "gpu-check", "--tasks", "2"));
+        assertEquals(0, r.code(), r.output());
+        String line = r.output().lines().filter(l -> l.startsWith("{\"application_id\"")).findFirst()
+                .orElseThrow(() -> new AssertionError("no result line:\n" + r.output()));
+        JsonNode result = Json.mapper().readTree(line);
+        String app = result.get("application_id").asText();
+
+        // What the cluster itself says: each worker's executors for this application and the GPUs they own.
+        Map<String, List<String>> ownedByExecutor = new HashMap<>();
+        Map<String, String> workerOfExecutor = new HashMap<>();
+        JsonNode master = getJson("http://127.0.0.1:" + Files.readString(dir.resolve("webui-port")).strip() + "/json/");
+        assertEquals(2, master.get("aliveworkers").asInt(), master.toString());
+        for (JsonNode w : master.get("workers")) {
+            JsonNode worker = getJson(w.get("webuiaddress").asText() + "/json/");
+            for (String list : List.of("executors", "finishedexecutors")) {
+                for (JsonNode e : worker.get(list)) {
+                    if (e.get("appid").asText().equals(app)) {
+                        List<String> gpus = new ArrayList<>();
+                        e.get("resources").get("gpu").get("addresses").forEach(a -> gpus.add(a.asText()));
+                        ownedByExecutor.put(e.get("id").asText(), gpus);
+                        workerOfExecutor.put(e.get("id").asText(), w.get("id").asText());
+                    }
+                }
+            }
+        }
+
+        JsonNode tasks = result.get("assignments");
+        assertEquals(2, tasks.size(), line);
+        Set<String> executors = new HashSet<>();
+        Set<String> workers = new HashSet<>();
+        for (JsonNode t : tasks) {
+            String executor = t.get("executor_id").asText();
+            executors.add(executor);
+            assertTrue(workerOfExecutor.containsKey(executor), "executor " + executor + " is on no worker: " + workerOfExecutor);
+            workers.add(workerOfExecutor.get(executor));
+            assertEquals(1, t.get("addresses").size(), "each task gets exactly one GPU: " + t);
+            String address = t.get("addresses").get(0).asText();
+            assertEquals(List.of("0"), ownedByExecutor.get(executor), "executor " + executor + " owns the worker's one fake GPU");
+            assertEquals(ownedByExecutor.get(executor).get(0), address, "the task's GPU is its executor's: " + t);
+            assertEquals("cpu backend: not bound", t.get("device").asText(), t.toString());
+        }
+        assertEquals(2, executors.size(), "two executors: " + line);
+        assertEquals(2, workers.size(), "on two worker JVMs: " + workerOfExecutor);
+        List<String> ids = new ArrayList<>(executors);
+        assertNotEquals(ids.get(0), ids.get(1));
+    }
+}
