@@ -49,7 +49,7 @@ class GpuClusterIT {
         pb.environment().put("OMP_NUM_THREADS", "1");
         pb.environment().remove("SPARK_HOME");
         Process p = pb.start();
-        if (!p.waitFor(3, TimeUnit.MINUTES)) {
+        if (!p.waitFor(8, TimeUnit.MINUTES)) {
             p.destroyForcibly();
             throw new AssertionError(String.join(" ", cmd) + " timed out; see " + log);
         }
@@ -148,5 +148,66 @@ class GpuClusterIT {
         assertEquals(2, workers.size(), "on two worker JVMs: " + workerOfExecutor);
         List<String> ids = new ArrayList<>(executors);
         assertNotEquals(ids.get(0), ids.get(1));
+    }
+
+    @Test
+    void trainingSurvivesALostExecutorAndEndsBitIdenticalToAnUndisturbedRun() throws Exception {
+        Path work = Files.createTempDirectory(dir.getParent(), "infopro-executor-loss");
+        Path idx = work.resolve("idx");
+        IdxFixtures.writeDataset(idx, 384, 64, 10, true, 9);
+        Path ds = work.resolve("ds");
+        Result prep = run(work.resolve("prep.log"), List.of(ROOT.resolve("submit/infopro").toString(), "--master", "local[1]",
+                "prep-idx", "--input", idx.toString(), "--output", ds.toString()));
+        assertEquals(0, prep.code(), prep.output());
+        List<String> train = List.of(ROOT.resolve("submit/infopro").toString(), "--master", masterUrl,
+                "--driver-memory", "1g", "--executor-memory", "1g", "--conf", "spark.executor.cores=1",
+                "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
+                "train", "--dataset", ds.toString(), "--depth", "8", "--splits", "2,0", "--epochs", "2", "--batch-size", "32",
+                "--replicas", "2", "--sync-steps", "1", "--pad-to", "32", "--channels", "3", "--augment", "crop-flip",
+                "--log-every", "0", "--val-limit", "64");
+
+        Path whole = work.resolve("whole");
+        List<String> undisturbed = new ArrayList<>(train);
+        undisturbed.addAll(List.of("--out", whole.toString()));
+        Result straight = run(work.resolve("whole.log"), undisturbed);
+        assertEquals(0, straight.code(), straight.output());
+
+        Path hit = work.resolve("hit");
+        List<String> disturbed = new ArrayList<>(train);
+        disturbed.addAll(List.of("--out", hit.toString()));
+        ProcessBuilder pb = new ProcessBuilder(disturbed).redirectErrorStream(true).redirectOutput(work.resolve("hit.log").toFile());
+        pb.environment().put("INFOPRO_CLUSTER_DIR", dir.toString());
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        pb.environment().remove("SPARK_HOME");
+        Process driver = pb.start();
+        Path meta = hit.resolve("checkpoint/checkpoint.json");
+        int rounds = 0;
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (rounds < 2 && driver.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            if (Files.exists(meta)) {
+                try {
+                    rounds = Json.mapper().readTree(Files.readString(meta)).get("position").get("rounds").asInt();
+                } catch (IOException | RuntimeException racingTheRename) {
+                    rounds = 0;
+                }
+            }
+        }
+        // kill -9 one executor JVM of this application (the worker will start a new one)
+        ProcessHandle victim = ProcessHandle.allProcesses()
+                .filter(ph -> ph.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
+                .filter(ph -> ph.info().commandLine().orElse("").contains(dir.toString()))
+                .findFirst().orElseThrow(() -> new AssertionError("no executor JVM found after " + driver.isAlive()));
+        assertTrue(victim.destroyForcibly());
+        assertTrue(driver.waitFor(8, TimeUnit.MINUTES), "training did not finish after the executor was killed");
+        String log = Files.readString(work.resolve("hit.log"));
+        assertEquals(0, driver.exitValue(), log);
+        assertTrue(log.contains("Lost executor") || log.contains("ExecutorLost") || log.contains("Lost task"),
+                "the driver saw the executor go:\n" + log);
+        for (String module : List.of("module-1", "module-2")) {
+            assertTrue(java.util.Arrays.equals(Files.readAllBytes(whole.resolve("checkpoint/" + module + ".state")),
+                    Files.readAllBytes(hit.resolve("checkpoint/" + module + ".state"))),
+                    module + ": the run that lost an executor must end exactly where the undisturbed one did");
+        }
     }
 }

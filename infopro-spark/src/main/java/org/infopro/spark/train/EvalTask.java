@@ -8,6 +8,7 @@ import org.infopro.data.shard.LabeledImage;
 import org.infopro.spark.module.HeadMetrics;
 import org.infopro.spark.module.ModuleStack;
 import org.infopro.spark.module.ModuleState;
+import org.infopro.spark.runtime.GpuBinding;
 import org.infopro.spark.runtime.NativeRuntime;
 
 import java.util.ArrayList;
@@ -34,6 +35,7 @@ public final class EvalTask implements FlatMapFunction<Iterator<LabeledImage>, L
     @Override
     public Iterator<List<HeadMetrics>> call(Iterator<LabeledImage> it) {
         NativeRuntime.useThreads(threads);
+        GpuBinding.bindCurrentTask();
         List<LabeledImage> images = new ArrayList<>();
         it.forEachRemaining(images::add);
         if (images.isEmpty()) {

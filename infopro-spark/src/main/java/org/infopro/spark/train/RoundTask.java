@@ -8,6 +8,7 @@ import org.infopro.data.shard.LabeledImage;
 import org.infopro.spark.bench.StepBench;
 import org.infopro.spark.module.ModuleStack;
 import org.infopro.spark.module.ModuleState;
+import org.infopro.spark.runtime.GpuBinding;
 import org.infopro.spark.runtime.NativeRuntime;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
@@ -74,6 +75,7 @@ public final class RoundTask implements Function2<Integer, Iterator<LabeledImage
     public Iterator<Outcome> call(Integer replica, Iterator<LabeledImage> it) {
         long t0 = System.nanoTime();
         NativeRuntime.useThreads(cfg.threads());
+        GpuBinding.bindCurrentTask();
         LearningRate lr = cfg.learningRateSchedule();
         int batchSize = cfg.batchSize();
         List<LabeledImage> images = new ArrayList<>();
