@@ -101,7 +101,7 @@ start() {
   for p in "$port" "$webui"; do port_in_use "$p" && { echo "cluster: port $p is in use; choose another." >&2; exit 2; }; done
 
   rm -rf "$DIR"
-  mkdir -p "$DIR/logs" "$DIR/work" "$DIR/spark-home/jars" "$DIR/spark-home/conf"
+  mkdir -p "$DIR/logs" "$DIR/worker-dirs" "$DIR/spark-home/jars" "$DIR/spark-home/conf"
   # Workers launch executors with \$SPARK_HOME/jars/* as class path: there we link the embedded Spark's jars.
   { tr ':' '\n' <"$CLASSPATH_FILE"; echo; } | while read -r jar; do
     [ -n "$jar" ] && ln -sf "$jar" "$DIR/spark-home/jars/$(basename "$jar")"
@@ -133,10 +133,10 @@ start() {
     worker_opts=("-Dspark.worker.resource.gpu.amount=$gpus" "-Dspark.worker.resource.gpu.discoveryScript=$DISCOVERY")
   fi
   for i in $(seq 1 "$workers"); do
-    mkdir -p "$DIR/work/worker-$i"
+    mkdir -p "$DIR/worker-dirs/worker-$i"
     daemon "worker-$i" java "@$JVM_ARGS" -Xmx512m "-Dlog4j2.configurationFile=file:$ROOT/conf/log4j2-cluster.properties" \
       ${worker_opts[@]+"${worker_opts[@]}"} -cp "$cp" org.apache.spark.deploy.worker.Worker "$url" \
-      --host 127.0.0.1 --cores "$cores" --memory "$memory" --webui-port 0 --work-dir "$DIR/work/worker-$i"
+      --host 127.0.0.1 --cores "$cores" --memory "$memory" --webui-port 0 --work-dir "$DIR/worker-dirs/worker-$i"
   done
 
   local registered=0

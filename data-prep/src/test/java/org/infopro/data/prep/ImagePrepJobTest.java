@@ -179,7 +179,7 @@ class ImagePrepJobTest {
         for (String wnid : sorted) {
             int[] c = LayoutFixtures.classColour(sorted.indexOf(wnid));
             LayoutFixtures.write(in.resolve("train").resolve(wnid).resolve(wnid + "_1.JPEG"),
-                    LayoutFixtures.jpeg(LayoutFixtures.solid(40, 30, c[0], c[1], c[2]), 90));
+                    ImageFixtures.jpeg(ImageFixtures.solid(40, 30, c[0], c[1], c[2]), 90));
         }
         List<Integer> expected = new java.util.ArrayList<>();
         for (int i = 0; i < SmallSetFixtures.DEVKIT_VAL_IDS.size(); i++) {
@@ -188,7 +188,7 @@ class ImagePrepJobTest {
             expected.add(k);
             int[] c = LayoutFixtures.classColour(k);
             LayoutFixtures.write(in.resolve("val").resolve(String.format("ILSVRC2012_val_%08d.JPEG", i + 1)),
-                    LayoutFixtures.jpeg(LayoutFixtures.solid(36, 48, c[0], c[1], c[2]), 90));
+                    ImageFixtures.jpeg(ImageFixtures.solid(36, 48, c[0], c[1], c[2]), 90));
         }
         assertFalse(expected.equals(SmallSetFixtures.DEVKIT_VAL_IDS.stream().map(id -> id - 1).toList()),
                 "the fixture must make devkit id - 1 differ from the sorted-wnid index");

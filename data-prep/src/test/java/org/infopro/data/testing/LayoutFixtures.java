@@ -22,18 +22,6 @@ public final class LayoutFixtures {
     private LayoutFixtures() {
     }
 
-    public static RgbImage solid(int w, int h, int r, int g, int b) {
-        return ImageFixtures.solid(w, h, r, g, b);
-    }
-
-    public static byte[] jpeg(RgbImage img, int quality) {
-        return ImageFixtures.jpeg(img, quality);
-    }
-
-    public static byte[] png(RgbImage img) {
-        return ImageFixtures.png(img);
-    }
-
     public static void write(Path p, byte[] bytes) {
         try {
             Files.createDirectories(p.getParent());
@@ -60,7 +48,7 @@ public final class LayoutFixtures {
             int[] c = classColour(k);
             for (int i = 0; i < perClass; i++) {
                 write(root.resolve("train").resolve(WNIDS.get(k)).resolve(WNIDS.get(k) + "_" + (i + 1) + ".JPEG"),
-                        jpeg(solid(40 + i, 30, c[0], c[1], c[2]), 90));
+                        ImageFixtures.jpeg(ImageFixtures.solid(40 + i, 30, c[0], c[1], c[2]), 90));
             }
         }
         write(root.resolve("LOC_synset_mapping.txt"), mapping.toString().getBytes());
@@ -69,7 +57,7 @@ public final class LayoutFixtures {
             String id = String.format("ILSVRC2012_val_%08d", i + 1);
             int k = i % WNIDS.size();
             int[] c = classColour(k);
-            write(root.resolve("val").resolve(id + ".JPEG"), jpeg(solid(36, 48, c[0], c[1], c[2]), 90));
+            write(root.resolve("val").resolve(id + ".JPEG"), ImageFixtures.jpeg(ImageFixtures.solid(36, 48, c[0], c[1], c[2]), 90));
             solution.append(id).append(',').append(WNIDS.get(k)).append(" 1 2 30 40 ").append(WNIDS.get(k)).append(" 5 5 9 9\n");
         }
         write(root.resolve("LOC_val_solution.csv"), solution.toString().getBytes());
@@ -94,12 +82,12 @@ public final class LayoutFixtures {
     public static void cityscapesFrame(Path root, String split, String city, int seq, int frame, RgbImage image,
                                        RgbImage mask) {
         String stem = String.format("%s_%06d_%06d", city, seq, frame);
-        write(root.resolve("leftImg8bit").resolve(split).resolve(city).resolve(stem + "_leftImg8bit.png"), png(image));
+        write(root.resolve("leftImg8bit").resolve(split).resolve(city).resolve(stem + "_leftImg8bit.png"), ImageFixtures.png(image));
         if (mask != null) {
             Path gt = root.resolve("gtFine").resolve(split).resolve(city);
-            write(gt.resolve(stem + "_gtFine_labelIds.png"), png(mask));
-            write(gt.resolve(stem + "_gtFine_color.png"), png(image));
-            write(gt.resolve(stem + "_gtFine_instanceIds.png"), png(mask));
+            write(gt.resolve(stem + "_gtFine_labelIds.png"), ImageFixtures.png(mask));
+            write(gt.resolve(stem + "_gtFine_color.png"), ImageFixtures.png(image));
+            write(gt.resolve(stem + "_gtFine_instanceIds.png"), ImageFixtures.png(mask));
             write(gt.resolve(stem + "_gtFine_polygons.json"), "{\"imgHeight\":0,\"imgWidth\":0,\"objects\":[]}".getBytes());
         }
     }

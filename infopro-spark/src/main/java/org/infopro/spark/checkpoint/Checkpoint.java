@@ -53,11 +53,6 @@ public final class Checkpoint {
     public record Saved(Position position, String architectureSha256, Map<String, Object> config, List<ModuleState> states) {
     }
 
-    public static Path write(Path dir, ModuleStack stack, ModuleStack.Setup setup, Map<String, Object> config, int epoch,
-                             Configuration conf) {
-        return write(dir, stack, setup, config, new Position(epoch, 0, 0, 1, 0), conf);
-    }
-
     public static Path write(Path dir, ModuleStack stack, ModuleStack.Setup setup, Map<String, Object> config,
                              Position position, Configuration conf) {
         FileSystem fs = Fs.of(dir, conf);
