@@ -62,7 +62,8 @@ public final class ReproductionJob {
         List<SplitPoint> splits = k == 1 ? List.of() : ReferenceTables.splits("infopro", DEPTH, k);
         return new TrainConfig(c.dataset(), new Path(c.out(), run).toString(), Schedule.SIMULTANEOUS, DEPTH, splits, mode, aux,
                 lambda, new InputTransform(32, 3, InputTransform.Augment.CROP_FLIP), c.epochs(), 128, 0.1, false, 0, 0.9, 1e-4,
-                0, c.limit(), c.valLimit(), c.threads(), 50, WriteMode.OVERWRITE, TrainConfig.Parallel.SINGLE);
+                0, c.limit(), c.valLimit(), c.threads(), 50, WriteMode.OVERWRITE, TrainConfig.Parallel.SINGLE,
+                TrainConfig.Pipeline.DEFAULT);
     }
 
     public static Map<String, Object> run(ReproductionConfig c, SparkSession spark) {

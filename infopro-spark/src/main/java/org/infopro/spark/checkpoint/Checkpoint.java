@@ -45,8 +45,16 @@ public final class Checkpoint {
         }
     }
 
-    /** Where training stands: the next step to run is {@code step} of epoch {@code epoch} (0-based). */
-    public record Position(int epoch, int step, int stepsPerEpoch, int replicas, long rounds) {
+    /**
+     * Where training stands: the next step to run is {@code step} of epoch {@code epoch} (0-based) of
+     * {@code stage}: always 0 for the simultaneous schedule, the module being trained (0-based) for the
+     * sequential one (modules before it are finished and never trained again), the next wave for the
+     * staggered one. {@code epoch == epochs} means the stage's training is done; {@code finished}, the whole run's.
+     */
+    public record Position(int stage, int epoch, int step, int stepsPerEpoch, int replicas, long rounds, boolean finished) {
+        public Position done() {
+            return new Position(stage, epoch, step, stepsPerEpoch, replicas, rounds, true);
+        }
     }
 
     /** What a resume reads back. */

@@ -2,8 +2,13 @@ package org.infopro.spark.metrics;
 
 import java.util.List;
 
-/** One line of metrics.jsonl: what an epoch's training and validation measured ({@code lr}: at the epoch's start). */
-public record EpochMetrics(int epoch, int epochs, double lr, Training train, Validation validation, double elapsedS) {
+/**
+ * One line of metrics.jsonl: what an epoch's training and validation measured ({@code lr}: at the epoch's start).
+ * {@code stage} names what was trained ("all modules", "module 2/4", or the staggered waves), {@code progress}
+ * is the fraction of the whole run's training done after this line.
+ */
+public record EpochMetrics(int epoch, int epochs, String stage, double progress, double lr, Training train,
+                           Validation validation, double elapsedS) {
 
     /**
      * Training statistics of the epoch; images/s per module counts only time spent in that module. Peak memory:

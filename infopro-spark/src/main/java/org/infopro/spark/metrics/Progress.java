@@ -9,7 +9,7 @@ public final class Progress {
 
     public static String line(EpochMetrics m) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "[train] epoch %d/%d", m.epoch(), m.epochs()));
+        sb.append(String.format(Locale.ROOT, "[train] %s epoch %d/%d", m.stage(), m.epoch(), m.epochs()));
         for (EpochMetrics.ModuleValidation v : m.validation().modules()) {
             sb.append(String.format(Locale.ROOT, " | module-%d", v.module()));
             if (v.accuracy() != null) {
@@ -22,14 +22,16 @@ public final class Progress {
                 sb.append(String.format(Locale.ROOT, " rec %.4f", v.reconstructionBce()));
             }
         }
-        double perEpoch = m.elapsedS() / m.epoch();
-        double eta = perEpoch * (m.epochs() - m.epoch());
+        double eta = m.progress() > 0 ? m.elapsedS() * (1 - m.progress()) / m.progress() : Double.NaN;
         sb.append(String.format(Locale.ROOT, " | %.1f img/s | elapsed %s | ETA %s",
                 m.train().imagesPerS(), duration(m.elapsedS()), duration(eta)));
         return sb.toString();
     }
 
     public static String duration(double seconds) {
+        if (!Double.isFinite(seconds)) {
+            return "?";
+        }
         long s = Math.round(seconds);
         return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60)
                 : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);

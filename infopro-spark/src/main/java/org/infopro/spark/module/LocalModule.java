@@ -122,6 +122,18 @@ public final class LocalModule {
         return new Evaluated(new HeadMetrics(batch.size(), correct, ce, bce, supcon, hasClassifier, hasRec, contrastive), next);
     }
 
+    /** Inference-mode trunk output only (no heads): the detached input of the next module. */
+    public Handoff forward(Handoff input) {
+        if (plan.isLast()) {
+            throw new IllegalStateException(plan.name() + " is the last module; it has no output to hand on");
+        }
+        INDArray[] out = net.output(List.of(trunkOutput), false, new INDArray[]{input.activation()}, null);
+        forwardPasses++;
+        Handoff next = Handoff.detach(out[0]);
+        out[0].close();
+        return next;
+    }
+
     /** Σ over images of the mean per-element binary cross-entropy, with DL4J's clipping (1e-5). */
     static double bceSumOfImageMeans(INDArray probs, INDArray target) {
         try (INDArray p = Transforms.max(Transforms.min(probs, 1 - 1e-5, true), 1e-5, false);

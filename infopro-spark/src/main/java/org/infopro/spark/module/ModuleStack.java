@@ -50,25 +50,69 @@ public final class ModuleStack {
      * {@code nanosPerModule[k]} accumulates the time spent in module k.
      */
     public void trainStep(ImageBatch batch, long[] nanosPerModule) {
+        trainStep(batch, 0, modules.size() - 1, nanosPerModule);
+    }
+
+    /**
+     * One training step of modules {@code first..last} only: {@code batch.features()} is the input of module
+     * {@code first} (images for module 1, a detached activation of module {@code first - 1} otherwise).
+     */
+    public void trainStep(ImageBatch batch, int first, int last, long[] nanosPerModule) {
         Handoff in = Handoff.images(batch.features());
-        for (int k = 0; k < modules.size(); k++) {
+        for (int k = first; k <= last; k++) {
             long t = System.nanoTime();
             Handoff next = modules.get(k).train(in, batch);
             nanosPerModule[k] += System.nanoTime() - t;
             in.close();
             in = next;
         }
+        if (in != null) {
+            in.close();
+        }
+    }
+
+    /**
+     * One training step of module {@code k} alone, returning its detached output of that same forward pass
+     * (null for the last module): what the staggered schedule hands to module {@code k + 1} a wave later.
+     */
+    public Handoff trainModule(int k, ImageBatch batch) {
+        return modules.get(k).train(Handoff.images(batch.features()), batch);
+    }
+
+    /**
+     * Inference through modules {@code from..upTo-1} (frozen: no update, batch-norm in inference mode), with
+     * {@code batch.features()} the input of module {@code from}: the detached input of module {@code upTo}.
+     */
+    public Handoff forward(ImageBatch batch, int from, int upTo) {
+        if (from == upTo) {
+            return Handoff.detach(batch.features());
+        }
+        Handoff in = Handoff.images(batch.features());
+        for (int k = from; k < upTo; k++) {
+            Handoff next = modules.get(k).forward(in);
+            in.close();
+            in = next;
+        }
+        return in;
     }
 
     /** Validation sums of every module's heads on one batch; one inference pass per module. */
     public List<HeadMetrics> evaluate(ImageBatch batch) {
-        List<HeadMetrics> out = new ArrayList<>(modules.size());
+        return evaluate(batch, 0, modules.size() - 1);
+    }
+
+    /** Validation sums of modules {@code first..last}; {@code batch.features()} is the input of module {@code first}. */
+    public List<HeadMetrics> evaluate(ImageBatch batch, int first, int last) {
+        List<HeadMetrics> out = new ArrayList<>(last - first + 1);
         Handoff in = Handoff.images(batch.features());
-        for (LocalModule m : modules) {
-            LocalModule.Evaluated e = m.evaluate(in, batch);
+        for (int k = first; k <= last; k++) {
+            LocalModule.Evaluated e = modules.get(k).evaluate(in, batch);
             in.close();
             in = e.next();
             out.add(e.metrics());
+        }
+        if (in != null) {
+            in.close();
         }
         return out;
     }

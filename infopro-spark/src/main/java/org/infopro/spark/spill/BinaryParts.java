@@ -25,7 +25,7 @@ import java.util.NoSuchElementException;
  * and bytes, and a 0 byte at the end, so that a truncated file fails instead of reading short. Compressed as
  * a whole with Spark's I/O codec. Runs inside Spark tasks.
  */
-final class BinaryParts {
+public final class BinaryParts {
     static final String PREFIX = "part-";
     static final String SUFFIX = ".bin";
     private static final int MAGIC = 0x49505331; // "IPS1"
@@ -48,42 +48,87 @@ final class BinaryParts {
      */
     static long write(Configuration conf, Path dir, int partition, Iterator<SpillRecord> records, SpillLayout layout,
                       SpillCodec codec) throws IOException {
-        TaskContext task = TaskContext.get();
-        String attempt = task == null ? "driver" : task.stageAttemptNumber() + "-" + task.taskAttemptId();
-        Path part = new Path(dir, name(partition));
-        Path tmp = new Path(dir, "." + part.getName() + "." + attempt + ".tmp");
-        FileSystem fs = part.getFileSystem(conf);
-        long n = 0;
+        Writer w = writer(conf, new Path(dir, name(partition)), layout, codec);
         try {
-            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(compress(fs.create(tmp, true), codec), BUFFER))) {
-                out.writeInt(MAGIC);
-                while (records.hasNext()) {
-                    SpillRecord r = records.next();
-                    SpillStore.check(r, layout);
-                    out.writeByte(1);
-                    out.writeUTF(r.key());
-                    out.writeInt(r.label());
-                    out.writeInt(r.view());
-                    out.writeInt(r.target().length);
-                    out.write(r.target());
-                    out.writeInt(r.activation().length);
-                    out.write(r.activation());
-                    n++;
-                }
-                out.writeByte(0);
+            while (records.hasNext()) {
+                w.write(records.next());
             }
-            fs.delete(part, false);
-            if (!fs.rename(tmp, part) && !fs.exists(part)) { // exists: another attempt of this task won the race
-                throw new IOException("rename " + tmp + " -> " + part + " failed");
+            return w.commit();
+        } finally {
+            w.abort();
+        }
+    }
+
+    /**
+     * A writer of one block file in this format, for records produced one at a time (the staggered schedule's
+     * hand-offs between waves): written to an attempt-unique hidden temporary file, renamed to {@code file} by
+     * {@link Writer#commit()}; {@link Writer#abort()} (a no-op after a commit) removes the temporary file.
+     */
+    public static Writer writer(Configuration conf, Path file, SpillLayout layout, SpillCodec codec) throws IOException {
+        return new Writer(conf, file, layout, codec);
+    }
+
+    public static final class Writer {
+        private final FileSystem fs;
+        private final Path file;
+        private final Path tmp;
+        private final SpillLayout layout;
+        private final DataOutputStream out;
+        private long n;
+        private boolean closed;
+
+        private Writer(Configuration conf, Path file, SpillLayout layout, SpillCodec codec) throws IOException {
+            TaskContext task = TaskContext.get();
+            String attempt = task == null ? "driver" : task.stageAttemptNumber() + "-" + task.taskAttemptId();
+            this.file = file;
+            this.tmp = new Path(file.getParent(), "." + file.getName() + "." + attempt + ".tmp");
+            this.fs = file.getFileSystem(conf);
+            this.layout = layout;
+            this.out = new DataOutputStream(new BufferedOutputStream(compress(fs.create(tmp, true), codec), BUFFER));
+            out.writeInt(MAGIC);
+        }
+
+        public void write(SpillRecord r) throws IOException {
+            SpillStore.check(r, layout);
+            out.writeByte(1);
+            out.writeUTF(r.key());
+            out.writeInt(r.label());
+            out.writeInt(r.view());
+            out.writeInt(r.target().length);
+            out.write(r.target());
+            out.writeInt(r.activation().length);
+            out.write(r.activation());
+            n++;
+        }
+
+        /** Ends the file and renames it into place; returns the records written. */
+        public long commit() throws IOException {
+            out.writeByte(0);
+            out.close();
+            closed = true;
+            fs.delete(file, false);
+            if (!fs.rename(tmp, file) && !fs.exists(file)) { // exists: another attempt of this task won the race
+                throw new IOException("rename " + tmp + " -> " + file + " failed");
             }
             return n;
-        } finally {
-            fs.delete(tmp, false);
+        }
+
+        /** Drops an uncommitted file; after {@link #commit()} it does nothing. */
+        public void abort() {
+            try {
+                if (!closed) {
+                    closed = true;
+                    out.close();
+                }
+                fs.delete(tmp, false);
+            } catch (IOException ignored) {
+                // the temporary file is hidden and removed with its spill folder
+            }
         }
     }
 
     /** The records of one part file, read lazily; the file closes at its end or when the task completes. */
-    static Iterator<SpillRecord> read(Configuration conf, Path part, SpillCodec codec) throws IOException {
+    public static Iterator<SpillRecord> read(Configuration conf, Path part, SpillCodec codec) throws IOException {
         FileSystem fs = part.getFileSystem(conf);
         InputStream raw = fs.open(part);
         DataInputStream in;

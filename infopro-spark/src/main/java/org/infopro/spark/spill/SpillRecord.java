@@ -16,6 +16,26 @@ public record SpillRecord(String key, int label, int view, byte[] target, byte[]
         Objects.requireNonNull(activation, "spill record activation");
     }
 
+    /**
+     * The records of one batch: view {@code views[i]} of image {@code keys[i]}, its activation values ({@code activation} is N·C·H·W, c order) encoded at
+     * {@code precision} and its [0, 1] reconstruction target ({@code pixels01}, N·C·H·W) as uint8.
+     */
+    public static java.util.List<SpillRecord> ofBatch(java.util.List<String> keys, int[] labels, int[] views,
+                                                      float[] activation, float[] pixels01, Precision precision) {
+        int n = keys.size();
+        int per = activation.length / n;
+        int tPer = pixels01.length / n;
+        java.util.List<SpillRecord> out = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            byte[] px = new byte[tPer];
+            for (int j = 0; j < tPer; j++) {
+                px[j] = (byte) Math.round(Math.max(0f, Math.min(1f, pixels01[i * tPer + j])) * 255f);
+            }
+            out.add(new SpillRecord(keys.get(i), labels[i], views[i], px, precision.encode(activation, i * per, per)));
+        }
+        return out;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof SpillRecord r && key.equals(r.key) && label == r.label && view == r.view

@@ -16,27 +16,36 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 
-/** Validation of every module on one partition; partial sums are reduced on the driver. */
-public final class EvalTask implements FlatMapFunction<Iterator<LabeledImage>, List<HeadMetrics>> {
+/**
+ * Validation of modules {@code first..last} (all of them for the composed network) on one partition; partial
+ * sums are reduced on the driver.
+ */
+public final class EvalTask<T> implements FlatMapFunction<Iterator<T>, List<HeadMetrics>> {
     private static final int BATCH = 256;
 
     private final ModuleStack.Setup setup;
-    private final BatchAssembler assembler;
+    private final RoundTask.Stage<T> stage;
     private final Broadcast<List<ModuleState>> state;
     private final int threads;
 
-    public EvalTask(ModuleStack.Setup setup, BatchAssembler assembler, Broadcast<List<ModuleState>> state, int threads) {
+    /** The composed network on images: every module, as inference will run it. */
+    public static EvalTask<LabeledImage> all(ModuleStack.Setup setup, BatchAssembler assembler,
+                                             Broadcast<List<ModuleState>> state, int threads) {
+        return new EvalTask<>(setup, RoundTask.Stage.all(assembler, setup.plans().size()), state, threads);
+    }
+
+    public EvalTask(ModuleStack.Setup setup, RoundTask.Stage<T> stage, Broadcast<List<ModuleState>> state, int threads) {
         this.setup = setup;
-        this.assembler = assembler;
+        this.stage = stage;
         this.state = state;
         this.threads = threads;
     }
 
     @Override
-    public Iterator<List<HeadMetrics>> call(Iterator<LabeledImage> it) {
+    public Iterator<List<HeadMetrics>> call(Iterator<T> it) {
         NativeRuntime.useThreads(threads);
         GpuBinding.bindCurrentTask();
-        List<LabeledImage> images = new ArrayList<>();
+        List<T> images = new ArrayList<>();
         it.forEachRemaining(images::add);
         if (images.isEmpty()) {
             return Collections.emptyIterator();
@@ -45,8 +54,8 @@ public final class EvalTask implements FlatMapFunction<Iterator<LabeledImage>, L
         stack.load(state.value());
         List<HeadMetrics> sums = null;
         for (int from = 0; from < images.size(); from += BATCH) {
-            try (ImageBatch batch = assembler.assemble(images, from, Math.min(images.size(), from + BATCH))) {
-                List<HeadMetrics> m = stack.evaluate(batch);
+            try (ImageBatch batch = stage.source().assemble(images, from, Math.min(images.size(), from + BATCH), null, stack)) {
+                List<HeadMetrics> m = stack.evaluate(batch, stage.first(), stage.last());
                 sums = sums == null ? m : add(sums, m);
             }
         }

@@ -32,16 +32,23 @@ import java.util.Random;
  * With several replicas every replica runs the same number of full batches, wrapping around its shuffled
  * images; a single replica keeps the short last batch.
  */
-public final class RoundTask implements Function2<Integer, Iterator<LabeledImage>, Iterator<RoundTask.Outcome>> {
+public final class RoundTask<T> implements Function2<Integer, Iterator<T>, Iterator<RoundTask.Outcome>> {
     private static final Logger LOG = LoggerFactory.getLogger(RoundTask.class);
 
-    /** What a replica's round produced. */
+    /** What a replica's round produced, and where: the executor and its peak memory. */
     public record Outcome(int replica, List<ModuleState> state, long images, long steps, long[] nanosPerModule,
-                          double[] lossSum, long peakMemoryBytes) implements Serializable {
+                          double[] lossSum, long peakMemoryBytes, ExecutorPeak executor) implements Serializable {
+    }
+
+    /** The modules a round trains, and from what: modules {@code first..last}, fed by {@code source}. */
+    public record Stage<T>(BatchSource<T> source, int first, int last, int views) implements Serializable {
+        public static Stage<LabeledImage> all(BatchAssembler assembler, int modules) {
+            return new Stage<>(new ImageSource(assembler, 0), 0, modules - 1, 1);
+        }
     }
 
     private final ModuleStack.Setup setup;
-    private final BatchAssembler assembler;
+    private final Stage<T> stage;
     private final Broadcast<List<ModuleState>> state;
     private final int epoch;
     private final int fromStep;
@@ -50,10 +57,10 @@ public final class RoundTask implements Function2<Integer, Iterator<LabeledImage
     private final int replicas;
     private final TrainConfig cfg;
 
-    public RoundTask(ModuleStack.Setup setup, BatchAssembler assembler, Broadcast<List<ModuleState>> state, int epoch,
+    public RoundTask(ModuleStack.Setup setup, Stage<T> stage, Broadcast<List<ModuleState>> state, int epoch,
                      int fromStep, int toStep, int stepsPerEpoch, int replicas, TrainConfig cfg) {
         this.setup = setup;
-        this.assembler = assembler;
+        this.stage = stage;
         this.state = state;
         this.epoch = epoch;
         this.fromStep = fromStep;
@@ -64,7 +71,7 @@ public final class RoundTask implements Function2<Integer, Iterator<LabeledImage
     }
 
     /** The seed of one step's augmentation (SplitMix64 of the position). */
-    static long stepSeed(long seed, int epoch, int replica, int step) {
+    public static long stepSeed(long seed, int epoch, int replica, int step) {
         long z = seed * 0x9E3779B97F4A7C15L + epoch * 1_000_003L + replica * 7_919L + step;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
@@ -72,18 +79,24 @@ public final class RoundTask implements Function2<Integer, Iterator<LabeledImage
     }
 
     @Override
-    public Iterator<Outcome> call(Integer replica, Iterator<LabeledImage> it) {
+    public Iterator<Outcome> call(Integer replica, Iterator<T> it) {
         long t0 = System.nanoTime();
         NativeRuntime.useThreads(cfg.threads());
         GpuBinding.bindCurrentTask();
         LearningRate lr = cfg.learningRateSchedule();
         int batchSize = cfg.batchSize();
-        List<LabeledImage> images = new ArrayList<>();
-        it.forEachRemaining(images::add);
+        BatchSource<T> source = stage.source();
+        int view = epoch % stage.views();
+        List<T> images = new ArrayList<>();
+        it.forEachRemaining(item -> {
+            if (source.view(item) == view) {
+                images.add(item);
+            }
+        });
         if (images.isEmpty()) {
             throw new IllegalStateException("replica " + replica + " has no training images; use fewer --replicas than images / batch size");
         }
-        images.sort(java.util.Comparator.comparing(LabeledImage::key));
+        images.sort(java.util.Comparator.comparing(source::key));
         Collections.shuffle(images, new Random(cfg.seed() * 7919L + epoch + replica * 1_000_003L));
 
         // workspaces are per thread and Spark reuses task threads: start from none so the peak is this task's
@@ -94,7 +107,7 @@ public final class RoundTask implements Function2<Integer, Iterator<LabeledImage
         long[] nanos = new long[k];
         double[] lossSum = new double[k];
         long seen = 0;
-        List<LabeledImage> batchImages = new ArrayList<>(batchSize);
+        List<T> batchImages = new ArrayList<>(batchSize);
         for (int step = fromStep; step < toStep; step++) {
             batchImages.clear();
             int from = step * batchSize;
@@ -103,27 +116,27 @@ public final class RoundTask implements Function2<Integer, Iterator<LabeledImage
                 batchImages.add(images.get(i % images.size()));
             }
             stack.setLearningRate(lr.at(epoch, step, stepsPerEpoch));
-            try (ImageBatch batch = assembler.assemble(batchImages, 0, batchImages.size(),
-                    new Random(stepSeed(cfg.seed(), epoch, replica, step)))) {
-                stack.trainStep(batch, nanos);
+            try (ImageBatch batch = source.assemble(batchImages, 0, batchImages.size(),
+                    new Random(stepSeed(cfg.seed(), epoch, replica, step)), stack)) {
+                stack.trainStep(batch, stage.first(), stage.last(), nanos);
             }
             seen += batchImages.size();
-            for (int m = 0; m < k; m++) {
+            for (int m = stage.first(); m <= stage.last(); m++) {
                 lossSum[m] += stack.module(m).lastLoss();
             }
             int done = step + 1 - fromStep;
             if (replica == 0 && cfg.logEvery() > 0 && (done % cfg.logEvery() == 0 || step + 1 == stepsPerEpoch)) {
                 double secs = (System.nanoTime() - t0) / 1e9;
                 StringBuilder sb = new StringBuilder();
-                for (int m = 0; m < k; m++) {
+                for (int m = stage.first(); m <= stage.last(); m++) {
                     sb.append(String.format(Locale.ROOT, " m%d=%.4f", m + 1, stack.module(m).lastLoss()));
                 }
-                LOG.info(String.format(Locale.ROOT, "[train] epoch %d/%d step %d/%d loss%s | %.1f img/s per replica | lr %.4g",
-                        epoch + 1, cfg.epochs(), step + 1, stepsPerEpoch, sb, seen / secs, lr.at(epoch, step, stepsPerEpoch)));
+                LOG.info(String.format(Locale.ROOT, "[train] %sepoch %d/%d step %d/%d loss%s | %.1f img/s per replica | lr %.4g",
+                        stage.first() == stage.last() && k > 1 ? "module " + (stage.first() + 1) + "/" + k + " " : "", epoch + 1, cfg.epochs(), step + 1, stepsPerEpoch, sb, seen / secs, lr.at(epoch, step, stepsPerEpoch)));
             }
         }
-        Outcome o = new Outcome(replica, stack.state(), seen, toStep - fromStep, nanos, lossSum,
-                StepBench.persistentBytes(stack) + StepBench.workspaceBytes());
+        long peak = StepBench.persistentBytes(stack) + StepBench.workspaceBytes();
+        Outcome o = new Outcome(replica, stack.state(), seen, toStep - fromStep, nanos, lossSum, peak, ExecutorPeak.here(peak));
         return List.of(o).iterator();
     }
 }

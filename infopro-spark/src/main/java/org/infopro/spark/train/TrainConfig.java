@@ -11,6 +11,11 @@ import org.infopro.spark.model.AuxNet;
 import org.infopro.spark.model.HeadSpec;
 import org.infopro.spark.model.ReferenceTables;
 import org.infopro.spark.model.SplitPoint;
+import org.infopro.spark.schedule.SpillMode;
+import org.infopro.spark.spill.Precision;
+import org.infopro.spark.spill.SpillCodec;
+import org.infopro.spark.spill.SpillConfig;
+import org.infopro.spark.spill.SpillFormat;
 
 import java.io.Serializable;
 import java.util.LinkedHashMap;
@@ -42,7 +47,8 @@ public record TrainConfig(
         int threads,
         int logEvery,
         WriteMode mode,
-        Parallel parallel) implements Serializable {
+        Parallel parallel,
+        Pipeline pipeline) implements Serializable {
 
     /**
      * Data parallelism of the simultaneous schedule: {@code replicas} training tasks, each on its own share of
@@ -53,17 +59,31 @@ public record TrainConfig(
         public static final Parallel SINGLE = new Parallel(1, 0, false);
     }
 
+    /**
+     * Settings of the sequential and staggered schedules: how module outputs travel between stages (spill,
+     * recompute or planner's choice), the spill store (a Hadoop FileSystem URI; empty = {@code <out>/spill}),
+     * its encoding, the number of augmented views spilled per training image, whether spills are kept after
+     * use, and the staggered schedule's wave as a fraction of an epoch.
+     */
+    public record Pipeline(SpillMode spill, String spillDir, SpillConfig store, int views, boolean keepSpill,
+                           double waveFraction) implements Serializable {
+        public static final Pipeline DEFAULT = new Pipeline(SpillMode.AUTO, "",
+                new SpillConfig(SpillFormat.BINARY, Precision.FP16, SpillCodec.ZSTD), 1, false, 0.25);
+    }
+
     public static final String JOB = "train";
 
     public static final String SUMMARY = "Trains a CIFAR-style ResNet as K gradient-isolated InfoPro local modules inside Spark tasks,\n"
-            + "reading a prepared dataset's shards; the driver records per-epoch validation metrics of every module.\n"
+            + "reading a prepared dataset's shards, in the simultaneous, sequential or staggered schedule; the driver\n"
+            + "records per-epoch validation metrics of every module.\n"
             + "Writes <out>/metrics.jsonl, <out>/result.json and <out>/checkpoint/.";
 
     public static List<Spec> options(int defaultThreads) {
         return List.of(
                 Spec.required("dataset", "DIR", "Prepared dataset folder (with _manifest.json), from prep-idx."),
                 Spec.required("out", "DIR", "Output folder for metrics, result and checkpoint."),
-                Spec.of("schedule", "NAME", "Training schedule: simultaneous (the paper's).", "simultaneous"),
+                Spec.of("schedule", "NAME", "simultaneous (the paper's: every batch through all modules in one task) | sequential "
+                        + "(module after module, on spilled or recomputed inputs) | staggered (modules pipelined over waves).", "simultaneous"),
                 Spec.of("depth", "N", "ResNet depth 6n+2 (8, 14, 20, 32, 110, ...).", "20"),
                 Spec.of("splits", "LIST", "Module ends 'stage,block;...' (K = points + 1), 'none' (end-to-end), or a reference table such as infopro:k4 or infopro*-cifar10:k2.", "2,1"),
                 Spec.of("loss", "MODE", "e2e | greedy | infopro-softmax | infopro-contrast (see README).", "infopro-softmax"),
@@ -92,6 +112,17 @@ public record TrainConfig(
                         + "0 = once per epoch); a checkpoint follows every round.", "0"),
                 Spec.of("resume", "BOOL", "true: continue the run in --out from its last complete round (the checkpoint's architecture "
                         + "must match; it is refused otherwise).", "false"),
+                Spec.of("spill", "MODE", "Sequential schedule: spill (module k's outputs written once, read by module k+1) | "
+                        + "recompute (frozen modules 1..k rerun every batch) | auto (the planner chooses from spill bytes, "
+                        + "recompute FLOPs and free disk).", "auto"),
+                Spec.of("spill-dir", "URI", "Spill store, any Hadoop FileSystem URI (file:, hdfs:, s3a:); empty = <out>/spill.", ""),
+                Spec.of("spill-format", "FORMAT", "binary (compressed record blocks) | parquet.", "binary"),
+                Spec.of("spill-precision", "P", "fp16 | fp32 activations in the spill.", "fp16"),
+                Spec.of("spill-codec", "CODEC", "none | snappy | zstd compression of the spill.", "zstd"),
+                Spec.of("spill-views", "N", "Augmented views spilled per training image; epoch e trains on view e mod N.", "1"),
+                Spec.of("keep-spill", "BOOL", "true: keep every spill after use (default: a spill is deleted once the next "
+                        + "module no longer needs it).", "false"),
+                Spec.of("wave-fraction", "X", "Staggered schedule: a wave is this fraction of an epoch (0 < X <= 1).", "0.25"),
                 Spec.of("mode", "MODE", "If --out already holds a run: error | overwrite | skip.", "error"));
     }
 
@@ -140,7 +171,48 @@ public record TrainConfig(
                 o.intIn("threads", 1, 1024),
                 o.intIn("log-every", 0, Integer.MAX_VALUE),
                 o.choice("mode", WriteMode.class, WriteMode::label),
-                new Parallel(o.intIn("replicas", 1, 4096), o.intIn("sync-steps", 0, Integer.MAX_VALUE), bool(o, "resume")));
+                new Parallel(o.intIn("replicas", 1, 4096), o.intIn("sync-steps", 0, Integer.MAX_VALUE), bool(o, "resume")),
+                new Pipeline(o.choice("spill", SpillMode.class, SpillMode::label), o.string("spill-dir").trim(),
+                        new SpillConfig(o.choice("spill-format", SpillFormat.class, SpillFormat::label),
+                                o.choice("spill-precision", Precision.class, Precision::label),
+                                o.choice("spill-codec", SpillCodec.class, SpillCodec::label)),
+                        o.intIn("spill-views", 1, 1000), bool(o, "keep-spill"), waveFraction(o)))
+                .checked();
+    }
+
+    private static double waveFraction(Options o) {
+        double x = o.doubleIn("wave-fraction", 0, 1);
+        if (x <= 0) {
+            throw o.bad("wave-fraction", Double.toString(x), "a fraction of an epoch above 0 and at most 1, such as 0.25");
+        }
+        return x;
+    }
+
+    /** Cross-option checks. */
+    TrainConfig checked() {
+        if (schedule == Schedule.STAGGERED && parallel.replicas() > 1) {
+            throw new ConfigException(JOB + ": --schedule staggered runs one task per module (the modules are its parallelism); "
+                    + "--replicas " + parallel.replicas() + " is not supported with it. Use --replicas 1, or the simultaneous or "
+                    + "sequential schedule for data parallelism.");
+        }
+        if (schedule != Schedule.SIMULTANEOUS && splits.isEmpty()) {
+            throw new ConfigException(JOB + ": --schedule " + schedule.label() + " needs several modules, but --splits is none. "
+                    + "Give split points or use --schedule simultaneous.");
+        }
+        return this;
+    }
+
+    /** This config with another schedule and pipeline settings. */
+    public TrainConfig with(Schedule s, Pipeline p) {
+        return new TrainConfig(dataset, out, s, depth, splits, loss, auxNet, lambda, transform, epochs, batchSize, learningRate,
+                lrPerStep, warmupEpochs, momentum, weightDecay, seed, limit, valLimit, threads, logEvery, mode, parallel, p).checked();
+    }
+
+    /** This config writing to {@code o} with other parallelism. */
+    public TrainConfig with(String o, Parallel p) {
+        return new TrainConfig(dataset, o, schedule, depth, splits, loss, auxNet, lambda, transform, epochs, batchSize,
+                learningRate, lrPerStep, warmupEpochs, momentum, weightDecay, seed, limit, valLimit, threads, logEvery, mode, p,
+                pipeline).checked();
     }
 
     private static boolean bool(Options o, String name) {
@@ -231,6 +303,16 @@ public record TrainConfig(
         m.put("threads", threads);
         m.put("replicas", parallel.replicas());
         m.put("sync_steps", parallel.syncSteps());
+        if (schedule != Schedule.SIMULTANEOUS) {
+            m.put("spill", pipeline.spill().label());
+            m.put("spill_dir", pipeline.spillDir());
+            m.put("spill_format", pipeline.store().format().label());
+            m.put("spill_precision", pipeline.store().precision().label());
+            m.put("spill_codec", pipeline.store().codec().label());
+            m.put("spill_views", pipeline.views());
+            m.put("keep_spill", pipeline.keepSpill());
+            m.put("wave_fraction", pipeline.waveFraction());
+        }
         return m;
     }
 }

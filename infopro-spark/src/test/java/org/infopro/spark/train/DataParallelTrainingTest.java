@@ -47,7 +47,7 @@ class DataParallelTrainingTest {
         TrainConfig c = TrainJobEndToEndTest.config(ds, out, WriteMode.OVERWRITE);
         return new TrainConfig(c.dataset(), c.out(), c.schedule(), depth, c.splits(), c.loss(), c.auxNet(), c.lambda(),
                 c.transform(), epochs, c.batchSize(), c.learningRate(), c.lrPerStep(), c.warmupEpochs(), c.momentum(),
-                c.weightDecay(), c.seed(), c.limit(), 64, c.threads(), 0, c.mode(), parallel);
+                c.weightDecay(), c.seed(), c.limit(), 64, c.threads(), 0, c.mode(), parallel, c.pipeline());
     }
 
     private static ModuleStack.Setup setup(TrainConfig cfg) {
@@ -108,15 +108,15 @@ class DataParallelTrainingTest {
     @Test
     void theDriverAveragesParametersAndMomentumElementWise() {
         RoundTask.Outcome r0 = new RoundTask.Outcome(0, List.of(new ModuleState(0, new float[]{1, 2}, new float[]{0.5f}, 7, 0)),
-                64, 1, new long[1], new double[1], 0);
+                64, 1, new long[1], new double[1], 0, null);
         RoundTask.Outcome r1 = new RoundTask.Outcome(1, List.of(new ModuleState(0, new float[]{3, -2}, new float[]{1.5f}, 7, 0)),
-                64, 1, new long[1], new double[1], 0);
+                64, 1, new long[1], new double[1], 0, null);
         List<ModuleState> mean = ReplicaAverage.of(List.of(r1, r0));
         assertArrayEquals(new float[]{2, 0}, mean.get(0).params());
         assertArrayEquals(new float[]{1}, mean.get(0).updater());
         assertEquals(7, mean.get(0).iterations());
         RoundTask.Outcome behind = new RoundTask.Outcome(1, List.of(new ModuleState(0, new float[]{3, -2}, new float[]{1.5f}, 6, 0)),
-                64, 1, new long[1], new double[1], 0);
+                64, 1, new long[1], new double[1], 0, null);
         assertThrows(IllegalStateException.class, () -> ReplicaAverage.of(List.of(r0, behind)));
     }
 

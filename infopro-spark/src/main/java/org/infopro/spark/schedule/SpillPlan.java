@@ -1,0 +1,170 @@
+package org.infopro.spark.schedule;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.infopro.data.io.Fs;
+import org.infopro.data.shard.ImageBatch;
+import org.infopro.spark.bench.StepBench;
+import org.infopro.spark.model.ModuleCost;
+import org.infopro.spark.model.ModulePlan;
+import org.infopro.spark.model.ResNetSpec;
+import org.infopro.spark.module.Handoff;
+import org.infopro.spark.module.ModuleStack;
+import org.infopro.spark.spill.Precision;
+import org.infopro.spark.spill.SpillLayout;
+import org.infopro.spark.spill.SpillStore;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The sequential schedule's plan, made before training and printed: for every module k before the last, the
+ * bytes its spill would take (training views + validation, uncompressed upper bound) against the forward FLOPs
+ * that recomputing modules 1..k costs over the run, and the free space of the spill store. Both are turned into
+ * time with rates measured on the driver (a forward pass of the trunk, a write and read of the spill store), and
+ * auto picks the cheaper; a spill that does not fit (two consecutive spills exist at once) is never chosen.
+ */
+public record SpillPlan(SpillMode requested, SpillMode chosen, String reason, List<Stage> stages, long spillBytes,
+                        long peakSpillBytes, long freeBytes, double recomputeGflop, double spillForwardGflop,
+                        double measuredGflops, double measuredDiskMBps, double estimatedSpillS, double estimatedRecomputeS) {
+    private static final double FITS = 0.9;
+    private static final int PROBE_MB = 16;
+
+    /** One module's spill against its recompute. */
+    public record Stage(int module, long trainRecords, long validationRecords, long spillBytes, double recomputeGflop) {
+    }
+
+    public static SpillPlan make(SpillMode requested, ResNetSpec spec, List<ModulePlan> plans, int[] targetShape, long train,
+                                 long validation, int epochs, int views, Precision precision, ModuleStack driverStack,
+                                 Path spillDir, Configuration conf) {
+        List<Stage> stages = new ArrayList<>();
+        long total = 0;
+        long peak = 0;
+        long previous = 0;
+        double recompute = 0;
+        double spillForward = 0;
+        for (int k = 0; k + 1 < plans.size(); k++) {
+            SpillLayout layout = new SpillLayout(plans.get(k).outputShape(), precision, targetShape);
+            long bytes = SpillStore.estimateBytes(train * views + validation, layout);
+            // module k+1 trains on module k's outputs: recompute runs modules 1..k for every training and validation pass
+            double prefix = ModuleCost.trunkFlops(spec, 0, plans.get(k).lastUnit());
+            double gflop = prefix * (train + validation) * epochs / 1e9;
+            stages.add(new Stage(k + 1, train * views, validation, bytes, gflop));
+            total += bytes;
+            peak = Math.max(peak, previous + bytes);
+            previous = bytes;
+            recompute += gflop;
+            spillForward += ModuleCost.moduleFlops(spec, plans.get(k)) * (double) (train * views + validation) / 1e9;
+        }
+        long free = freeBytes(spillDir, conf);
+        double gflops = measureGflops(spec, plans, driverStack);
+        double mbps = measureDiskMBps(spillDir, conf);
+        // a spill is written once and read once per stage (Spark caches it for the stage's epochs)
+        double spillS = 2.0 * total / (mbps * 1e6) + spillForward / gflops;
+        double recomputeS = recompute / gflops;
+        SpillMode chosen;
+        String reason;
+        boolean fits = peak <= FITS * free;
+        if (requested != SpillMode.AUTO) {
+            chosen = requested;
+            reason = "requested with --spill " + requested.label()
+                    + (requested == SpillMode.SPILL && !fits ? "; WARNING: the spill may not fit the free space" : "");
+        } else if (!fits) {
+            chosen = SpillMode.RECOMPUTE;
+            reason = String.format(Locale.ROOT, "the spill needs up to %s at once but the spill store has %s free",
+                    mib(peak), mib(free));
+        } else if (spillS <= recomputeS) {
+            chosen = SpillMode.SPILL;
+            reason = String.format(Locale.ROOT, "spilling %s costs about %.0f s against %.0f s of recompute (%.0f GFLOP)",
+                    mib(total), spillS, recomputeS, recompute);
+        } else {
+            chosen = SpillMode.RECOMPUTE;
+            reason = String.format(Locale.ROOT, "recomputing %.0f GFLOP costs about %.0f s against %.0f s to spill %s",
+                    recompute, recomputeS, spillS, mib(total));
+        }
+        return new SpillPlan(requested, chosen, reason, stages, total, peak, free, recompute, spillForward, gflops, mbps,
+                spillS, recomputeS);
+    }
+
+    public String describe() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "[plan] sequential schedule: %s (%s)%n", chosen.label(), reason));
+        for (Stage s : stages) {
+            sb.append(String.format(Locale.ROOT, "[plan]   module %d -> %d: spill %s (%d train views + %d validation) | recompute %.1f GFLOP%n",
+                    s.module(), s.module() + 1, mib(s.spillBytes()), s.trainRecords(), s.validationRecords(), s.recomputeGflop()));
+        }
+        sb.append(String.format(Locale.ROOT, "[plan]   total spill %s (peak %s at once), free %s | driver forward %.1f GFLOP/s, "
+                        + "spill store %.0f MB/s | estimated spill %.1f s vs recompute %.1f s",
+                mib(spillBytes), mib(peakSpillBytes), mib(freeBytes), measuredGflops, measuredDiskMBps, estimatedSpillS,
+                estimatedRecomputeS));
+        return sb.toString();
+    }
+
+    static String mib(long bytes) {
+        return bytes >= 1L << 30 ? String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30))
+                : String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20));
+    }
+
+    private static long freeBytes(Path dir, Configuration conf) {
+        try {
+            FileSystem fs = Fs.of(dir, conf);
+            fs.mkdirs(dir);
+            return fs.getStatus(dir).getRemaining();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot query the free space of the spill store " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Trunk forward GFLOP/s of modules 1..K-1 on a synthetic batch (second of two passes, after warm-up). */
+    private static double measureGflops(ResNetSpec spec, List<ModulePlan> plans, ModuleStack stack) {
+        int n = 32;
+        int[] in = spec.inputShape();
+        int k = plans.size() - 1;
+        double flops = ModuleCost.trunkFlops(spec, 0, plans.get(k - 1).lastUnit()) * n;
+        long best = Long.MAX_VALUE;
+        try (ImageBatch b = StepBench.syntheticBatch(n, in[0], in[1], in[2], spec.numClasses(), 1)) {
+            for (int i = 0; i < 2; i++) {
+                long t = System.nanoTime();
+                try (Handoff h = stack.forward(b, 0, k)) {
+                    best = Math.min(best, System.nanoTime() - t);
+                }
+            }
+        }
+        return flops / best;
+    }
+
+    /** Sequential write then read of a probe file in the spill store, MB/s of the slower. */
+    private static double measureDiskMBps(Path dir, Configuration conf) {
+        Path probe = new Path(dir, "_planner-probe");
+        byte[] block = new byte[1 << 20];
+        new java.util.Random(1).nextBytes(block);
+        try {
+            FileSystem fs = Fs.of(dir, conf);
+            long t = System.nanoTime();
+            try (FSDataOutputStream out = fs.create(probe, true)) {
+                for (int i = 0; i < PROBE_MB; i++) {
+                    out.write(block);
+                }
+                out.hsync();
+            }
+            double writeS = (System.nanoTime() - t) / 1e9;
+            t = System.nanoTime();
+            try (FSDataInputStream in = fs.open(probe)) {
+                while (in.read(block) > 0) {
+                    // reading is the measurement
+                }
+            }
+            double readS = (System.nanoTime() - t) / 1e9;
+            fs.delete(probe, false);
+            return PROBE_MB * 1.048576 / Math.max(writeS, readS);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write a probe file into the spill store " + dir + ": " + e.getMessage(), e);
+        }
+    }
+}

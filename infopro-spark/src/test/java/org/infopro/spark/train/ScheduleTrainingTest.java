@@ -1,0 +1,171 @@
+package org.infopro.spark.train;
+
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.infopro.data.io.WriteMode;
+import org.infopro.data.shard.InputTransform;
+import org.infopro.data.testing.SparkSessions;
+import org.infopro.spark.checkpoint.Checkpoint;
+import org.infopro.spark.model.Hyper;
+import org.infopro.spark.model.ModulePlan;
+import org.infopro.spark.model.ResNetSpec;
+import org.infopro.spark.module.ModuleStack;
+import org.infopro.spark.module.ModuleState;
+import org.infopro.spark.schedule.SpillMode;
+import org.infopro.spark.schedule.SpillPlan;
+import org.infopro.spark.schedule.StaggeredSchedule;
+import org.infopro.spark.spill.Precision;
+import org.infopro.spark.spill.SpillCodec;
+import org.infopro.spark.spill.SpillConfig;
+import org.infopro.spark.spill.SpillFormat;
+import org.infopro.spark.spill.SpillStore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The sequential and staggered schedules end to end in local Spark (ResNet-8, K = 2, 256 training images in
+ * 4 steps of 64), each checked against the simultaneous schedule where the method says they must agree.
+ */
+class ScheduleTrainingTest {
+    private static SparkSession spark;
+    private static java.nio.file.Path dataset;
+
+    @BeforeAll
+    static void start(@TempDir java.nio.file.Path tmp) {
+        spark = SparkSessions.local("ScheduleTrainingTest");
+        dataset = TrainJobEndToEndTest.prepare(tmp, spark);
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    /** One epoch, no augmentation (so a spilled view is the image itself), validation on 64 images. */
+    private static TrainConfig config(java.nio.file.Path out, Schedule schedule, TrainConfig.Pipeline pipeline) {
+        TrainConfig c = TrainJobEndToEndTest.config(dataset, out, WriteMode.OVERWRITE);
+        TrainConfig one = new TrainConfig(c.dataset(), c.out(), c.schedule(), 8, c.splits(), c.loss(), c.auxNet(), c.lambda(),
+                new InputTransform(32, 3, InputTransform.Augment.NONE), 1, c.batchSize(), c.learningRate(), c.lrPerStep(),
+                c.warmupEpochs(), c.momentum(), c.weightDecay(), c.seed(), c.limit(), 64, c.threads(), 0, c.mode(),
+                c.parallel(), c.pipeline());
+        return one.with(schedule, pipeline);
+    }
+
+    private static TrainConfig.Pipeline pipeline(SpillMode mode, Precision precision, boolean keep, double waveFraction) {
+        return new TrainConfig.Pipeline(mode, "", new SpillConfig(SpillFormat.BINARY, precision, SpillCodec.ZSTD), 1, keep,
+                waveFraction);
+    }
+
+    private static List<ModuleState> finalState(TrainConfig cfg) {
+        ResNetSpec spec = new ResNetSpec(cfg.depth(), 32, 32, 3, 10);
+        ModuleStack.Setup setup = new ModuleStack.Setup(spec, ModulePlan.plan(spec, cfg.splits(), cfg.effectiveLambda()),
+                new Hyper(cfg.seed(), cfg.learningRate(), cfg.momentum(), cfg.weightDecay()), cfg.head());
+        return Checkpoint.read(new Path(cfg.out(), "checkpoint"), setup, spark.sparkContext().hadoopConfiguration()).states();
+    }
+
+    private static void assertSameModule(ModuleState a, ModuleState b, String what) {
+        assertArrayEquals(a.params(), b.params(), what + ": parameters");
+        assertArrayEquals(a.updater(), b.updater(), what + ": momentum");
+    }
+
+    private static double maxAbsDiff(float[] a, float[] b) {
+        double d = 0;
+        for (int i = 0; i < a.length; i++) {
+            d = Math.max(d, Math.abs(a[i] - b[i]));
+        }
+        return d;
+    }
+
+    @Test
+    void staggeredAtFp32TrainsEveryModuleBitForBitLikeTheSimultaneousSchedule(@TempDir java.nio.file.Path tmp) {
+        TrainConfig simultaneous = config(tmp.resolve("simultaneous"), Schedule.SIMULTANEOUS, TrainConfig.Pipeline.DEFAULT);
+        TrainConfig staggered = config(tmp.resolve("staggered"), Schedule.STAGGERED, pipeline(SpillMode.AUTO, Precision.FP32, false, 0.5));
+        TrainJob.run(simultaneous, spark);
+        TrainResult r = TrainJob.run(staggered, spark);
+
+        // module 2 trains each chunk a wave after module 1, on exactly the outputs module 1's training forward passes made
+        List<ModuleState> a = finalState(simultaneous);
+        List<ModuleState> b = finalState(staggered);
+        assertSameModule(a.get(0), b.get(0), "module 1");
+        assertSameModule(a.get(1), b.get(1), "module 2");
+        StaggeredSchedule.Pipeline p = (StaggeredSchedule.Pipeline) r.pipeline();
+        assertEquals(4, p.stepsPerEpoch());
+        assertEquals(2, p.stepsPerWave());
+        assertEquals(3, p.waves(), "2 chunks + K-1 = 1 wave to fill the pipeline");
+        assertEquals(1, p.lagWaves());
+        assertFalse(Files.exists(tmp.resolve("staggered/spill/waves")), "hand-off blocks are deleted after use");
+        assertNotNull(r.testAccuracy());
+        assertFalse(r.executors().isEmpty());
+    }
+
+    @Test
+    void staggeredAtFp16StaysCloseToTheSimultaneousSchedule(@TempDir java.nio.file.Path tmp) {
+        TrainConfig simultaneous = config(tmp.resolve("simultaneous"), Schedule.SIMULTANEOUS, TrainConfig.Pipeline.DEFAULT);
+        TrainConfig staggered = config(tmp.resolve("staggered"), Schedule.STAGGERED, pipeline(SpillMode.AUTO, Precision.FP16, true, 0.25));
+        TrainJob.run(simultaneous, spark);
+        TrainJob.run(staggered, spark);
+        List<ModuleState> a = finalState(simultaneous);
+        List<ModuleState> b = finalState(staggered);
+        assertSameModule(a.get(0), b.get(0), "module 1 (reads images, not hand-offs)");
+        double d = maxAbsDiff(a.get(1).params(), b.get(1).params());
+        assertTrue(d > 0 && d < 1e-2, "module 2 trained on fp16-rounded hand-offs differs a little: " + d);
+        assertTrue(Files.exists(tmp.resolve("staggered/spill/waves")), "--keep-spill keeps the hand-off blocks");
+    }
+
+    @Test
+    void sequentialSpillAndRecomputeTrainTheSameModules(@TempDir java.nio.file.Path tmp) {
+        TrainConfig simultaneous = config(tmp.resolve("simultaneous"), Schedule.SIMULTANEOUS, TrainConfig.Pipeline.DEFAULT);
+        TrainConfig spill = config(tmp.resolve("spill"), Schedule.SEQUENTIAL, pipeline(SpillMode.SPILL, Precision.FP32, true, 0.25));
+        TrainConfig recompute = config(tmp.resolve("recompute"), Schedule.SEQUENTIAL, pipeline(SpillMode.RECOMPUTE, Precision.FP32, false, 0.25));
+        TrainJob.run(simultaneous, spark);
+        TrainResult rs = TrainJob.run(spill, spark);
+        TrainResult rr = TrainJob.run(recompute, spark);
+
+        List<ModuleState> a = finalState(simultaneous);
+        List<ModuleState> s = finalState(spill);
+        List<ModuleState> c = finalState(recompute);
+        assertSameModule(a.get(0), s.get(0), "module 1 trains on images as in the simultaneous schedule");
+        assertSameModule(s.get(0), c.get(0), "module 1");
+        // module 2 reads module 1's frozen outputs: spilled once at fp32 or recomputed per batch, the same numbers
+        double d = maxAbsDiff(s.get(1).params(), c.get(1).params());
+        assertTrue(d < 1e-4, "module 2 from the spill vs recomputed: max |difference| " + d);
+        assertTrue(maxAbsDiff(a.get(1).params(), s.get(1).params()) > 1e-4,
+                "module 2 of the sequential schedule learns from the finished module 1, unlike the simultaneous one");
+
+        assertEquals(SpillMode.SPILL, ((SpillPlan) rs.plan()).chosen());
+        assertEquals(SpillMode.RECOMPUTE, ((SpillPlan) rr.plan()).chosen());
+        assertEquals(2, rs.stages().size());
+        // 256 training + 64 validation outputs of 32x16x16 at fp32, zstd-compressed (about half are ReLU zeros)
+        long raw = SpillStore.estimateBytes(320, new org.infopro.spark.spill.SpillLayout(new int[]{32, 16, 16}, Precision.FP32,
+                new int[]{3, 32, 32}));
+        long written = rs.stages().get(0).spillBytes();
+        assertTrue(written > raw / 10 && written < raw, written + " bytes written against " + raw + " uncompressed");
+        assertEquals(0, rr.spillBytes());
+        Path kept = new Path(tmp.resolve("spill/spill/module-1/train").toString());
+        assertEquals(256, SpillStore.meta(kept, spark.sparkContext().hadoopConfiguration()).stats().records());
+        assertFalse(Files.exists(tmp.resolve("recompute/spill/module-1")));
+        assertNotNull(rs.testAccuracy());
+    }
+
+    @Test
+    void sequentialDeletesEachSpillOnceTheNextModuleNoLongerNeedsIt(@TempDir java.nio.file.Path tmp) throws Exception {
+        TrainConfig c = config(tmp.resolve("run"), Schedule.SEQUENTIAL, pipeline(SpillMode.SPILL, Precision.FP16, false, 0.25));
+        TrainResult r = TrainJob.run(c, spark);
+        assertTrue(r.spillBytes() > 0);
+        assertFalse(Files.exists(tmp.resolve("run/spill/module-1")), "the spill of module 1 is gone after module 2 trained");
+        List<String> lines = java.nio.file.Files.readAllLines(tmp.resolve("run/metrics.jsonl"));
+        assertEquals(2, lines.size(), "one epoch of each module");
+        assertTrue(lines.get(0).contains("\"stage\":\"module 1/2\"") && lines.get(1).contains("\"stage\":\"module 2/2\""), lines.toString());
+    }
+}
