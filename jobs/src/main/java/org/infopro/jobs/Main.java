@@ -13,6 +13,8 @@ import org.infopro.spark.bench.MemoryBenchConfig;
 import org.infopro.spark.bench.MemoryBenchJob;
 import org.infopro.spark.bench.ReproductionConfig;
 import org.infopro.spark.bench.ReproductionJob;
+import org.infopro.spark.bench.ScheduleBenchConfig;
+import org.infopro.spark.bench.ScheduleBenchJob;
 import org.infopro.spark.runtime.GpuCheckConfig;
 import org.infopro.spark.runtime.GpuCheckJob;
 import org.infopro.spark.runtime.NativeRuntime;
@@ -77,6 +79,10 @@ public final class Main {
                 () -> Options.help(ReproductionConfig.JOB, ReproductionConfig.SUMMARY, ReproductionConfig.options(NativeRuntime.defaultThreads())),
                 a -> ReproductionConfig.fromArgs(a, NativeRuntime.defaultThreads()), true,
                 (c, s) -> ReproductionJob.run((ReproductionConfig) c, s)));
+        JOBS.put(ScheduleBenchConfig.JOB, new Job(ScheduleBenchConfig.JOB, "Benchmark: the three training schedules on the cluster of --master.",
+                () -> Options.help(ScheduleBenchConfig.JOB, ScheduleBenchConfig.SUMMARY, ScheduleBenchConfig.options(NativeRuntime.defaultThreads())),
+                a -> ScheduleBenchConfig.fromArgs(a, NativeRuntime.defaultThreads()), true,
+                (c, s) -> ScheduleBenchJob.run((ScheduleBenchConfig) c, s)));
         JOBS.put(GpuCheckConfig.JOB, new Job(GpuCheckConfig.JOB, "Diagnostics: run N tasks and report each task's assigned GPU and ND4J binding.",
                 () -> Options.help(GpuCheckConfig.JOB, GpuCheckConfig.SUMMARY, GpuCheckConfig.OPTIONS),
                 GpuCheckConfig::fromArgs, true,

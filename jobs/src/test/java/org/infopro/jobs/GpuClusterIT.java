@@ -152,19 +152,42 @@ class GpuClusterIT {
 
     @Test
     void trainingSurvivesALostExecutorAndEndsBitIdenticalToAnUndisturbedRun() throws Exception {
-        Path work = Files.createTempDirectory(dir.getParent(), "infopro-executor-loss");
+        executorLoss("simultaneous", List.of("--replicas", "2", "--sync-steps", "1"), position -> position.get("rounds").asInt() >= 2);
+    }
+
+    @Test
+    void sequentialTrainingSurvivesALostExecutorWhileModuleTwoReadsTheSpill() throws Exception {
+        // 6 steps per replica and epoch, one round each: module 1 is rounds 1-12, module 2 from round 13
+        executorLoss("sequential", List.of("--schedule", "sequential", "--spill", "spill", "--replicas", "2", "--sync-steps", "1"),
+                position -> position.get("stage").asInt() == 1 && position.get("rounds").asInt() >= 14);
+    }
+
+    @Test
+    void staggeredTrainingSurvivesALostExecutorMidPipeline() throws Exception {
+        executorLoss("staggered", List.of("--schedule", "staggered", "--wave-fraction", "0.25"),
+                position -> position.get("stage").asInt() >= 3);
+    }
+
+    /**
+     * Trains ResNet-8, K = 2 on 384 images for 2 epochs on the cluster with {@code schedule} once undisturbed, and
+     * once with one executor JVM killed ({@code kill -9}) when the checkpoint's position satisfies {@code killWhen}:
+     * the run completes and ends byte-identical to the undisturbed one.
+     */
+    private static void executorLoss(String name, List<String> schedule, java.util.function.Predicate<JsonNode> killWhen)
+            throws Exception {
+        Path work = Files.createTempDirectory(dir.getParent(), "infopro-executor-loss-" + name);
         Path idx = work.resolve("idx");
         IdxFixtures.writeDataset(idx, 384, 64, 10, true, 9);
         Path ds = work.resolve("ds");
         Result prep = run(work.resolve("prep.log"), List.of(ROOT.resolve("submit/infopro").toString(), "--master", "local[1]",
                 "prep-idx", "--input", idx.toString(), "--output", ds.toString()));
         assertEquals(0, prep.code(), prep.output());
-        List<String> train = List.of(ROOT.resolve("submit/infopro").toString(), "--master", masterUrl,
+        List<String> train = new ArrayList<>(List.of(ROOT.resolve("submit/infopro").toString(), "--master", masterUrl,
                 "--driver-memory", "1g", "--executor-memory", "1g", "--conf", "spark.executor.cores=1",
                 "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
                 "train", "--dataset", ds.toString(), "--depth", "8", "--splits", "2,0", "--epochs", "2", "--batch-size", "32",
-                "--replicas", "2", "--sync-steps", "1", "--pad-to", "32", "--channels", "3", "--augment", "crop-flip",
-                "--log-every", "0", "--val-limit", "64");
+                "--pad-to", "32", "--channels", "3", "--augment", "crop-flip", "--log-every", "0", "--val-limit", "64"));
+        train.addAll(schedule);
 
         Path whole = work.resolve("whole");
         List<String> undisturbed = new ArrayList<>(train);
@@ -181,33 +204,37 @@ class GpuClusterIT {
         pb.environment().remove("SPARK_HOME");
         Process driver = pb.start();
         Path meta = hit.resolve("checkpoint/checkpoint.json");
-        int rounds = 0;
+        boolean reached = false;
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        while (rounds < 2 && driver.isAlive() && System.nanoTime() < deadline) {
+        while (!reached && driver.isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(50);
             if (Files.exists(meta)) {
                 try {
-                    rounds = Json.mapper().readTree(Files.readString(meta)).get("position").get("rounds").asInt();
+                    reached = killWhen.test(Json.mapper().readTree(Files.readString(meta)).get("position"));
                 } catch (IOException | RuntimeException racingTheRename) {
-                    rounds = 0;
+                    reached = false;
                 }
             }
         }
+        assertTrue(reached, name + ": the run ended before the kill point:\n" + Files.readString(work.resolve("hit.log")));
         // kill -9 one executor JVM of this application (the worker will start a new one)
         ProcessHandle victim = ProcessHandle.allProcesses()
                 .filter(ph -> ph.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
                 .filter(ph -> ph.info().commandLine().orElse("").contains(dir.toString()))
                 .findFirst().orElseThrow(() -> new AssertionError("no executor JVM found after " + driver.isAlive()));
         assertTrue(victim.destroyForcibly());
-        assertTrue(driver.waitFor(8, TimeUnit.MINUTES), "training did not finish after the executor was killed");
+        assertTrue(driver.waitFor(8, TimeUnit.MINUTES), name + ": training did not finish after the executor was killed");
         String log = Files.readString(work.resolve("hit.log"));
         assertEquals(0, driver.exitValue(), log);
         assertTrue(log.contains("Lost executor") || log.contains("ExecutorLost") || log.contains("Lost task"),
-                "the driver saw the executor go:\n" + log);
+                name + ": the driver saw the executor go:\n" + log);
         for (String module : List.of("module-1", "module-2")) {
             assertTrue(java.util.Arrays.equals(Files.readAllBytes(whole.resolve("checkpoint/" + module + ".state")),
                     Files.readAllBytes(hit.resolve("checkpoint/" + module + ".state"))),
-                    module + ": the run that lost an executor must end exactly where the undisturbed one did");
+                    name + ", " + module + ": the run that lost an executor must end exactly where the undisturbed one did");
         }
+        JsonNode result = Json.mapper().readTree(Files.readString(hit.resolve("result.json")));
+        assertEquals("ok", result.get("status").asText());
+        assertTrue(result.get("executors").size() >= 2, "peak memory of every executor that ran a task: " + result.get("executors"));
     }
 }

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -110,13 +111,43 @@ class LauncherIT {
 
     @Test
     void aTrainingDriverKilledMidEpochResumesFromItsLastRoundAndEndsBitIdentical(@TempDir Path tmp) throws Exception {
+        JsonNode before = killAndResume(tmp, List.of("--replicas", "2", "--sync-steps", "1"),
+                position -> position.get("rounds").asInt() >= 3, List.of());
+        assertEquals(0, before.get("epoch").asInt(), "killed inside the first epoch");
+    }
+
+    @Test
+    void aSequentialDriverKilledWhileModuleTwoTrainsResumesWithoutRetrainingModuleOne(@TempDir Path tmp) throws Exception {
+        JsonNode before = killAndResume(tmp, List.of("--schedule", "sequential", "--spill", "spill", "--replicas", "2", "--sync-steps", "2"),
+                position -> position.get("stage").asInt() == 1 && position.get("rounds").asInt() >= 8, List.of("module-1"));
+        assertEquals(1, before.get("stage").asInt(), "killed while module 2 trained");
+    }
+
+    @Test
+    void aStaggeredDriverKilledAfterModuleOneFinishedResumesWithoutRetrainingIt(@TempDir Path tmp) throws Exception {
+        // 12 steps per epoch in waves of 3: 8 chunks, module 1 is done after wave 8 of 9
+        JsonNode before = killAndResume(tmp, List.of("--schedule", "staggered", "--wave-fraction", "0.25"),
+                position -> position.get("stage").asInt() >= 8, List.of("module-1"));
+        assertEquals(8, before.get("stage").asInt(), "killed in the last wave");
+    }
+
+    /**
+     * Trains ResNet-8, K = 2 on 384 images for 2 epochs once undisturbed, then again with {@code kill -9} of the
+     * driver once the checkpoint's position satisfies {@code killWhen}, resumes it, and asserts the resumed run
+     * ends byte-identical to the undisturbed one and that the modules in {@code finished} (finished at the kill)
+     * were not retrained: the resume says so and their checkpointed state did not change. Returns the position
+     * at the kill.
+     */
+    private static JsonNode killAndResume(Path tmp, List<String> schedule, java.util.function.Predicate<JsonNode> killWhen,
+                                          List<String> finished) throws Exception {
         Path idx = tmp.resolve("idx");
         IdxFixtures.writeDataset(idx, 384, 64, 10, true, 5);
         Path ds = tmp.resolve("ds");
         assertEquals(0, launch(tmp.resolve("prep.log"), "prep-idx", "--input", idx.toString(), "--output", ds.toString()).code());
-        List<String> train = List.of("--master", "local[2]", "train", "--dataset", ds.toString(), "--depth", "8",
-                "--splits", "2,0", "--epochs", "2", "--batch-size", "32", "--replicas", "2", "--sync-steps", "1",
-                "--pad-to", "32", "--channels", "3", "--augment", "crop-flip", "--log-every", "0");
+        List<String> train = new ArrayList<>(List.of("--master", "local[2]", "train", "--dataset", ds.toString(), "--depth", "8",
+                "--splits", "2,0", "--epochs", "2", "--batch-size", "32", "--pad-to", "32", "--channels", "3",
+                "--augment", "crop-flip", "--log-every", "0", "--val-limit", "64"));
+        train.addAll(schedule);
 
         Path whole = tmp.resolve("whole");
         Result straight = launch(tmp.resolve("whole.log"), concat(train, "--out", whole.toString()));
@@ -130,33 +161,44 @@ class LauncherIT {
         pb.environment().put("OMP_NUM_THREADS", "1");
         Process p = pb.start();
         Path meta = killed.resolve("checkpoint/checkpoint.json");
-        int rounds = 0;
+        boolean reached = false;
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        while (rounds < 3 && p.isAlive() && System.nanoTime() < deadline) {
+        while (!reached && p.isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(20);
             if (Files.exists(meta)) {
                 try {
-                    rounds = Json.mapper().readTree(Files.readString(meta)).get("position").get("rounds").asInt();
+                    reached = killWhen.test(Json.mapper().readTree(Files.readString(meta)).get("position"));
                 } catch (IOException | RuntimeException racingTheRename) {
-                    rounds = 0;
+                    reached = false;
                 }
             }
         }
         p.destroyForcibly().waitFor(1, TimeUnit.MINUTES);
-        assertTrue(rounds >= 3, "the run ended before 3 rounds:\n" + Files.readString(tmp.resolve("killed.log")));
+        assertTrue(reached, "the run ended before the kill point:\n" + Files.readString(tmp.resolve("killed.log")));
         JsonNode before = Json.mapper().readTree(Files.readString(meta)).get("position");
-        assertEquals(0, before.get("epoch").asInt(), "killed inside the first epoch");
+        assertFalse(before.get("finished").asBoolean(), "killed before the end");
+        Map<String, byte[]> atKill = new java.util.HashMap<>();
+        for (String module : finished) {
+            atKill.put(module, Files.readAllBytes(killed.resolve("checkpoint/" + module + ".state")));
+        }
 
         Result resumed = launch(tmp.resolve("resumed.log"), concat(train, "--out", killed.toString(), "--resume", "true"));
         assertEquals(0, resumed.code(), resumed.output());
-        assertTrue(resumed.output().contains("resuming from") && resumed.output().contains("step " + before.get("step").asInt()),
+        assertTrue(resumed.output().contains("resuming from") || resumed.output().contains("finished in the checkpoint"),
                 resumed.output());
+        for (String module : finished) {
+            String n = module.substring(module.indexOf('-') + 1);
+            assertTrue(resumed.output().contains("module " + n + "/2: finished in the checkpoint, not retrained"), resumed.output());
+            assertTrue(java.util.Arrays.equals(atKill.get(module), Files.readAllBytes(killed.resolve("checkpoint/" + module + ".state"))),
+                    module + " was finished at the kill; the resumed run must not have changed it");
+        }
         for (String module : List.of("module-1", "module-2")) {
             assertTrue(java.util.Arrays.equals(Files.readAllBytes(whole.resolve("checkpoint/" + module + ".state")),
                     Files.readAllBytes(killed.resolve("checkpoint/" + module + ".state"))),
                     module + ": the resumed run must end exactly where the uninterrupted one did");
         }
         assertEquals("ok", Json.mapper().readTree(Files.readString(killed.resolve("result.json"))).get("status").asText());
+        return before;
     }
 
     private static String[] concat(List<String> head, String... tail) {

@@ -34,7 +34,7 @@ public final class StaggeredSchedule {
     /** result.json's pipeline figures. */
     public record Pipeline(int modules, int stepsPerEpoch, int stepsPerWave, int chunksPerEpoch, int chunks, int waves,
                            int fillWaves, int lagWaves, int lagSteps, double meanWaveS, double imagesPerS,
-                           double moduleBusyFraction, long handoffBytesPerChunk) {
+                           double moduleBusyFraction, long handoffBytesPerChunk, List<Double> moduleTaskS) {
     }
 
     private StaggeredSchedule() {
@@ -79,6 +79,7 @@ public final class StaggeredSchedule {
         long[] nanos = new long[k];
         double[] loss = new double[k];
         long[] totalNanos = new long[k];
+        double[] taskS = new double[k];
         long peak = 0;
         long sinceLine = System.nanoTime();
         for (int w = start; w < waves; w++) {
@@ -95,7 +96,8 @@ public final class StaggeredSchedule {
                 nanos[o.module()] += o.nanos();
                 totalNanos[o.module()] += o.nanos();
                 loss[o.module()] += o.lossSum();
-                busyS += o.nanos() / 1e9;
+                busyS += o.taskNanos() / 1e9;
+                taskS[o.module()] += o.taskNanos() / 1e9;
                 peak = Math.max(peak, o.peakMemoryBytes());
                 run.noteExecutor(o.executor());
                 if (o.module() == k - 1) {
@@ -137,7 +139,7 @@ public final class StaggeredSchedule {
             SpillStore.delete(blocks, run.conf);
         }
         double wall = TrainRun.seconds(t0);
-        run.addTimes(trainS, evalS, lastModuleImages, totalNanos, peak);
+        run.addTimes(trainS, evalS, lastModuleImages, totalNanos, peak, busyS);
         run.addStage(new TrainResult.StageReport("staggered waves", trainS, evalS, 0, 0, lastModuleImages,
                 lastModuleImages / Math.max(trainS, 1e-9)));
         int ran = waves - start;
@@ -148,7 +150,7 @@ public final class StaggeredSchedule {
         }
         return new Pipeline(k, stepsPerEpoch, stepsPerWave, chunks.perEpoch(), chunks.total(), waves, k - 1, k - 1,
                 (k - 1) * stepsPerWave, ran > 0 ? trainS / ran : 0, lastModuleImages / Math.max(trainS, 1e-9),
-                busyS / Math.max(1e-9, k * trainS), handoff);
+                busyS / Math.max(1e-9, k * trainS), handoff, java.util.Arrays.stream(taskS).boxed().toList());
     }
 
     private static String active(List<WaveTask.Outcome> outcomes) {

@@ -46,7 +46,7 @@ final class WaveTask implements Function2<Integer, Iterator<LabeledImage>, Itera
 
     /** What module {@code module} did on chunk {@code chunk}. */
     record Outcome(int module, int chunk, ModuleState state, long images, long steps, long nanos, double lossSum,
-                   long peakMemoryBytes, ExecutorPeak executor) implements Serializable {
+                   long peakMemoryBytes, ExecutorPeak executor, long taskNanos) implements Serializable {
     }
 
     /** The chunk layout: epochs of {@code stepsPerEpoch} steps cut into chunks of {@code stepsPerWave}. */
@@ -110,6 +110,7 @@ final class WaveTask implements Function2<Integer, Iterator<LabeledImage>, Itera
         if (chunk < 0 || chunk >= chunks.total()) {
             return Collections.emptyIterator(); // the pipeline is filling or draining: this module has nothing in this wave
         }
+        long t0 = System.nanoTime();
         NativeRuntime.useThreads(cfg.threads());
         GpuBinding.bindCurrentTask();
         Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
@@ -192,7 +193,8 @@ final class WaveTask implements Function2<Integer, Iterator<LabeledImage>, Itera
                 }
             }
             long peak = m.network().numParams() * 4L * 2 + StepBench.workspaceBytes();
-            return List.of(new Outcome(module, chunk, m.state(), seen, to - from, nanos, lossSum, peak, ExecutorPeak.here(peak)))
+            return List.of(new Outcome(module, chunk, m.state(), seen, to - from, nanos, lossSum, peak, ExecutorPeak.here(peak),
+                    System.nanoTime() - t0))
                     .iterator();
         } catch (IOException e) {
             throw new UncheckedIOException("wave " + wave + ", module " + (module + 1) + ": " + e.getMessage(), e);

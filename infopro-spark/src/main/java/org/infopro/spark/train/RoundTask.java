@@ -37,7 +37,7 @@ public final class RoundTask<T> implements Function2<Integer, Iterator<T>, Itera
 
     /** What a replica's round produced, and where: the executor and its peak memory. */
     public record Outcome(int replica, List<ModuleState> state, long images, long steps, long[] nanosPerModule,
-                          double[] lossSum, long peakMemoryBytes, ExecutorPeak executor) implements Serializable {
+                          double[] lossSum, long peakMemoryBytes, ExecutorPeak executor, long taskNanos) implements Serializable {
     }
 
     /** The modules a round trains, and from what: modules {@code first..last}, fed by {@code source}. */
@@ -136,7 +136,8 @@ public final class RoundTask<T> implements Function2<Integer, Iterator<T>, Itera
             }
         }
         long peak = StepBench.persistentBytes(stack) + StepBench.workspaceBytes();
-        Outcome o = new Outcome(replica, stack.state(), seen, toStep - fromStep, nanos, lossSum, peak, ExecutorPeak.here(peak));
+        Outcome o = new Outcome(replica, stack.state(), seen, toStep - fromStep, nanos, lossSum, peak, ExecutorPeak.here(peak),
+                System.nanoTime() - t0);
         return List.of(o).iterator();
     }
 }

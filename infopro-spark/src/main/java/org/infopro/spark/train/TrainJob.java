@@ -154,6 +154,7 @@ public final class TrainJob {
         timings.put("train", run.trainS);
         timings.put("spill", run.spillS);
         timings.put("validation", run.evalS + finalEvalS);
+        timings.put("training_tasks_busy", run.taskS);
         timings.put("total", TrainRun.seconds(run.t0));
         Map<String, String> paths = new LinkedHashMap<>();
         paths.put("out", run.out.toString());

@@ -62,6 +62,8 @@ public final class TrainRun {
     double trainS;
     double evalS;
     double spillS;
+    /** Training tasks' busy time, summed over tasks: what more executors would divide. */
+    double taskS;
     long spillBytes;
     long peakMemory;
     long rounds;
@@ -198,8 +200,8 @@ public final class TrainRun {
             }
             startEpoch = resumeAt.epoch();
             startStep = resumeAt.step();
-            LOG.info("[train] {}: resuming at epoch {}, step {} of {} ({} rounds done)", label, startEpoch + 1, startStep,
-                    stepsPerEpoch, resumeAt.rounds());
+            LOG.info("[train] resuming from {}: {}, epoch {}, step {} of {} ({} rounds done)", new Path(out, TrainJob.CHECKPOINT),
+                    label, startEpoch + 1, startStep, stepsPerEpoch, resumeAt.rounds());
         }
         LOG.info("[train] {}: {} steps per epoch, averaged every {} steps", label, stepsPerEpoch, roundSteps);
         LearningRate lr = cfg.learningRateSchedule();
@@ -234,6 +236,7 @@ public final class TrainRun {
             for (int k = 0; k < moduleNanos.length; k++) {
                 moduleNanos[k] += totals.nanos[k];
             }
+            taskS += totals.taskNanos / 1e9;
             long tv = System.nanoTime();
             List<HeadMetrics> valMetrics = validate(val, valSt);
             double epochEvalS = seconds(tv);
@@ -283,6 +286,7 @@ public final class TrainRun {
         long images;
         long steps;
         long peak;
+        long taskNanos;
         final long[] nanos;
         final double[] lossSum;
 
@@ -296,6 +300,7 @@ public final class TrainRun {
                 images += o.images();
                 steps += o.steps();
                 peak = Math.max(peak, o.peakMemoryBytes());
+                taskNanos += o.taskNanos();
                 ExecutorPeak.merge(executors, o.executor());
                 for (int k = 0; k < nanos.length; k++) {
                     nanos[k] += o.nanosPerModule()[k];
@@ -321,8 +326,9 @@ public final class TrainRun {
     }
 
     /** Adds a schedule's own training figures to the run's totals. */
-    public void addTimes(double train, double validation, long images, long[] nanosPerModule, long peak) {
+    public void addTimes(double train, double validation, long images, long[] nanosPerModule, long peak, double tasks) {
         trainS += train;
+        taskS += tasks;
         evalS += validation;
         moduleImages = images;
         for (int k = 0; k < moduleNanos.length; k++) {

@@ -1,0 +1,189 @@
+package org.infopro.spark.bench;
+
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.infopro.data.config.ConfigException;
+import org.infopro.data.io.Fs;
+import org.infopro.data.io.Json;
+import org.infopro.data.manifest.DatasetManifest;
+import org.infopro.spark.schedule.SpillMode;
+import org.infopro.spark.schedule.StaggeredSchedule;
+import org.infopro.spark.train.ExecutorPeak;
+import org.infopro.spark.train.Schedule;
+import org.infopro.spark.train.TrainConfig;
+import org.infopro.spark.train.TrainJob;
+import org.infopro.spark.train.TrainResult;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The schedules benchmark: the same ResNet-32, K = 4 recipe trained simultaneous, sequential with spill,
+ * sequential with recompute and staggered, on whatever cluster the session runs on; then, from each run's
+ * measured stage times, a model of what 4 and 16 executors would give. Method in {@link #METHOD}.
+ */
+public final class ScheduleBenchJob {
+    private static final int DEPTH = 32;
+
+    /** One run's figures. */
+    public record Row(String run, String schedule, String spill, double wallS, double trainS, double spillS,
+                      double validationS, double imagesPerS, long spillBytes, Long peakExecutorRssBytes,
+                      long peakNd4jBytes, int executors, double testAccuracy, List<TrainResult.StageReport> stages,
+                      double computeS, double overheadS, Map<String, Double> modelledTrainS) {
+    }
+
+    static final String METHOD = "Each run is one `train` of the jobs jar on the cluster, one after another, nothing else running. "
+            + "wall = result.json timings.total (setup, training, spill, validation after every epoch of every stage, the composed "
+            + "network's final validation, export). images/s = training images x epochs / (training + spill seconds). Peak executor "
+            + "memory = the largest VmHWM (peak resident set) any executor JVM reported from a training task; ND4J peak = the "
+            + "largest per-task workspace high-water mark + parameters + updater. Model: compute = the training tasks' summed "
+            + "busy time (what more executors divide), overhead = training wall - compute / executors used "
+            + "(scheduling, broadcast, averaging, data loading, hand-off I/O); for E executors the data-parallel schedules take "
+            + "compute / E + overhead (+ spill and validation scaled by used/E), the staggered one at most K = 4 tasks per wave: "
+            + "waves x (max(slowest module's chunk, all modules' chunk / E) + overhead per wave).";
+
+    private ScheduleBenchJob() {
+    }
+
+    static TrainConfig runConfig(ScheduleBenchConfig c, String run) {
+        ReproductionConfig rc = new ReproductionConfig(c.dataset(), c.out(), c.results(), List.of("softmax-k4"), c.epochs(),
+                c.limit(), c.valLimit(), c.threads());
+        TrainConfig base = ReproductionJob.runConfig(rc, "softmax-k4");
+        TrainConfig.Pipeline p = TrainConfig.Pipeline.DEFAULT;
+        Schedule schedule;
+        int replicas = c.replicas();
+        switch (run) {
+            case "simultaneous" -> schedule = Schedule.SIMULTANEOUS;
+            case "sequential-spill" -> {
+                schedule = Schedule.SEQUENTIAL;
+                p = new TrainConfig.Pipeline(SpillMode.SPILL, "", p.store(), 1, false, c.waveFraction());
+            }
+            case "sequential-recompute" -> {
+                schedule = Schedule.SEQUENTIAL;
+                p = new TrainConfig.Pipeline(SpillMode.RECOMPUTE, "", p.store(), 1, false, c.waveFraction());
+            }
+            case "staggered" -> {
+                schedule = Schedule.STAGGERED;
+                replicas = 1;
+                p = new TrainConfig.Pipeline(SpillMode.AUTO, "", p.store(), 1, false, c.waveFraction());
+            }
+            default -> throw new IllegalArgumentException(run);
+        }
+        return base.with(new Path(c.out(), run).toString(), new TrainConfig.Parallel(replicas, c.syncSteps(), false))
+                .with(schedule, p);
+    }
+
+    public static Map<String, Object> run(ScheduleBenchConfig c, SparkSession spark) {
+        DatasetManifest m = DatasetManifest.read(c.dataset(), spark.sparkContext().hadoopConfiguration());
+        if (!"fashion-mnist".equals(m.dataset())) {
+            throw new ConfigException(c.dataset() + " is '" + m.dataset() + "'; the benchmark needs Fashion-MNIST as "
+                    + "submit/demo.sh prepares it in data/fashion-mnist.");
+        }
+        List<Row> rows = new ArrayList<>();
+        Map<String, Object> doc = new LinkedHashMap<>();
+        for (String run : c.runs()) {
+            TrainConfig tc = runConfig(c, run);
+            TrainResult r = completed(tc, spark);
+            if (r != null) {
+                System.err.printf(Locale.ROOT, "[bench-schedules] %s: reusing the completed run in %s%n", run, tc.out());
+            } else {
+                System.err.printf(Locale.ROOT, "[bench-schedules] %s ...%n", run);
+                r = TrainJob.run(tc, spark);
+            }
+            rows.add(row(run, tc, r));
+            System.err.printf(Locale.ROOT, "[bench-schedules] %s: %.0f s, test accuracy %.4f%n", run, r.timingsS().get("total"),
+                    r.testAccuracy());
+            doc.put("created_at", Instant.now().toString());
+            doc.put("command", "submit/bench-schedules.sh (bench-schedules --dataset " + c.dataset() + ")");
+            doc.put("master", spark.sparkContext().master());
+            doc.put("default_parallelism", spark.sparkContext().defaultParallelism());
+            doc.put("recipe", ReproductionJob.RECIPE + "; InfoPro softmax, K = 4 (infopro:k4 splits), " + c.epochs()
+                    + " epochs of every module, " + c.limit() + " training images, replicas " + c.replicas() + " (staggered: 1 per "
+                    + "module), replica average every " + c.syncSteps() + " steps, staggered wave " + c.waveFraction()
+                    + " of an epoch, spill binary fp16 zstd");
+            doc.put("method", METHOD);
+            doc.put("rows", rows);
+            MemoryBenchJob.write(c.results(), doc, markdown(c, rows));
+        }
+        return doc;
+    }
+
+    private static Row row(String run, TrainConfig tc, TrainResult r) {
+        Map<String, Double> t = r.timingsS();
+        double trainS = t.get("train");
+        double spillS = t.getOrDefault("spill", 0.0);
+        double valS = t.get("validation");
+        Map<String, Double> ips = r.imagesPerS();
+        double computeS = t.getOrDefault("training_tasks_busy", 0.0);
+        Long rss = null;
+        long nd4j = 0;
+        for (ExecutorPeak e : r.executors().values()) {
+            if (e.processPeakRssBytes() != null) {
+                rss = rss == null ? e.processPeakRssBytes() : Math.max(rss, e.processPeakRssBytes());
+            }
+            nd4j = Math.max(nd4j, e.nd4jPeakBytes());
+        }
+        int used = Math.max(1, r.executors().size());
+        Map<String, Double> model = new LinkedHashMap<>();
+        double overhead;
+        if (tc.schedule() == Schedule.STAGGERED) {
+            StaggeredSchedule.Pipeline p = Json.mapper().convertValue(r.pipeline(), StaggeredSchedule.Pipeline.class);
+            double slowest = 0;
+            for (double s : p.moduleTaskS()) {
+                slowest = Math.max(slowest, s / p.chunks());
+            }
+            double all = computeS / p.chunks();
+            overhead = p.meanWaveS() - Math.max(slowest, all / used);
+            for (int e : new int[]{used, 4, 16}) {
+                model.put(Integer.toString(e), p.waves() * (Math.max(slowest, all / e) + overhead));
+            }
+        } else {
+            int replicas = tc.parallel().replicas();
+            overhead = trainS - computeS / replicas;
+            for (int e : new int[]{replicas, 4, 16}) {
+                model.put(Integer.toString(e), computeS / e + overhead + (spillS + valS) * replicas / e);
+            }
+        }
+        return new Row(run, tc.schedule().label(), r.plan() == null ? "-" : String.valueOf(Json.mapper().convertValue(r.plan(), Map.class).get("chosen")),
+                t.get("total"), trainS, spillS, valS, ips.get("end_to_end"), r.spillBytes() == null ? 0 : r.spillBytes(), rss, nd4j,
+                r.executors().size(), r.testAccuracy(), r.stages(), computeS, overhead, model);
+    }
+
+    private static TrainResult completed(TrainConfig tc, SparkSession spark) {
+        Path result = new Path(tc.out(), TrainJob.RESULT);
+        var conf = spark.sparkContext().hadoopConfiguration();
+        if (!Fs.exists(result, conf)) {
+            return null;
+        }
+        TrainResult r = Json.read(Fs.readString(result, conf), TrainResult.class);
+        boolean same = Json.line(r.config()).equals(Json.line(tc.asMap()));
+        return TrainResult.OK.equals(r.status()) && same ? r : null;
+    }
+
+    private static String markdown(ScheduleBenchConfig c, List<Row> rows) {
+        StringBuilder sb = new StringBuilder("# Training schedules on a 2-worker standalone cluster\n\n");
+        sb.append("Generated by `submit/bench-schedules.sh`. ResNet-32, InfoPro softmax, K = 4, ").append(c.epochs())
+                .append(" epochs, the first ").append(c.limit()).append(" real Fashion-MNIST training images, all test images.\n\n");
+        sb.append("| run | wall s | train s | spill s | validation s | images/s | spill MiB | peak executor RSS MiB | ND4J peak MiB | test accuracy |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        for (Row r : rows) {
+            sb.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.0f | %.0f | %.1f | %.1f | %s | %.0f | %.4f |%n", r.run(),
+                    r.wallS(), r.trainS(), r.spillS(), r.validationS(), r.imagesPerS(), r.spillBytes() / 1048576.0,
+                    r.peakExecutorRssBytes() == null ? "-" : String.format(Locale.ROOT, "%.0f", r.peakExecutorRssBytes() / 1048576.0),
+                    r.peakNd4jBytes() / 1048576.0, r.testAccuracy()));
+        }
+        sb.append("\n## Modelled training time with more executors (seconds, from the measured stage times)\n\n");
+        sb.append("| run | compute s | overhead s | measured executors | 4 executors | 16 executors |\n|---|---|---|---|---|---|\n");
+        for (Row r : rows) {
+            List<Double> v = new ArrayList<>(r.modelledTrainS().values());
+            sb.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.0f | %.0f | %.0f |%n", r.run(), r.computeS(), r.overheadS(),
+                    v.get(0), v.get(1), v.get(2)));
+        }
+        sb.append("\nMethod: ").append(METHOD).append('\n');
+        return sb.toString();
+    }
+}
