@@ -33,7 +33,8 @@ public final class ScheduleBenchJob {
     public record Row(String run, String schedule, String spill, double wallS, double trainS, double spillS,
                       double validationS, double imagesPerS, long spillBytes, Long peakExecutorRssBytes,
                       long peakNd4jBytes, int executors, double testAccuracy, List<TrainResult.StageReport> stages,
-                      double computeS, double overheadS, Map<String, Double> modelledTrainS) {
+                      double computeS, double overheadS, Map<String, Double> modelledTrainS, long rounds,
+                      double averagingS, double checkpointS, long stateBytes) {
     }
 
     static final String METHOD = "Each run is one `train` of the jobs jar on the cluster, one after another, nothing else running. "
@@ -94,7 +95,7 @@ public final class ScheduleBenchJob {
                 System.err.printf(Locale.ROOT, "[bench-schedules] %s ...%n", run);
                 r = TrainJob.run(tc, spark);
             }
-            rows.add(row(run, tc, r));
+            rows.add(row(run, tc, r, stateBytes(tc, spark)));
             System.err.printf(Locale.ROOT, "[bench-schedules] %s: %.0f s, test accuracy %.4f%n", run, r.timingsS().get("total"),
                     r.testAccuracy());
             doc.put("created_at", Instant.now().toString());
@@ -112,7 +113,22 @@ public final class ScheduleBenchJob {
         return doc;
     }
 
-    private static Row row(String run, TrainConfig tc, TrainResult r) {
+    /** Bytes of one replica's state (every module's parameters and momentum): the checkpoint's .state files. */
+    private static long stateBytes(TrainConfig tc, SparkSession spark) {
+        var conf = spark.sparkContext().hadoopConfiguration();
+        Path dir = new Path(tc.out(), TrainJob.CHECKPOINT);
+        try {
+            long n = 0;
+            for (var st : Fs.of(dir, conf).listStatus(dir, p -> p.getName().endsWith(".state"))) {
+                n += st.getLen();
+            }
+            return n;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static Row row(String run, TrainConfig tc, TrainResult r, long stateBytes) {
         Map<String, Double> t = r.timingsS();
         double trainS = t.get("train");
         double spillS = t.getOrDefault("spill", 0.0);
@@ -150,7 +166,8 @@ public final class ScheduleBenchJob {
         }
         return new Row(run, tc.schedule().label(), r.plan() == null ? "-" : String.valueOf(Json.mapper().convertValue(r.plan(), Map.class).get("chosen")),
                 t.get("total"), trainS, spillS, valS, ips.get("end_to_end"), r.spillBytes() == null ? 0 : r.spillBytes(), rss, nd4j,
-                r.executors().size(), r.testAccuracy(), r.stages(), computeS, overhead, model);
+                r.executors().size(), r.testAccuracy(), r.stages(), computeS, overhead, model, r.rounds() == null ? 0 : r.rounds(),
+                t.getOrDefault("replica_averaging", 0.0), t.getOrDefault("checkpoints", 0.0), stateBytes);
     }
 
     private static TrainResult completed(TrainConfig tc, SparkSession spark) {
@@ -182,6 +199,15 @@ public final class ScheduleBenchJob {
             List<Double> v = new ArrayList<>(r.modelledTrainS().values());
             sb.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.0f | %.0f | %.0f |%n", r.run(), r.computeS(), r.overheadS(),
                     v.get(0), v.get(1), v.get(2)));
+        }
+        sb.append("\n## Synchronisation: what a round costs the driver\n\n");
+        sb.append("| run | rounds | state per replica MiB | averaging s (per round ms) | checkpoints s (per round ms) | training s |\n"
+                + "|---|---|---|---|---|---|\n");
+        for (Row r : rows) {
+            long n = Math.max(1, r.rounds());
+            sb.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f (%.0f) | %.1f (%.0f) | %.0f |%n", r.run(), r.rounds(),
+                    r.stateBytes() / 1048576.0, r.averagingS(), 1000 * r.averagingS() / n, r.checkpointS(),
+                    1000 * r.checkpointS() / n, r.trainS()));
         }
         sb.append("\nMethod: ").append(METHOD).append('\n');
         return sb.toString();

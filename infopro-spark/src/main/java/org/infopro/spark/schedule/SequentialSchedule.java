@@ -100,9 +100,16 @@ public final class SequentialSchedule {
         return plan;
     }
 
+    /** The spill store: --spill-dir, or {@code <out>/spill}; warns when executors elsewhere could not reach it. */
     static Path spillRoot(TrainRun run) {
         String dir = run.cfg.pipeline().spillDir();
-        return dir.isEmpty() ? new Path(run.out, "spill") : new Path(dir);
+        Path root = dir.isEmpty() ? new Path(run.out, "spill") : new Path(dir);
+        String scheme = org.infopro.data.io.Fs.of(root, run.conf).getUri().getScheme();
+        if (!run.spark.sparkContext().isLocal() && "file".equals(scheme)) {
+            LOG.warn("[train] the spill store {} is on a local file system: executors on other hosts cannot read what another "
+                    + "wrote. On a multi-host cluster give --spill-dir (or --out) on hdfs://, s3a:// or a shared mount.", root);
+        }
+        return root;
     }
 
     static Path spillDir(Path root, int module) {

@@ -68,28 +68,38 @@ public record SpillPlan(SpillMode requested, SpillMode chosen, String reason, Li
         // a spill is written once and read once per stage (Spark caches it for the stage's epochs)
         double spillS = 2.0 * total / (mbps * 1e6) + spillForward / gflops;
         double recomputeS = recompute / gflops;
-        SpillMode chosen;
-        String reason;
+        Choice c = choose(requested, total, peak, free, recompute, spillS, recomputeS);
+        return new SpillPlan(requested, c.mode(), c.reason(), stages, total, peak, free, recompute, spillForward, gflops, mbps,
+                spillS, recomputeS);
+    }
+
+    /** The planner's decision and why. */
+    public record Choice(SpillMode mode, String reason) {
+    }
+
+    /**
+     * The decision rule: an explicit --spill wins (with a warning when a spill may not fit); auto never spills
+     * what does not fit in 90 % of the free space, and otherwise takes the cheaper estimated time.
+     */
+    public static Choice choose(SpillMode requested, long total, long peak, long free, double recomputeGflop, double spillS,
+                                double recomputeS) {
         boolean fits = peak <= FITS * free;
         if (requested != SpillMode.AUTO) {
-            chosen = requested;
-            reason = "requested with --spill " + requested.label()
-                    + (requested == SpillMode.SPILL && !fits ? "; WARNING: the spill may not fit the free space" : "");
-        } else if (!fits) {
-            chosen = SpillMode.RECOMPUTE;
-            reason = String.format(Locale.ROOT, "the spill needs up to %s at once but the spill store has %s free",
-                    mib(peak), mib(free));
-        } else if (spillS <= recomputeS) {
-            chosen = SpillMode.SPILL;
-            reason = String.format(Locale.ROOT, "spilling %s costs about %.0f s against %.0f s of recompute (%.0f GFLOP)",
-                    mib(total), spillS, recomputeS, recompute);
-        } else {
-            chosen = SpillMode.RECOMPUTE;
-            reason = String.format(Locale.ROOT, "recomputing %.0f GFLOP costs about %.0f s against %.0f s to spill %s",
-                    recompute, recomputeS, spillS, mib(total));
+            return new Choice(requested, "requested with --spill " + requested.label()
+                    + (requested == SpillMode.SPILL && !fits ? "; WARNING: the spill may not fit the free space" : ""));
         }
-        return new SpillPlan(requested, chosen, reason, stages, total, peak, free, recompute, spillForward, gflops, mbps,
-                spillS, recomputeS);
+        if (!fits) {
+            return new Choice(SpillMode.RECOMPUTE, String.format(Locale.ROOT,
+                    "the spill needs up to %s at once but the spill store has %s free", mib(peak), mib(free)));
+        }
+        if (spillS <= recomputeS) {
+            return new Choice(SpillMode.SPILL, String.format(Locale.ROOT,
+                    "spilling %s costs about %.1f s against %.1f s of recompute (%.1f GFLOP)", mib(total), spillS, recomputeS,
+                    recomputeGflop));
+        }
+        return new Choice(SpillMode.RECOMPUTE, String.format(Locale.ROOT,
+                "recomputing %.1f GFLOP costs about %.1f s against %.1f s to spill %s", recomputeGflop, recomputeS, spillS,
+                mib(total)));
     }
 
     public String describe() {

@@ -155,6 +155,8 @@ public final class TrainJob {
         timings.put("spill", run.spillS);
         timings.put("validation", run.evalS + finalEvalS);
         timings.put("training_tasks_busy", run.taskS);
+        timings.put("replica_averaging", run.syncS);
+        timings.put("checkpoints", run.checkpointS);
         timings.put("total", TrainRun.seconds(run.t0));
         Map<String, String> paths = new LinkedHashMap<>();
         paths.put("out", run.out.toString());
@@ -163,7 +165,7 @@ public final class TrainJob {
         paths.put("inference_model", new Path(run.out, MODEL).toString());
         paths.put("result", new Path(run.out, RESULT).toString());
         TrainResult result = new TrainResult(TrainResult.OK, null, cfg.schedule().label(), cfg.asMap(), testAccuracy, run.last,
-                ips, run.peakMemory, timings, List.copyOf(run.stages), run.spillBytes, run.executors, plan, pipeline, paths,
+                ips, run.peakMemory, timings, run.rounds(), List.copyOf(run.stages), run.spillBytes, run.executors, plan, pipeline, paths,
                 onednn.describe(), Versions.of(run.spark));
         Fs.writeStringAtomically(new Path(run.out, RESULT), Json.pretty(result), run.conf);
         return result;

@@ -13,7 +13,7 @@ import java.util.Map;
  */
 public record TrainResult(String status, String error, String schedule, Map<String, Object> config, Double testAccuracy,
                           EpochMetrics lastEpoch, Map<String, Double> imagesPerS, Long peakMemoryBytes,
-                          Map<String, Double> timingsS, List<StageReport> stages, Long spillBytes,
+                          Map<String, Double> timingsS, Long rounds, List<StageReport> stages, Long spillBytes,
                           Map<String, ExecutorPeak> executors, Object plan, Object pipeline,
                           Map<String, String> paths, String nativeRuntime, Map<String, String> versions) {
     public static final String OK = "ok";
@@ -30,7 +30,7 @@ public record TrainResult(String status, String error, String schedule, Map<Stri
 
     static TrainResult notRun(String status, String error, TrainConfig cfg, Map<String, Double> timings,
                               Map<String, String> paths, Map<String, String> versions) {
-        return new TrainResult(status, error, cfg.schedule().label(), cfg.asMap(), null, null, Map.of(), null, timings,
+        return new TrainResult(status, error, cfg.schedule().label(), cfg.asMap(), null, null, Map.of(), null, timings, null,
                 List.of(), null, Map.of(), null, null, paths, null, versions);
     }
 }

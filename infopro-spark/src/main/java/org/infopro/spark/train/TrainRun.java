@@ -64,6 +64,9 @@ public final class TrainRun {
     double spillS;
     /** Training tasks' busy time, summed over tasks: what more executors would divide. */
     double taskS;
+    /** Driver time averaging replicas (and loading the result), and writing checkpoints. */
+    double syncS;
+    double checkpointS;
     long spillBytes;
     long peakMemory;
     long rounds;
@@ -144,8 +147,10 @@ public final class TrainRun {
 
     /** Writes the checkpoint of the current state at {@code p} (replacing the previous one atomically). */
     public void checkpoint(Checkpoint.Position p) {
+        long t = System.nanoTime();
         Checkpoint.write(new Path(out, TrainJob.CHECKPOINT), driverStack, setup, cfg.asMap(), p, conf);
         lastPosition = p;
+        checkpointS += seconds(t);
     }
 
     /** The position of the last checkpoint written (or resumed from). */
@@ -220,7 +225,9 @@ public final class TrainRun {
                 if (outcomes.size() != replicas) {
                     throw new IllegalStateException("expected " + replicas + " replica results, got " + outcomes.size());
                 }
+                long ts = System.nanoTime();
                 setState(ReplicaAverage.of(outcomes));
+                syncS += seconds(ts);
                 totals.add(outcomes, executors);
                 rounds++;
                 checkpoint(to == stepsPerEpoch ? new Checkpoint.Position(stage, epoch + 1, 0, stepsPerEpoch, replicas, rounds, false)
