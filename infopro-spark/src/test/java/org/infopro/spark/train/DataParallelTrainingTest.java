@@ -108,15 +108,15 @@ class DataParallelTrainingTest {
     @Test
     void theDriverAveragesParametersAndMomentumElementWise() {
         RoundTask.Outcome r0 = new RoundTask.Outcome(0, List.of(new ModuleState(0, new float[]{1, 2}, new float[]{0.5f}, 7, 0)),
-                64, 1, new long[1], new double[1], 0, null);
+                64, 1, new long[1], new double[1], 0, null, 0);
         RoundTask.Outcome r1 = new RoundTask.Outcome(1, List.of(new ModuleState(0, new float[]{3, -2}, new float[]{1.5f}, 7, 0)),
-                64, 1, new long[1], new double[1], 0, null);
+                64, 1, new long[1], new double[1], 0, null, 0);
         List<ModuleState> mean = ReplicaAverage.of(List.of(r1, r0));
         assertArrayEquals(new float[]{2, 0}, mean.get(0).params());
         assertArrayEquals(new float[]{1}, mean.get(0).updater());
         assertEquals(7, mean.get(0).iterations());
         RoundTask.Outcome behind = new RoundTask.Outcome(1, List.of(new ModuleState(0, new float[]{3, -2}, new float[]{1.5f}, 6, 0)),
-                64, 1, new long[1], new double[1], 0, null);
+                64, 1, new long[1], new double[1], 0, null, 0);
         assertThrows(IllegalStateException.class, () -> ReplicaAverage.of(List.of(r0, behind)));
     }
 
