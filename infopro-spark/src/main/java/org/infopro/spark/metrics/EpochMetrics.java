@@ -24,9 +24,11 @@ public record EpochMetrics(int epoch, int epochs, String stage, double progress,
     /**
      * Validation of every module, computed on executors and reduced on the driver. For a local module:
      * its auxiliary classifier's accuracy and cross-entropy (or its contrastive head's SupCon loss) and its
-     * decoder's BCE; for the last module, the network's test accuracy and loss.
+     * decoder's BCE; for the last module, the network's test accuracy and loss. {@code testAccuracy} and
+     * {@code testLoss} are those of the last module validated, null when it has no classifier (a sequential
+     * schedule's local module trained with λ2 = 0).
      */
-    public record Validation(long images, double seconds, double testAccuracy, double testLoss,
+    public record Validation(long images, double seconds, Double testAccuracy, Double testLoss,
                              List<ModuleValidation> modules) {
     }
 

@@ -160,7 +160,12 @@ class ScheduleTrainingTest {
 
     @Test
     void sequentialDeletesEachSpillOnceTheNextModuleNoLongerNeedsIt(@TempDir java.nio.file.Path tmp) throws Exception {
-        TrainConfig c = config(tmp.resolve("run"), Schedule.SEQUENTIAL, pipeline(SpillMode.SPILL, Precision.FP16, false, 0.25));
+        TrainConfig d = config(tmp.resolve("run"), Schedule.SEQUENTIAL, pipeline(SpillMode.SPILL, Precision.FP16, false, 0.25));
+        // λ = (5, 0): module 1 has a decoder and no classifier, so its validation has no accuracy to report
+        TrainConfig c = new TrainConfig(d.dataset(), d.out(), d.schedule(), d.depth(), d.splits(), d.loss(), d.auxNet(),
+                new org.infopro.spark.loss.LambdaSchedule(5, 0, 0, 0), d.transform(), d.epochs(), d.batchSize(), d.learningRate(),
+                d.lrPerStep(), d.warmupEpochs(), d.momentum(), d.weightDecay(), d.seed(), d.limit(), d.valLimit(), d.threads(),
+                d.logEvery(), d.mode(), d.parallel(), d.pipeline());
         TrainResult r = TrainJob.run(c, spark);
         assertTrue(r.spillBytes() > 0);
         assertFalse(Files.exists(tmp.resolve("run/spill/module-1")), "the spill of module 1 is gone after module 2 trained");
