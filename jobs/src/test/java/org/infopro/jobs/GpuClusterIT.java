@@ -5,6 +5,7 @@ import org.infopro.data.io.Json;
 import org.infopro.data.testing.IdxFixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -33,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Proves that GPU resource scheduling reaches the tasks: each executor owns one GPU, each task is assigned
  * exactly its executor's GPU, and GpuBinding (CPU backend here) reports it without binding.
  */
+@Tag("cluster")
 class GpuClusterIT {
     private static final Path ROOT = IdxFixtures.repositoryRoot();
     private static Path dir;
@@ -151,11 +153,13 @@ class GpuClusterIT {
     }
 
     @Test
+    @Tag("fault")
     void trainingSurvivesALostExecutorAndEndsBitIdenticalToAnUndisturbedRun() throws Exception {
         executorLoss("simultaneous", List.of("--replicas", "2", "--sync-steps", "1"), position -> position.get("rounds").asInt() >= 2);
     }
 
     @Test
+    @Tag("fault")
     void sequentialTrainingSurvivesALostExecutorWhileModuleTwoReadsTheSpill() throws Exception {
         // 6 steps per replica and epoch, one round each: module 1 is rounds 1-12, module 2 from round 13
         executorLoss("sequential", List.of("--schedule", "sequential", "--spill", "spill", "--replicas", "2", "--sync-steps", "1"),
@@ -163,6 +167,7 @@ class GpuClusterIT {
     }
 
     @Test
+    @Tag("fault")
     void staggeredTrainingSurvivesALostExecutorMidPipeline() throws Exception {
         executorLoss("staggered", List.of("--schedule", "staggered", "--wave-fraction", "0.25"),
                 position -> position.get("stage").asInt() >= 3);

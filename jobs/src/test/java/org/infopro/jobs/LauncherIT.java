@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.infopro.data.io.Json;
 import org.infopro.data.testing.IdxFixtures;
 import org.infopro.data.testing.SmallSetFixtures;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,6 +76,7 @@ class LauncherIT {
     }
 
     @Test
+    @Tag("fault")
     void aPrepKilledMidWriteLeavesNoDatasetAndARerunPublishesOne(@TempDir Path tmp) throws Exception {
         Path in = tmp.resolve("cifar");
         SmallSetFixtures.cifar10(in, 6000, 100);
@@ -110,6 +112,7 @@ class LauncherIT {
     }
 
     @Test
+    @Tag("fault")
     void aTrainingDriverKilledMidEpochResumesFromItsLastRoundAndEndsBitIdentical(@TempDir Path tmp) throws Exception {
         JsonNode before = killAndResume(tmp, List.of("--replicas", "2", "--sync-steps", "1"),
                 position -> position.get("rounds").asInt() >= 3, List.of());
@@ -117,6 +120,7 @@ class LauncherIT {
     }
 
     @Test
+    @Tag("fault")
     void aSequentialDriverKilledWhileModuleTwoTrainsResumesWithoutRetrainingModuleOne(@TempDir Path tmp) throws Exception {
         JsonNode before = killAndResume(tmp, List.of("--schedule", "sequential", "--spill", "spill", "--replicas", "2", "--sync-steps", "2"),
                 position -> position.get("stage").asInt() == 1 && position.get("rounds").asInt() >= 8, List.of("module-1"));
@@ -124,6 +128,7 @@ class LauncherIT {
     }
 
     @Test
+    @Tag("fault")
     void aStaggeredDriverKilledAfterModuleOneFinishedResumesWithoutRetrainingIt(@TempDir Path tmp) throws Exception {
         // 12 steps per epoch in waves of 3: 8 chunks, module 1 is done after wave 8 of 9
         JsonNode before = killAndResume(tmp, List.of("--schedule", "staggered", "--wave-fraction", "0.25"),

@@ -100,16 +100,25 @@ public final class SequentialSchedule {
         return plan;
     }
 
-    /** The spill store: --spill-dir, or {@code <out>/spill}; warns when executors elsewhere could not reach it. */
+    /**
+     * The spill store: --spill-dir, or {@code <out>/spill}, qualified on the driver (executors run in other working
+     * directories, so a relative path would name another folder in each); warns when executors elsewhere could not
+     * reach it.
+     */
     static Path spillRoot(TrainRun run) {
         String dir = run.cfg.pipeline().spillDir();
-        Path root = dir.isEmpty() ? new Path(run.out, "spill") : new Path(dir);
-        String scheme = org.infopro.data.io.Fs.of(root, run.conf).getUri().getScheme();
+        Path root = qualified(dir.isEmpty() ? new Path(run.out, "spill") : new Path(dir), run.conf);
+        String scheme = root.toUri().getScheme();
         if (!run.spark.sparkContext().isLocal() && "file".equals(scheme)) {
             LOG.warn("[train] the spill store {} is on a local file system: executors on other hosts cannot read what another "
                     + "wrote. On a multi-host cluster give --spill-dir (or --out) on hdfs://, s3a:// or a shared mount.", root);
         }
         return root;
+    }
+
+    /** {@code p} with scheme and, when relative, the driver's working directory. */
+    static Path qualified(Path p, org.apache.hadoop.conf.Configuration conf) {
+        return org.infopro.data.io.Fs.of(p, conf).makeQualified(p);
     }
 
     static Path spillDir(Path root, int module) {
