@@ -45,7 +45,8 @@ public final class ScheduleBenchJob {
             + "busy time (what more executors divide), overhead = training wall - compute / executors used "
             + "(scheduling, broadcast, averaging, data loading, hand-off I/O); for E executors the data-parallel schedules take "
             + "compute / E + overhead (+ spill and validation scaled by used/E), the staggered one at most K = 4 tasks per wave: "
-            + "waves x (max(slowest module's chunk, all modules' chunk / E) + overhead per wave).";
+            + "the sum over waves of max(slowest active module's chunk, active modules' chunks / E), plus the overhead per wave. "
+            + "Each run is its own Spark application (fresh executor JVMs), so a JVM's peak RSS is that run's.";
 
     private ScheduleBenchJob() {
     }
@@ -148,14 +149,9 @@ public final class ScheduleBenchJob {
         double overhead;
         if (tc.schedule() == Schedule.STAGGERED) {
             StaggeredSchedule.Pipeline p = Json.mapper().convertValue(r.pipeline(), StaggeredSchedule.Pipeline.class);
-            double slowest = 0;
-            for (double s : p.moduleTaskS()) {
-                slowest = Math.max(slowest, s / p.chunks());
-            }
-            double all = computeS / p.chunks();
-            overhead = p.meanWaveS() - Math.max(slowest, all / used);
+            overhead = (trainS - staggeredWaves(p, used)) / p.waves();
             for (int e : new int[]{used, 4, 16}) {
-                model.put(Integer.toString(e), p.waves() * (Math.max(slowest, all / e) + overhead));
+                model.put(Integer.toString(e), staggeredWaves(p, e) + p.waves() * overhead);
             }
         } else {
             int replicas = tc.parallel().replicas();
@@ -173,9 +169,10 @@ public final class ScheduleBenchJob {
     /** A sentence on what bounds this run's speed-up, with its own numbers. */
     static String limits(Row r) {
         double busy = r.computeS() / Math.max(1e-9, r.trainS());
+        double fixed = r.run().equals("staggered") ? r.overheadS() * r.rounds() : r.overheadS();
         String common = String.format(Locale.ROOT, "tasks were busy %.0f s in %.0f s of training wall (%.2f executors' worth); "
-                + "fixed cost %.0f s (%.0f %% of the training wall)", r.computeS(), r.trainS(), busy, r.overheadS(),
-                100 * r.overheadS() / Math.max(1e-9, r.trainS()));
+                + "fixed cost %.0f s (%.0f %% of the training wall)", r.computeS(), r.trainS(), busy, fixed,
+                100 * fixed / Math.max(1e-9, r.trainS()));
         List<Double> m = new ArrayList<>(r.modelledTrainS().values());
         String model = String.format(Locale.ROOT, "; modelled %.0f s at 4 and %.0f s at 16 executors", m.get(1), m.get(2));
         return switch (r.run()) {
@@ -189,6 +186,28 @@ public final class ScheduleBenchJob {
             default -> common + ": with 2 replicas every round rebuilds the networks in each task, broadcasts the state and "
                     + "averages it on the driver; those costs stay while the compute divides" + model + ".";
         };
+    }
+
+    /**
+     * Compute time of the staggered waves on {@code e} executors: in wave w the modules k with chunk w-k in range run
+     * at once, each taking its mean chunk time; the wave lasts as long as the slowest of them, or their sum / e.
+     */
+    static double staggeredWaves(StaggeredSchedule.Pipeline p, int e) {
+        double total = 0;
+        List<Double> moduleS = p.moduleTaskS();
+        for (int w = 0; w < p.waves(); w++) {
+            double slowest = 0;
+            double sum = 0;
+            for (int k = 0; k < moduleS.size(); k++) {
+                if (w - k >= 0 && w - k < p.chunks()) {
+                    double chunk = moduleS.get(k) / p.chunks();
+                    slowest = Math.max(slowest, chunk);
+                    sum += chunk;
+                }
+            }
+            total += Math.max(slowest, sum / e);
+        }
+        return total;
     }
 
     private static TrainResult completed(TrainConfig tc, SparkSession spark) {
