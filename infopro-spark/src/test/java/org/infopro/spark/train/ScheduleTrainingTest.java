@@ -159,6 +159,29 @@ class ScheduleTrainingTest {
     }
 
     @Test
+    void sequentialSpillsSeveralAugmentedViewsOfEveryTrainingImage(@TempDir java.nio.file.Path tmp) {
+        TrainConfig d = config(tmp.resolve("run"), Schedule.SEQUENTIAL, new TrainConfig.Pipeline(SpillMode.SPILL, "",
+                new SpillConfig(SpillFormat.PARQUET, Precision.FP16, SpillCodec.SNAPPY), 2, true, 0.25));
+        TrainConfig c = new TrainConfig(d.dataset(), d.out(), d.schedule(), d.depth(), d.splits(), d.loss(), d.auxNet(),
+                d.lambda(), new InputTransform(32, 3, InputTransform.Augment.CROP_FLIP), 2, d.batchSize(), d.learningRate(),
+                d.lrPerStep(), d.warmupEpochs(), d.momentum(), d.weightDecay(), d.seed(), d.limit(), d.valLimit(), d.threads(),
+                d.logEvery(), d.mode(), d.parallel(), d.pipeline());
+        TrainJob.run(c, spark);
+        var conf = spark.sparkContext().hadoopConfiguration();
+        Path train = new Path(tmp.resolve("run/spill/module-1/train").toString());
+        assertEquals(512, SpillStore.meta(train, conf).stats().records(), "2 views of 256 training images");
+        assertEquals(64, SpillStore.meta(new Path(tmp.resolve("run/spill/module-1/validation").toString()), conf).stats().records());
+        List<org.infopro.spark.spill.SpillRecord> records = SpillStore.read(spark, train).collect();
+        java.util.Map<String, java.util.Map<Integer, byte[]>> byKey = new java.util.HashMap<>();
+        for (var r : records) {
+            byKey.computeIfAbsent(r.key(), k -> new java.util.HashMap<>()).put(r.view(), r.activation());
+        }
+        assertEquals(256, byKey.size());
+        long differ = byKey.values().stream().filter(v -> !java.util.Arrays.equals(v.get(0), v.get(1))).count();
+        assertTrue(differ > 200, "each view draws its own crop and flip: " + differ + " of 256 images differ between views");
+    }
+
+    @Test
     void sequentialDeletesEachSpillOnceTheNextModuleNoLongerNeedsIt(@TempDir java.nio.file.Path tmp) throws Exception {
         TrainConfig d = config(tmp.resolve("run"), Schedule.SEQUENTIAL, pipeline(SpillMode.SPILL, Precision.FP16, false, 0.25));
         // λ = (5, 0): module 1 has a decoder and no classifier, so its validation has no accuracy to report
