@@ -39,7 +39,8 @@ class MainTest {
         assertTrue(top.out().contains("prep-idx") && top.out().contains("train"), top.out());
         Run train = run("train", "--help");
         assertEquals(Main.OK, train.code());
-        for (String opt : new String[]{"--dataset", "--out", "--epochs", "--limit", "--splits", "--lambda", "--schedule"}) {
+        for (String opt : new String[]{"--dataset", "--out", "--epochs", "--limit", "--splits", "--lambda", "--schedule", "--spill ",
+                "--spill-dir", "--spill-format", "--spill-precision", "--spill-codec", "--spill-views", "--keep-spill", "--wave-fraction"}) {
             assertTrue(train.out().contains(opt), opt + " missing from train --help");
         }
         assertTrue(run("prep-idx", "--help").out().contains("--shards"));
@@ -58,14 +59,20 @@ class MainTest {
     void invalidConfigurationExitsWith2AndOneLineBeforeSparkStarts() {
         Run r = run("train", "--dataset", "d", "--out", "o", "--schedule", "async");
         assertEquals(Main.INVALID, r.code());
-        assertEquals("train: invalid --schedule 'async': expected one of simultaneous.", r.err().strip());
+        assertEquals("train: invalid --schedule 'async': expected one of simultaneous, sequential, staggered.", r.err().strip());
         assertTrue(SparkSession.getDefaultSession().isEmpty(), "no Spark session may be created for a bad config");
+        Run staggered = run("train", "--dataset", "d", "--out", "o", "--schedule", "staggered", "--replicas", "2");
+        assertEquals(Main.INVALID, staggered.code());
+        assertTrue(staggered.err().contains("--replicas 2 is not supported with it"), staggered.err());
+        Run spill = run("train", "--dataset", "d", "--out", "o", "--schedule", "sequential", "--spill-precision", "fp8");
+        assertEquals(Main.INVALID, spill.code());
+        assertEquals("train: invalid --spill-precision 'fp8': expected one of fp16, fp32.", spill.err().strip());
     }
 
     @Test
     void unknownJobExitsWith2AndNamesTheJobs() {
         Run r = run("prep-imagenet-xl");
         assertEquals(Main.INVALID, r.code());
-        assertTrue(r.err().contains("unknown job 'prep-imagenet-xl'. Jobs: prep-idx, prep-imagenet, prep-cityscapes, prep-cifar10, prep-svhn, prep-stl10, train, evaluate, bench-memory, bench-reproduce, gpu-check."), r.err());
+        assertTrue(r.err().contains("unknown job 'prep-imagenet-xl'. Jobs: prep-idx, prep-imagenet, prep-cityscapes, prep-cifar10, prep-svhn, prep-stl10, train, evaluate, bench-memory, bench-reproduce, bench-schedules, gpu-check."), r.err());
     }
 }
