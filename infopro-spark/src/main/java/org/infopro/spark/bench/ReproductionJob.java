@@ -100,8 +100,8 @@ public final class ReproductionJob {
         return doc;
     }
 
-    /** The result of an earlier complete run with exactly this config, or null. */
-    private static TrainResult completed(TrainConfig tc, SparkSession spark) {
+    /** The result of an earlier complete run with exactly this config, or null (benchmarks reuse such runs). */
+    static TrainResult completed(TrainConfig tc, SparkSession spark) {
         Path result = new Path(tc.out(), TrainJob.RESULT);
         var conf = spark.sparkContext().hadoopConfiguration();
         if (!Fs.exists(result, conf)) {

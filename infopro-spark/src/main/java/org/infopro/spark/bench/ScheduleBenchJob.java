@@ -89,7 +89,7 @@ public final class ScheduleBenchJob {
         Map<String, Object> doc = new LinkedHashMap<>();
         for (String run : c.runs()) {
             TrainConfig tc = runConfig(c, run);
-            TrainResult r = completed(tc, spark);
+            TrainResult r = ReproductionJob.completed(tc, spark);
             if (r != null) {
                 System.err.printf(Locale.ROOT, "[bench-schedules] %s: reusing the completed run in %s%n", run, tc.out());
             } else {
@@ -208,17 +208,6 @@ public final class ScheduleBenchJob {
             total += Math.max(slowest, sum / e);
         }
         return total;
-    }
-
-    private static TrainResult completed(TrainConfig tc, SparkSession spark) {
-        Path result = new Path(tc.out(), TrainJob.RESULT);
-        var conf = spark.sparkContext().hadoopConfiguration();
-        if (!Fs.exists(result, conf)) {
-            return null;
-        }
-        TrainResult r = Json.read(Fs.readString(result, conf), TrainResult.class);
-        boolean same = Json.line(r.config()).equals(Json.line(tc.asMap()));
-        return TrainResult.OK.equals(r.status()) && same ? r : null;
     }
 
     private static String markdown(ScheduleBenchConfig c, List<Row> rows) {

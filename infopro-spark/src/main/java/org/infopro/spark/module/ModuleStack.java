@@ -72,14 +72,6 @@ public final class ModuleStack {
     }
 
     /**
-     * One training step of module {@code k} alone, returning its detached output of that same forward pass
-     * (null for the last module): what the staggered schedule hands to module {@code k + 1} a wave later.
-     */
-    public Handoff trainModule(int k, ImageBatch batch) {
-        return modules.get(k).train(Handoff.images(batch.features()), batch);
-    }
-
-    /**
      * Inference through modules {@code from..upTo-1} (frozen: no update, batch-norm in inference mode), with
      * {@code batch.features()} the input of module {@code from}: the detached input of module {@code upTo}.
      */

@@ -166,17 +166,10 @@ public final class StaggeredSchedule {
             double s = nanos[m] / 1e9;
             mt.add(new EpochMetrics.ModuleTraining(m + 1, steps[m] > 0 ? loss[m] / steps[m] : Double.NaN, s, s > 0 ? images[m] / s : 0));
         }
-        List<EpochMetrics.ModuleValidation> mv = new ArrayList<>();
-        for (int i = 0; i < val.size(); i++) {
-            HeadMetrics h = val.get(i);
-            mv.add(new EpochMetrics.ModuleValidation(i + 1, h.accuracy(), h.crossEntropy(), h.contrastive(), h.reconstruction()));
-        }
-        HeadMetrics last = val.get(val.size() - 1);
         long lastImages = images[images.length - 1];
         return new EpochMetrics(epoch + 1, run.cfg.epochs(), "staggered", progress,
                 run.cfg.learningRateSchedule().at(epoch, 0, 1),
                 new EpochMetrics.Training(lastImages, steps[steps.length - 1], trainS, lastImages / Math.max(trainS, 1e-9), peak, mt),
-                new EpochMetrics.Validation(last.images(), evalS, last.accuracy(), last.crossEntropy(), mv),
-                TrainRun.seconds(run.t0));
+                TrainRun.validation(val, 0, evalS), TrainRun.seconds(run.t0));
     }
 }

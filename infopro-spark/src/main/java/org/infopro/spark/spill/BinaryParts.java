@@ -38,10 +38,6 @@ public final class BinaryParts {
         return String.format("%s%05d%s", PREFIX, partition, SUFFIX);
     }
 
-    static boolean isPart(Path p) {
-        return p.getName().startsWith(PREFIX) && p.getName().endsWith(SUFFIX);
-    }
-
     /**
      * Writes one partition to {@code dir/part-NNNNN.bin} through an attempt-unique hidden temporary file,
      * renamed into place at the end, so task retries and speculative copies never leave a torn part.

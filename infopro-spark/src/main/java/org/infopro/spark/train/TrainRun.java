@@ -274,18 +274,22 @@ public final class TrainRun {
             double s = o.nanos[k] / 1e9;
             mt.add(new EpochMetrics.ModuleTraining(k + 1, o.lossSum[k] / o.steps, s, o.images / s));
         }
+        EpochMetrics line = new EpochMetrics(epoch + 1, cfg.epochs(), label, progress, lr,
+                new EpochMetrics.Training(o.images, o.steps, trainS, o.images / trainS, o.peak, mt),
+                validation(val, valSt.first(), evalS), seconds(t0));
+        recordLine(line);
+    }
+
+    /** The metrics line's validation part: modules {@code first + 1 ..} from their reduced sums, the last one's accuracy. */
+    public static EpochMetrics.Validation validation(List<HeadMetrics> val, int first, double seconds) {
         List<EpochMetrics.ModuleValidation> mv = new ArrayList<>();
         for (int i = 0; i < val.size(); i++) {
             HeadMetrics h = val.get(i);
-            mv.add(new EpochMetrics.ModuleValidation(valSt.first() + i + 1, h.accuracy(), h.crossEntropy(), h.contrastive(),
+            mv.add(new EpochMetrics.ModuleValidation(first + i + 1, h.accuracy(), h.crossEntropy(), h.contrastive(),
                     h.reconstruction()));
         }
-        HeadMetrics lastModule = val.get(val.size() - 1);
-        EpochMetrics line = new EpochMetrics(epoch + 1, cfg.epochs(), label, progress, lr,
-                new EpochMetrics.Training(o.images, o.steps, trainS, o.images / trainS, o.peak, mt),
-                new EpochMetrics.Validation(lastModule.images(), evalS, lastModule.accuracy(), lastModule.crossEntropy(), mv),
-                seconds(t0));
-        recordLine(line);
+        HeadMetrics last = val.get(val.size() - 1);
+        return new EpochMetrics.Validation(last.images(), seconds, last.accuracy(), last.crossEntropy(), mv);
     }
 
     /** A training epoch's statistics summed over its rounds and replicas (or the staggered schedule's tasks). */
