@@ -20,7 +20,7 @@ import org.infopro.spark.runtime.GpuCheckJob;
 import org.infopro.spark.runtime.NativeRuntime;
 import org.infopro.spark.train.EvaluateConfig;
 import org.infopro.spark.train.EvaluateJob;
-import org.infopro.spark.train.TrainConfig;
+import org.infopro.spark.config.TrainConfig;
 import org.infopro.spark.train.TrainJob;
 
 import java.util.Arrays;

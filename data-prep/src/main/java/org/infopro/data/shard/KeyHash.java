@@ -23,8 +23,8 @@ public final class KeyHash {
         return (int) Math.floorMod(of(key, seed), (long) shards);
     }
 
-    /** SplitMix64's finaliser. */
-    private static long mix(long z) {
+    /** SplitMix64's finaliser: the one bit mixer of the project (shard assignment here, training seeds in {@code Seeds}). */
+    public static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);

@@ -14,8 +14,8 @@ import org.infopro.spark.loss.LossMode;
 import org.infopro.spark.model.AuxNet;
 import org.infopro.spark.model.ReferenceTables;
 import org.infopro.spark.model.SplitPoint;
-import org.infopro.spark.train.Schedule;
-import org.infopro.spark.train.TrainConfig;
+import org.infopro.spark.config.ScheduleKind;
+import org.infopro.spark.config.TrainConfig;
 import org.infopro.spark.train.TrainJob;
 import org.infopro.spark.train.TrainResult;
 
@@ -60,7 +60,7 @@ public final class ReproductionJob {
             default -> throw new IllegalArgumentException(run);
         }
         List<SplitPoint> splits = k == 1 ? List.of() : ReferenceTables.splits("infopro", DEPTH, k);
-        return new TrainConfig(c.dataset(), new Path(c.out(), run).toString(), Schedule.SIMULTANEOUS, DEPTH, splits, mode, aux,
+        return new TrainConfig(c.dataset(), new Path(c.out(), run).toString(), ScheduleKind.SIMULTANEOUS, DEPTH, splits, mode, aux,
                 lambda, new InputTransform(32, 3, InputTransform.Augment.CROP_FLIP), c.epochs(), 128, 0.1, false, 0, 0.9, 1e-4,
                 0, c.limit(), c.valLimit(), c.threads(), 50, WriteMode.OVERWRITE, TrainConfig.Parallel.SINGLE,
                 TrainConfig.Pipeline.DEFAULT);
@@ -85,8 +85,8 @@ public final class ReproductionJob {
                 r = TrainJob.run(tc, spark);
             }
             rows.add(new Row(run, tc.loss().label(), tc.modules(), tc.epochs(), r.lastEpoch().train().images(),
-                    r.testAccuracy(), perEpoch(new Path(tc.out(), TrainJob.METRICS), spark), r.imagesPerS().get("end_to_end"),
-                    r.peakMemoryBytes(), r.timingsS().get("total")));
+                    r.testAccuracy(), perEpoch(new Path(tc.out(), TrainJob.METRICS), spark), r.imagesPerS().endToEnd(),
+                    r.peakMemoryBytes(), r.timingsS().total()));
             System.err.printf(Locale.ROOT, "[bench-reproduce] %s: test accuracy %.4f%n", run, r.testAccuracy());
             double wall = rows.stream().mapToDouble(Row::wallS).sum();
             doc.put("created_at", Instant.now().toString());

@@ -6,12 +6,14 @@ import org.infopro.data.config.ConfigException;
 import org.infopro.data.io.Fs;
 import org.infopro.data.io.Json;
 import org.infopro.data.manifest.DatasetManifest;
-import org.infopro.spark.schedule.SpillMode;
-import org.infopro.spark.schedule.StaggeredSchedule;
-import org.infopro.spark.train.ExecutorPeak;
-import org.infopro.spark.train.Schedule;
-import org.infopro.spark.train.TrainConfig;
+import org.infopro.spark.spill.SpillMode;
+import org.infopro.spark.schedule.StaggeredReport;
+import org.infopro.spark.metrics.ExecutorPeak;
+import org.infopro.spark.config.ScheduleKind;
+import org.infopro.spark.config.TrainConfig;
 import org.infopro.spark.train.TrainJob;
+import org.infopro.spark.metrics.RunTotals;
+import org.infopro.spark.metrics.StageReport;
 import org.infopro.spark.train.TrainResult;
 
 import java.time.Instant;
@@ -32,7 +34,7 @@ public final class ScheduleBenchJob {
     /** One run's figures. */
     public record Row(String run, String schedule, String spill, double wallS, double trainS, double spillS,
                       double validationS, double imagesPerS, long spillBytes, Long peakExecutorRssBytes,
-                      long peakNd4jBytes, int executors, double testAccuracy, List<TrainResult.StageReport> stages,
+                      long peakNd4jBytes, int executors, double testAccuracy, List<StageReport> stages,
                       double computeS, double overheadS, Map<String, Double> modelledTrainS, long rounds,
                       double averagingS, double checkpointS, long stateBytes) {
     }
@@ -56,20 +58,20 @@ public final class ScheduleBenchJob {
                 c.limit(), c.valLimit(), c.threads());
         TrainConfig base = ReproductionJob.runConfig(rc, "softmax-k4");
         TrainConfig.Pipeline p = TrainConfig.Pipeline.DEFAULT;
-        Schedule schedule;
+        ScheduleKind schedule;
         int replicas = c.replicas();
         switch (run) {
-            case "simultaneous" -> schedule = Schedule.SIMULTANEOUS;
+            case "simultaneous" -> schedule = ScheduleKind.SIMULTANEOUS;
             case "sequential-spill" -> {
-                schedule = Schedule.SEQUENTIAL;
+                schedule = ScheduleKind.SEQUENTIAL;
                 p = new TrainConfig.Pipeline(SpillMode.SPILL, "", p.store(), 1, false, c.waveFraction());
             }
             case "sequential-recompute" -> {
-                schedule = Schedule.SEQUENTIAL;
+                schedule = ScheduleKind.SEQUENTIAL;
                 p = new TrainConfig.Pipeline(SpillMode.RECOMPUTE, "", p.store(), 1, false, c.waveFraction());
             }
             case "staggered" -> {
-                schedule = Schedule.STAGGERED;
+                schedule = ScheduleKind.STAGGERED;
                 replicas = 1;
                 p = new TrainConfig.Pipeline(SpillMode.AUTO, "", p.store(), 1, false, c.waveFraction());
             }
@@ -97,7 +99,7 @@ public final class ScheduleBenchJob {
                 r = TrainJob.run(tc, spark);
             }
             rows.add(row(run, tc, r, stateBytes(tc, spark)));
-            System.err.printf(Locale.ROOT, "[bench-schedules] %s: %.0f s, test accuracy %.4f%n", run, r.timingsS().get("total"),
+            System.err.printf(Locale.ROOT, "[bench-schedules] %s: %.0f s, test accuracy %.4f%n", run, r.timingsS().total(),
                     r.testAccuracy());
             doc.put("created_at", Instant.now().toString());
             doc.put("command", "submit/bench-schedules.sh (bench-schedules --dataset " + c.dataset() + ")");
@@ -130,12 +132,11 @@ public final class ScheduleBenchJob {
     }
 
     private static Row row(String run, TrainConfig tc, TrainResult r, long stateBytes) {
-        Map<String, Double> t = r.timingsS();
-        double trainS = t.get("train");
-        double spillS = t.getOrDefault("spill", 0.0);
-        double valS = t.get("validation");
-        Map<String, Double> ips = r.imagesPerS();
-        double computeS = t.getOrDefault("training_tasks_busy", 0.0);
+        RunTotals.Timings t = r.timingsS();
+        double trainS = t.train();
+        double spillS = t.spill();
+        double valS = t.validation();
+        double computeS = t.trainingTasksBusy();
         Long rss = null;
         long nd4j = 0;
         for (ExecutorPeak e : r.executors().values()) {
@@ -147,8 +148,8 @@ public final class ScheduleBenchJob {
         int used = Math.max(1, r.executors().size());
         Map<String, Double> model = new LinkedHashMap<>();
         double overhead;
-        if (tc.schedule() == Schedule.STAGGERED) {
-            StaggeredSchedule.Pipeline p = Json.mapper().convertValue(r.pipeline(), StaggeredSchedule.Pipeline.class);
+        if (tc.schedule() == ScheduleKind.STAGGERED) {
+            StaggeredReport p = r.pipeline();
             overhead = (trainS - staggeredWaves(p, used)) / p.waves();
             for (int e : new int[]{used, 4, 16}) {
                 model.put(Integer.toString(e), staggeredWaves(p, e) + p.waves() * overhead);
@@ -160,10 +161,10 @@ public final class ScheduleBenchJob {
                 model.put(Integer.toString(e), computeS / e + overhead + (spillS + valS) * replicas / e);
             }
         }
-        return new Row(run, tc.schedule().label(), r.plan() == null ? "-" : String.valueOf(Json.mapper().convertValue(r.plan(), Map.class).get("chosen")),
-                t.get("total"), trainS, spillS, valS, ips.get("end_to_end"), r.spillBytes() == null ? 0 : r.spillBytes(), rss, nd4j,
+        return new Row(run, tc.schedule().label(), r.plan() == null ? "-" : r.plan().chosen().label(),
+                t.total(), trainS, spillS, valS, r.imagesPerS().endToEnd(), r.spillBytes() == null ? 0 : r.spillBytes(), rss, nd4j,
                 r.executors().size(), r.testAccuracy(), r.stages(), computeS, overhead, model, r.rounds() == null ? 0 : r.rounds(),
-                t.getOrDefault("replica_averaging", 0.0), t.getOrDefault("checkpoints", 0.0), stateBytes);
+                t.replicaAveraging(), t.checkpoints(), stateBytes);
     }
 
     /** A sentence on what bounds this run's speed-up, with its own numbers. */
@@ -192,7 +193,7 @@ public final class ScheduleBenchJob {
      * Compute time of the staggered waves on {@code e} executors: in wave w the modules k with chunk w-k in range run
      * at once, each taking its mean chunk time; the wave lasts as long as the slowest of them, or their sum / e.
      */
-    static double staggeredWaves(StaggeredSchedule.Pipeline p, int e) {
+    static double staggeredWaves(StaggeredReport p, int e) {
         double total = 0;
         List<Double> moduleS = p.moduleTaskS();
         for (int w = 0; w < p.waves(); w++) {

@@ -1,5 +1,8 @@
 package org.infopro.spark.bench;
 
+import org.infopro.spark.metrics.TaskMemory;
+import org.infopro.spark.module.SyntheticBatch;
+
 import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.memory.MemoryUseMode;
@@ -14,7 +17,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Times and sizes training steps of a {@link ModuleStack} on synthetic batches (speed and memory do not
- * depend on pixel values). Memory is ND4J's own accounting, read after the timed steps:
+ * depend on pixel values). Memory is ND4J's own accounting ({@link TaskMemory}), read after the timed steps:
  * <ul>
  *   <li>workspace bytes: the capacity of every ND4J workspace of the training thread. DL4J keeps each
  *       training step's activations, gradients and working memory in these workspaces, which grow to the
@@ -37,21 +40,10 @@ public final class StepBench {
     private StepBench() {
     }
 
-    public static ImageBatch syntheticBatch(int n, int channels, int height, int width, int classes, long seed) {
-        Nd4j.getRandom().setSeed(seed);
-        INDArray x = Nd4j.rand(DataType.FLOAT, n, channels, height, width);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, n, classes);
-        int[] labels = new int[n];
-        for (int i = 0; i < n; i++) {
-            labels[i] = i % classes;
-            y.putScalar(i, labels[i], 1f);
-        }
-        return new ImageBatch(x.sub(0.5f).muli(4f), x, y, labels);
-    }
-
     /** Runs {@code warmup} then {@code steps} timed training steps on one batch of size {@code batch}. */
     public static Result run(ModuleStack.Setup setup, int batch, int warmup, int steps) {
         var spec = setup.spec();
+        int[] in0 = spec.inputShape();
         // workspaces are per thread and grow lazily: start from none so the capacities measure this stack only
         Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
         ModuleStack stack = setup.build();
@@ -59,8 +51,8 @@ public final class StepBench {
         long[] nanos = new long[k];
         double seconds;
         long batchBytes;
-        try (ImageBatch b = syntheticBatch(batch, spec.channels(), spec.height(), spec.width(), spec.numClasses(), 7)) {
-            batchBytes = bytes(b.features()) + bytes(b.pixels01()) + bytes(b.labels());
+        try (ImageBatch b = SyntheticBatch.of(batch, in0[0], in0[1], in0[2], spec.numClasses(), 7)) {
+            batchBytes = TaskMemory.bytes(b.features()) + TaskMemory.bytes(b.pixels01()) + TaskMemory.bytes(b.labels());
             for (int i = 0; i < warmup; i++) {
                 stack.trainStep(b, new long[k]);
             }
@@ -70,7 +62,7 @@ public final class StepBench {
             }
             seconds = (System.nanoTime() - t0) / 1e9;
         }
-        long ws = workspaceBytes();
+        long ws = TaskMemory.workspaceBytes();
         long params = 0;
         long maxHandoff = 0;
         long estSum = 0;
@@ -92,7 +84,7 @@ public final class StepBench {
         for (int i = 0; i < k; i++) {
             perModule[i] = nanos[i] / 1e9;
         }
-        long updater = persistentBytes(stack) - params;
+        long updater = TaskMemory.persistentBytes(stack.modules().stream().map(LocalModule::network).toList()) - params;
         long peak = ws + params + updater + maxHandoff + batchBytes;
         java.util.Map<String, Long> byName = new java.util.TreeMap<>();
         for (MemoryWorkspace w : Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
@@ -102,28 +94,5 @@ public final class StepBench {
                 peak, estSum, estMax);
     }
 
-    /** Capacity of every ND4J workspace of the calling thread: the high-water mark of its step memory. */
-    public static long workspaceBytes() {
-        long ws = 0;
-        for (MemoryWorkspace w : Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
-            ws += w.getCurrentSize();
-        }
-        return ws;
-    }
-
-    /** Parameters and updater state of all modules: the memory that persists between steps. */
-    public static long persistentBytes(ModuleStack stack) {
-        long b = 0;
-        for (LocalModule m : stack.modules()) {
-            b += m.network().numParams() * 4L;
-            INDArray u = m.network().getUpdater().getStateViewArray();
-            b += u == null ? 0 : bytes(u);
-        }
-        return b;
-    }
-
-    private static long bytes(INDArray a) {
-        return a.length() * a.dataType().width();
-    }
 
 }

@@ -1,5 +1,8 @@
 package org.infopro.spark.metrics;
 
+import org.infopro.spark.measure.HeadMetrics;
+
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -30,6 +33,17 @@ public record EpochMetrics(int epoch, int epochs, String stage, double progress,
      */
     public record Validation(long images, double seconds, Double testAccuracy, Double testLoss,
                              List<ModuleValidation> modules) {
+
+        /** The validation of modules {@code first + 1 ..} from their reduced sums; the last one's accuracy is the test accuracy. */
+        public static Validation of(List<HeadMetrics> val, int first, double seconds) {
+            List<ModuleValidation> mv = new ArrayList<>();
+            for (int i = 0; i < val.size(); i++) {
+                HeadMetrics h = val.get(i);
+                mv.add(new ModuleValidation(first + i + 1, h.accuracy(), h.crossEntropy(), h.contrastive(), h.reconstruction()));
+            }
+            HeadMetrics last = val.get(val.size() - 1);
+            return new Validation(last.images(), seconds, last.accuracy(), last.crossEntropy(), mv);
+        }
     }
 
     public record ModuleValidation(int module, Double accuracy, Double crossEntropy, Double contrastiveLoss,

@@ -6,7 +6,7 @@ import org.infopro.data.io.Fs;
 import org.infopro.data.io.Json;
 
 /** metrics.jsonl, one JSON object per epoch; rewritten atomically after each epoch so readers never see half a line. */
-public final class MetricsLog {
+public final class MetricsLog implements RunListener {
     private final Path path;
     private final Configuration conf;
     private final StringBuilder lines = new StringBuilder();
@@ -27,6 +27,11 @@ public final class MetricsLog {
 
     public Path path() {
         return path;
+    }
+
+    @Override
+    public void onEpoch(EpochMetrics line) {
+        append(line);
     }
 
     public void append(Object record) {

@@ -110,6 +110,41 @@ public record ImageNetResNetSpec(int depth, int base, int height, int width, int
         return new int[]{channels, height, width};
     }
 
+    @Override
+    public String family() {
+        return ImageNetResNetFamily.NAME;
+    }
+
+    @Override
+    public ModuleNetworkFactory networks(Hyper hyper, HeadSpec head) {
+        return new ImageNetNetworkFactory(this, hyper, head);
+    }
+
+    /** Convolution FLOPs per image: the 7x7 stem, then per bottleneck 1x1, 3x3 (strided) and 1x1, plus projections. */
+    @Override
+    public long flops(int first, int last) {
+        long flops = 0;
+        for (int u = first; u <= last; u++) {
+            int[] out = shapeAfter(u);
+            long pixels = (long) out[1] * out[2];
+            if (u == 0) {
+                int h = down(height, 7, 3);
+                int w = down(width, 7, 3);
+                flops += 2L * 49 * channels * base * h * w;
+                continue;
+            }
+            int[] in = shapeAfter(u - 1);
+            int mid = base << (stageOf(u) - 1);
+            flops += 2L * in[0] * mid * in[1] * in[2];   // conv1x1 at the input resolution
+            flops += 2L * 9 * mid * mid * pixels;           // conv3x3, stride on it
+            flops += 2L * mid * out[0] * pixels;            // conv1x1 expansion
+            if (in[0] != out[0] || in[1] != out[1]) {
+                flops += 2L * in[0] * out[0] * pixels;      // projection shortcut
+            }
+        }
+        return flops;
+    }
+
     /** Output size of a stride-2 window of size k with padding pad. */
     static int down(int size, int k, int pad) {
         return (size + 2 * pad - k) / 2 + 1;

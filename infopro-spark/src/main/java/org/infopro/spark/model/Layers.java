@@ -1,5 +1,7 @@
 package org.infopro.spark.model;
 
+import org.infopro.spark.seed.Seeds;
+
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
@@ -47,23 +49,6 @@ final class Layers {
         this.wd = wd;
     }
 
-    /**
-     * A module network's graph with every global setting explicit: seed (per module), float32, SGD with
-     * Nesterov momentum, workspaces on, no cache, gradients averaged over the minibatch.
-     */
-    /**
-     * The seed of a module's parameters, one per (run seed, module), never 0: DL4J takes a configuration seed
-     * of 0 as "no seed" (measured: with --seed 0, module 1 came out different on every build of the same
-     * configuration), so the pair is mixed (SplitMix64) into a non-zero value.
-     */
-    static long moduleSeed(Hyper hyper, int moduleIndex) {
-        long z = hyper.seed() * 1_000_003L + moduleIndex + 0x9E3779B97F4A7C15L;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        z ^= z >>> 31;
-        return z == 0 ? 1 : z;
-    }
-
     /** Creates and initialises a module's network; its initial parameters follow from the configuration's seed. */
     static org.deeplearning4j.nn.graph.ComputationGraph init(org.deeplearning4j.nn.conf.ComputationGraphConfiguration conf) {
         org.deeplearning4j.nn.graph.ComputationGraph net = new org.deeplearning4j.nn.graph.ComputationGraph(conf);
@@ -71,10 +56,14 @@ final class Layers {
         return net;
     }
 
+    /**
+     * A module network's graph with every global setting explicit: seed (per module), float32, SGD with
+     * Nesterov momentum, workspaces on, no cache, gradients averaged over the minibatch.
+     */
     static Layers graph(Hyper hyper, int moduleIndex, int[] inputShape) {
         IUpdater updater = new Nesterovs(hyper.learningRate(), hyper.momentum());
         GraphBuilder g = new NeuralNetConfiguration.Builder()
-                .seed(moduleSeed(hyper, moduleIndex))
+                .seed(Seeds.module(hyper.seed(), moduleIndex))
                 .dataType(DataType.FLOAT)
                 .updater(updater)
                 .trainingWorkspaceMode(WorkspaceMode.ENABLED)

@@ -54,6 +54,21 @@ public record ResNetSpec(int depth, int height, int width, int channels, int num
         return new int[]{channels, height, width};
     }
 
+    @Override
+    public String family() {
+        return CifarResNetFamily.NAME;
+    }
+
+    @Override
+    public long flops(int first, int last) {
+        return ModuleCost.trunkFlops(this, first, last);
+    }
+
+    @Override
+    public ModuleNetworkFactory networks(Hyper hyper, HeadSpec head) {
+        return new InfoProNetworkFactory(this, hyper, head);
+    }
+
     /** Shape {channels, height, width} of the activation after {@code unit}. */
     public int[] shapeAfter(int unit) {
         int h = height, w = width;

@@ -1,10 +1,16 @@
 package org.infopro.spark.model;
 
+import java.io.Serializable;
+
 /**
- * A network trunk as a sequence of units (unit 0 is the stem, then the residual blocks in order), which
- * is all that splitting it into local modules needs.
+ * A network trunk of some {@link NetworkFamily} as a sequence of units (unit 0 is the stem, then the residual
+ * blocks in order): how it splits into local modules, the shapes that flow between them, what a unit costs,
+ * and the factory of its modules' networks. Serialisable: tasks build their networks from it.
  */
-public interface Trunk {
+public interface Trunk extends Serializable {
+    /** The {@link NetworkFamily#name()} of the family this trunk belongs to. */
+    String family();
+
     /** Depth in the ResNet naming (for messages and split tables). */
     int depth();
 
@@ -18,4 +24,12 @@ public interface Trunk {
 
     /** Shape {channels, height, width} of the network input. */
     int[] inputShape();
+
+    int numClasses();
+
+    /** Forward FLOPs per image of units {@code first..last} (2 per multiply-add of the convolutions). */
+    long flops(int first, int last);
+
+    /** The factory of this trunk's module networks, with their heads and local losses. */
+    ModuleNetworkFactory networks(Hyper hyper, HeadSpec head);
 }

@@ -1,20 +1,16 @@
 package org.infopro.spark.module;
 
+import org.infopro.spark.measure.HeadMetrics;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.infopro.data.shard.ImageBatch;
-import org.infopro.spark.loss.LossSupCon;
-import org.infopro.spark.metrics.Classification;
-import org.infopro.spark.model.HeadSpec;
 import org.infopro.spark.model.InfoProNetworkFactory;
 import org.infopro.spark.model.ModuleNetworkFactory;
-import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.infopro.spark.model.ModulePlan;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,9 +22,9 @@ import java.util.Map;
  * module's loss, updates only this module's parameters, and returns the trunk output of that same
  * forward pass as a detached {@link Handoff} for the next module.
  */
-public final class LocalModule {
+public final class LocalModule implements AutoCloseable {
     private final ModulePlan plan;
-    private final HeadSpec head;
+    private final ModuleNetworkFactory factory;
     private final ComputationGraph net;
     private final String trunkOutput;
     private final List<String> outputs;
@@ -37,7 +33,7 @@ public final class LocalModule {
 
     public LocalModule(ModulePlan plan, ModuleNetworkFactory factory) {
         this.plan = plan;
-        this.head = factory.head();
+        this.factory = factory;
         this.net = factory.build(plan);
         this.trunkOutput = factory.trunkOutputOf(plan);
         this.outputs = factory.outputsOf(plan);
@@ -87,7 +83,7 @@ public final class LocalModule {
     public record Evaluated(HeadMetrics metrics, Handoff next) {
     }
 
-    /** Inference-mode forward pass: head metrics on this batch and the detached trunk output. */
+    /** Inference-mode forward pass: head metrics on this batch (as the family measures them) and the detached trunk output. */
     public Evaluated evaluate(Handoff input, ImageBatch batch) {
         List<String> wanted = new ArrayList<>(outputs);
         if (!plan.isLast()) {
@@ -95,31 +91,12 @@ public final class LocalModule {
         }
         INDArray[] out = net.output(wanted, false, new INDArray[]{input.activation()}, null);
         forwardPasses++;
-        boolean contrastive = !plan.isLast() && head.mode().contrastive() && outputs.contains(InfoProNetworkFactory.AUX);
-        boolean hasClassifier = plan.isLast() || (!contrastive && outputs.contains(InfoProNetworkFactory.AUX));
-        boolean hasRec = outputs.contains(InfoProNetworkFactory.RECONSTRUCTION);
-        long correct = 0;
-        double ce = 0;
-        double bce = 0;
-        double supcon = 0;
-        for (int i = 0; i < outputs.size(); i++) {
-            String name = outputs.get(i);
-            if (name.equals(InfoProNetworkFactory.RECONSTRUCTION)) {
-                bce = bceSumOfImageMeans(out[i], batch.pixels01());
-            } else if (contrastive) {
-                supcon = new LossSupCon(head.temperature(), 1.0)
-                        .computeScore(batch.labels(), out[i], new ActivationIdentity(), null, false);
-            } else {
-                Classification c = Classification.of(out[i], batch.labelIndices());
-                correct = c.correct();
-                ce = c.crossEntropySum();
-            }
-        }
+        HeadMetrics metrics = factory.measure(plan, out, batch);
         Handoff next = plan.isLast() ? null : Handoff.detach(out[out.length - 1]);
         for (INDArray a : out) {
             a.close();
         }
-        return new Evaluated(new HeadMetrics(batch.size(), correct, ce, bce, supcon, hasClassifier, hasRec, contrastive), next);
+        return new Evaluated(metrics, next);
     }
 
     /** Inference-mode trunk output only (no heads): the detached input of the next module. */
@@ -132,18 +109,6 @@ public final class LocalModule {
         Handoff next = Handoff.detach(out[0]);
         out[0].close();
         return next;
-    }
-
-    /** Σ over images of the mean per-element binary cross-entropy, with DL4J's clipping (1e-5). */
-    static double bceSumOfImageMeans(INDArray probs, INDArray target) {
-        try (INDArray p = Transforms.max(Transforms.min(probs, 1 - 1e-5, true), 1e-5, false);
-             INDArray logP = Transforms.log(p, true);
-             INDArray log1mP = Transforms.log(p.rsub(1.0), false);
-             INDArray pos = target.mul(logP);
-             INDArray neg = target.rsub(1.0).muli(log1mP)) {
-            double perElementMeanTimesN = -pos.addi(neg).sumNumber().doubleValue() / (probs.length() / probs.size(0));
-            return perElementMeanTimesN;
-        }
     }
 
     public ModuleState state() {
@@ -168,6 +133,12 @@ public final class LocalModule {
         }
         net.getConfiguration().setIterationCount(s.iterations());
         net.getConfiguration().setEpochCount(s.epochs());
+    }
+
+    /** Releases the network's native memory (parameters, gradients, updater state). */
+    @Override
+    public void close() {
+        net.close();
     }
 
     private INDArray[] labels(ImageBatch batch) {

@@ -1,11 +1,12 @@
 package org.infopro.spark.module;
 
+import org.infopro.spark.measure.HeadMetrics;
 import org.infopro.data.shard.ImageBatch;
 import org.infopro.spark.model.HeadSpec;
 import org.infopro.spark.model.Hyper;
-import org.infopro.spark.model.InfoProNetworkFactory;
+import org.infopro.spark.model.ModuleNetworkFactory;
 import org.infopro.spark.model.ModulePlan;
-import org.infopro.spark.model.ResNetSpec;
+import org.infopro.spark.model.Trunk;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -13,19 +14,32 @@ import java.util.List;
 
 /**
  * The K local modules of one network, built where they are used (per Spark task, from this serialisable
- * description, never captured in a closure) and driven through the paper's simultaneous schedule.
+ * description, never captured in a closure) and driven through the paper's simultaneous schedule. Closing it
+ * releases every module's native memory.
  */
-public final class ModuleStack {
+public final class ModuleStack implements AutoCloseable {
 
-    /** What it takes to build the modules anywhere: the network, its split and the optimiser settings. */
-    public record Setup(ResNetSpec spec, List<ModulePlan> plans, Hyper hyper, HeadSpec head) implements Serializable {
+    /**
+     * What it takes to build the modules anywhere: the trunk (of any {@link org.infopro.spark.model.NetworkFamily}),
+     * its split, the optimiser settings and the heads.
+     */
+    public record Setup(Trunk spec, List<ModulePlan> plans, Hyper hyper, HeadSpec head) implements Serializable {
         public ModuleStack build() {
-            InfoProNetworkFactory f = new InfoProNetworkFactory(spec, hyper, head);
+            ModuleNetworkFactory f = spec.networks(hyper, head);
             List<LocalModule> modules = new ArrayList<>(plans.size());
             for (ModulePlan p : plans) {
                 modules.add(new LocalModule(p, f));
             }
             return new ModuleStack(modules);
+        }
+
+        /** Module {@code index} alone (the staggered schedule's tasks train one module each). */
+        public LocalModule module(int index) {
+            return new LocalModule(plans.get(index), spec.networks(hyper, head));
+        }
+
+        public int modules() {
+            return plans.size();
         }
     }
 
@@ -121,6 +135,11 @@ public final class ModuleStack {
         for (int i = 0; i < modules.size(); i++) {
             modules.get(i).load(states.get(i));
         }
+    }
+
+    @Override
+    public void close() {
+        modules.forEach(LocalModule::close);
     }
 
     /** Sets every module's learning rate; DL4J rebuilds its updater (keeping its state), so only on change. */

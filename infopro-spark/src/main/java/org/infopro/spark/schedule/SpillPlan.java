@@ -1,5 +1,6 @@
 package org.infopro.spark.schedule;
 
+import org.infopro.spark.spill.SpillMode;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -7,12 +8,11 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.infopro.data.io.Fs;
 import org.infopro.data.shard.ImageBatch;
-import org.infopro.spark.bench.StepBench;
-import org.infopro.spark.model.ModuleCost;
 import org.infopro.spark.model.ModulePlan;
-import org.infopro.spark.model.ResNetSpec;
+import org.infopro.spark.model.Trunk;
 import org.infopro.spark.module.Handoff;
 import org.infopro.spark.module.ModuleStack;
+import org.infopro.spark.module.SyntheticBatch;
 import org.infopro.spark.spill.Precision;
 import org.infopro.spark.spill.SpillLayout;
 import org.infopro.spark.spill.SpillStore;
@@ -32,7 +32,8 @@ import java.util.Locale;
  */
 public record SpillPlan(SpillMode requested, SpillMode chosen, String reason, List<Stage> stages, long spillBytes,
                         long peakSpillBytes, long freeBytes, double recomputeGflop, double spillForwardGflop,
-                        double measuredGflops, double measuredDiskMBps, double estimatedSpillS, double estimatedRecomputeS) {
+                        double measuredGflops, double measuredDiskMBps, double estimatedSpillS, double estimatedRecomputeS)
+        implements ScheduleReport {
     private static final double FITS = 0.9;
     private static final int PROBE_MB = 16;
 
@@ -40,7 +41,7 @@ public record SpillPlan(SpillMode requested, SpillMode chosen, String reason, Li
     public record Stage(int module, long trainRecords, long validationRecords, long spillBytes, double recomputeGflop) {
     }
 
-    public static SpillPlan make(SpillMode requested, ResNetSpec spec, List<ModulePlan> plans, int[] targetShape, long train,
+    public static SpillPlan make(SpillMode requested, Trunk spec, List<ModulePlan> plans, int[] targetShape, long train,
                                  long validation, int epochs, int views, Precision precision, ModuleStack driverStack,
                                  Path spillDir, Configuration conf) {
         List<Stage> stages = new ArrayList<>();
@@ -53,14 +54,14 @@ public record SpillPlan(SpillMode requested, SpillMode chosen, String reason, Li
             SpillLayout layout = new SpillLayout(plans.get(k).outputShape(), precision, targetShape);
             long bytes = SpillStore.estimateBytes(train * views + validation, layout);
             // module k+1 trains on module k's outputs: recompute runs modules 1..k for every training and validation pass
-            double prefix = ModuleCost.trunkFlops(spec, 0, plans.get(k).lastUnit());
+            double prefix = spec.flops(0, plans.get(k).lastUnit());
             double gflop = prefix * (train + validation) * epochs / 1e9;
             stages.add(new Stage(k + 1, train * views, validation, bytes, gflop));
             total += bytes;
             peak = Math.max(peak, previous + bytes);
             previous = bytes;
             recompute += gflop;
-            spillForward += ModuleCost.moduleFlops(spec, plans.get(k)) * (double) (train * views + validation) / 1e9;
+            spillForward += spec.flops(plans.get(k).firstUnit(), plans.get(k).lastUnit()) * (double) (train * views + validation) / 1e9;
         }
         long free = freeBytes(spillDir, conf);
         double gflops = measureGflops(spec, plans, driverStack);
@@ -132,13 +133,13 @@ public record SpillPlan(SpillMode requested, SpillMode chosen, String reason, Li
     }
 
     /** Trunk forward GFLOP/s of modules 1..K-1 on a synthetic batch (second of two passes, after warm-up). */
-    private static double measureGflops(ResNetSpec spec, List<ModulePlan> plans, ModuleStack stack) {
+    private static double measureGflops(Trunk spec, List<ModulePlan> plans, ModuleStack stack) {
         int n = 32;
         int[] in = spec.inputShape();
         int k = plans.size() - 1;
-        double flops = ModuleCost.trunkFlops(spec, 0, plans.get(k - 1).lastUnit()) * n;
+        double flops = spec.flops(0, plans.get(k - 1).lastUnit()) * n;
         long best = Long.MAX_VALUE;
-        try (ImageBatch b = StepBench.syntheticBatch(n, in[0], in[1], in[2], spec.numClasses(), 1)) {
+        try (ImageBatch b = SyntheticBatch.of(n, in[0], in[1], in[2], spec.numClasses(), 1)) {
             for (int i = 0; i < 2; i++) {
                 long t = System.nanoTime();
                 try (Handoff h = stack.forward(b, 0, k)) {

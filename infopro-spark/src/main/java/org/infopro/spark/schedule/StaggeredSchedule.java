@@ -2,24 +2,27 @@ package org.infopro.spark.schedule;
 
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.SerializableConfiguration;
 import org.infopro.data.config.ConfigException;
-import org.infopro.spark.spill.SpillStore;
 import org.infopro.data.shard.LabeledImage;
 import org.infopro.spark.checkpoint.Checkpoint;
+import org.infopro.spark.config.TrainConfig;
+import org.infopro.spark.measure.HeadMetrics;
 import org.infopro.spark.metrics.EpochMetrics;
+import org.infopro.spark.metrics.EpochTotals;
 import org.infopro.spark.metrics.Progress;
-import org.infopro.spark.module.HeadMetrics;
+import org.infopro.spark.metrics.StageReport;
 import org.infopro.spark.module.ModuleState;
-import org.infopro.spark.train.RoundTask;
-import org.infopro.spark.train.TrainConfig;
-import org.infopro.spark.train.TrainResult;
-import org.infopro.spark.train.TrainRun;
+import org.infopro.spark.spill.SpillStore;
+import org.infopro.spark.task.Segment;
+import org.infopro.spark.task.WaveTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 /**
  * The staggered schedule (the paper's asynchronous InfoPro, closest to decoupled greedy learning): training is
@@ -30,146 +33,128 @@ import java.util.Locale;
  * module's state, checkpoints after every wave, and validates the composed network whenever the last module has
  * finished an epoch.
  */
-public final class StaggeredSchedule {
-    /** result.json's pipeline figures. */
-    public record Pipeline(int modules, int stepsPerEpoch, int stepsPerWave, int chunksPerEpoch, int chunks, int waves,
-                           int fillWaves, int lagWaves, int lagSteps, double meanWaveS, double imagesPerS,
-                           double moduleBusyFraction, long handoffBytesPerChunk, List<Double> moduleTaskS) {
+public final class StaggeredSchedule implements Schedule {
+    private static final Logger LOG = LoggerFactory.getLogger(StaggeredSchedule.class);
+
+    @Override
+    public void checkResumable(Checkpoint.Position p, TrainConfig cfg, Path out) {
+        if (p.finished()) {
+            throw new ConfigException("train --resume: the run in " + out + " has already finished; nothing to do. Start a new run.");
+        }
     }
 
-    private StaggeredSchedule() {
+    @Override
+    public boolean lastEpochValidatesComposed() {
+        return false;
     }
 
-    public static Pipeline run(TrainRun run) {
-        TrainConfig cfg = run.cfg;
-        int k = run.modules();
-        JavaRDD<LabeledImage> images = run.trainImages();
+    @Override
+    public ScheduleReport run(RunContext ctx) {
+        TrainConfig cfg = ctx.cfg();
+        int k = ctx.modules();
+        JavaRDD<LabeledImage> images = ctx.data().train();
         int n = (int) images.count();
         int stepsPerEpoch = (n + cfg.batchSize() - 1) / cfg.batchSize();
         int stepsPerWave = Math.max(1, (int) Math.ceil(stepsPerEpoch * cfg.pipeline().waveFraction()));
         WaveTask.Chunks chunks = new WaveTask.Chunks(n, cfg.batchSize(), stepsPerEpoch, stepsPerWave, cfg.epochs());
         int waves = chunks.total() + k - 1;
-        Path blocks = new Path(SequentialSchedule.spillRoot(run), "waves");
-        int start = 0;
-        if (run.resumeAt != null) {
-            if (run.resumeAt.stepsPerEpoch() != stepsPerEpoch) {
-                throw new ConfigException("train --resume: the checkpoint was made with " + run.resumeAt.stepsPerEpoch()
-                        + " steps per epoch, this run has " + stepsPerEpoch + "; resume with the run's own --batch-size and --limit.");
-            }
-            start = run.resumeAt.stage();
-            for (int m = 0; m < k; m++) {
-                if (start - m >= chunks.total()) {
-                    System.out.printf("[train] module %d/%d: finished in the checkpoint, not retrained%n", m + 1, k);
-                }
-            }
-        }
-        System.out.printf(Locale.ROOT, "[train] staggered: %d modules, %d waves of %d steps (%d per epoch), pipeline fills in "
-                + "%d waves; module k trains a chunk k-1 waves after module 1%n", k, waves, stepsPerWave, chunks.perEpoch(), k - 1);
+        Path blocks = new Path(SpillRoot.of(ctx), "waves");
+        int start = resumeWave(ctx, stepsPerEpoch, chunks);
+        LOG.info(String.format(Locale.ROOT, "[train] staggered: %d modules, %d waves of %d steps (%d per epoch), pipeline fills "
+                + "in %d waves; module k trains a chunk k-1 waves after module 1", k, waves, stepsPerWave, chunks.perEpoch(), k - 1));
 
         // partition 0 carries the training images to module 1, partitions 1..K-1 are the other modules' tasks
-        JavaRDD<LabeledImage> slots = images.union(run.jsc.parallelize(new ArrayList<LabeledImage>(), k - 1));
-        SerializableConfiguration conf = new SerializableConfiguration(run.conf);
-        long t0 = System.nanoTime();
+        JavaRDD<LabeledImage> slots = images.union(ctx.jsc().parallelize(new ArrayList<LabeledImage>(), k - 1));
+        SerializableConfiguration conf = new SerializableConfiguration(ctx.conf());
         double trainS = 0;
         double evalS = 0;
-        double busyS = 0;
         long lastModuleImages = 0;
-        long[] moduleImages = new long[k];
-        long[] steps = new long[k];
-        long[] nanos = new long[k];
-        double[] loss = new double[k];
-        long[] totalNanos = new long[k];
         double[] taskS = new double[k];
-        long peak = 0;
+        EpochTotals epoch = new EpochTotals(k);
         long sinceLine = System.nanoTime();
         for (int w = start; w < waves; w++) {
             long tw = System.nanoTime();
-            Broadcast<List<ModuleState>> b = run.jsc.broadcast(run.state());
-            List<WaveTask.Outcome> outcomes = slots.mapPartitionsWithIndex(
-                    new WaveTask(run.setup, run.assembler, b, w, chunks, blocks, cfg.pipeline().store(), conf, cfg), false).collect();
-            b.destroy();
-            List<ModuleState> next = new ArrayList<>(run.state());
+            int wave = w;
+            List<WaveTask.Outcome> outcomes = ctx.withState(b -> slots.mapPartitionsWithIndex(new WaveTask(ctx.setup(), ctx.assembler(),
+                    b, wave, chunks, blocks, cfg.pipeline().store(), conf, ctx.taskSettings()), false).collect());
+            List<ModuleState> next = new ArrayList<>(ctx.store().state());
             for (WaveTask.Outcome o : outcomes) {
                 next.set(o.module(), o.state());
-                moduleImages[o.module()] += o.images();
-                steps[o.module()] += o.steps();
-                nanos[o.module()] += o.nanos();
-                totalNanos[o.module()] += o.nanos();
-                loss[o.module()] += o.lossSum();
-                busyS += o.taskNanos() / 1e9;
-                taskS[o.module()] += o.taskNanos() / 1e9;
-                peak = Math.max(peak, o.peakMemoryBytes());
-                run.noteExecutor(o.executor());
+                epoch.add(o.stats(), o.module(), o.module());
+                taskS[o.module()] += o.stats().taskNanos() / 1e9;
                 if (o.module() == k - 1) {
-                    lastModuleImages += o.images();
+                    lastModuleImages += o.stats().images();
                 }
             }
-            run.setState(next);
-            run.countRound();
-            run.checkpoint(new Checkpoint.Position(w + 1, 0, 0, stepsPerEpoch, 1, run.rounds(), false));
-            double waveS = TrainRun.seconds(tw);
+            ctx.store().set(next);
+            ctx.listener().onRound(outcomes.stream().map(WaveTask.Outcome::stats).toList(), 0);
+            ctx.store().checkpoint(new Checkpoint.Position(w + 1, 0, 0, stepsPerEpoch, 1, ctx.store().rounds() + 1, false));
+            double waveS = RoundLoop.seconds(tw);
             trainS += waveS;
             if (!cfg.pipeline().keepSpill()) {
-                for (WaveTask.Outcome o : outcomes) {
-                    if (o.module() > 0) {
-                        SpillStore.delete(WaveTask.block(blocks, o.chunk(), o.module()), run.conf);
-                    }
-                }
+                outcomes.stream().filter(o -> o.module() > 0)
+                        .forEach(o -> SpillStore.delete(WaveTask.block(blocks, o.chunk(), o.module()), ctx.conf()));
             }
-            System.out.printf(Locale.ROOT, "[train] staggered wave %d/%d | modules %s busy | %.1f s | elapsed %s | ETA %s%n", w + 1,
-                    waves, active(outcomes), waveS, Progress.duration(TrainRun.seconds(run.t0)),
-                    Progress.duration(trainS / (w + 1 - start) * (waves - w - 1)));
+            LOG.info(String.format(Locale.ROOT, "[train] staggered wave %d/%d | modules %s busy | %.1f s | elapsed %s | ETA %s", w + 1,
+                    waves, active(outcomes), waveS, Progress.duration(ctx.elapsedS()),
+                    Progress.duration(trainS / (w + 1 - start) * (waves - w - 1))));
             int lastChunk = w - (k - 1);
             if (lastChunk >= 0 && (lastChunk + 1) % chunks.perEpoch() == 0) {
                 long tv = System.nanoTime();
-                List<HeadMetrics> val = run.validate(run.testImages(), RoundTask.Stage.all(run.assembler, k));
-                double vs = TrainRun.seconds(tv);
+                List<HeadMetrics> val = ctx.validate(ctx.data().test(), Segment.all(ctx.assembler(), k));
+                double vs = RoundLoop.seconds(tv);
                 evalS += vs;
-                int epoch = chunks.epochOf(lastChunk);
-                double lineS = TrainRun.seconds(sinceLine) - vs;
-                run.recordLine(metrics(run, epoch, (double) (w + 1) / waves, moduleImages, steps, nanos, loss, lineS, peak, val, vs));
-                java.util.Arrays.fill(moduleImages, 0);
-                java.util.Arrays.fill(steps, 0);
-                java.util.Arrays.fill(nanos, 0);
-                java.util.Arrays.fill(loss, 0);
+                int e = chunks.epochOf(lastChunk);
+                ctx.listener().onEpoch(new EpochMetrics(e + 1, cfg.epochs(), "staggered", (double) (w + 1) / waves,
+                        cfg.learningRateSchedule().at(e, 0, 1), epoch.training(0, k - 1, RoundLoop.seconds(sinceLine) - vs),
+                        EpochMetrics.Validation.of(val, 0, vs), ctx.elapsedS()));
+                epoch = new EpochTotals(k);
                 sinceLine = System.nanoTime();
             }
         }
         if (!cfg.pipeline().keepSpill()) {
-            SpillStore.delete(blocks, run.conf);
+            SpillStore.delete(blocks, ctx.conf());
         }
-        double wall = TrainRun.seconds(t0);
-        run.addTimes(trainS, evalS, lastModuleImages, totalNanos, peak, busyS);
-        run.addStage(new TrainResult.StageReport("staggered waves", trainS, evalS, 0, 0, lastModuleImages,
+        ctx.listener().onStage(new StageReport("staggered waves", trainS, evalS, 0, 0, lastModuleImages,
                 lastModuleImages / Math.max(trainS, 1e-9)));
-        int ran = waves - start;
+        return report(ctx, chunks, waves, waves - start, trainS, lastModuleImages, taskS);
+    }
+
+    /** The wave a resume starts at (0 for a new run), after checking the checkpoint cut epochs the same way. */
+    private static int resumeWave(RunContext ctx, int stepsPerEpoch, WaveTask.Chunks chunks) {
+        Checkpoint.Position resume = ctx.store().resumeAt();
+        if (resume == null) {
+            return 0;
+        }
+        if (resume.stepsPerEpoch() != stepsPerEpoch) {
+            throw new ConfigException("train --resume: the checkpoint was made with " + resume.stepsPerEpoch()
+                    + " steps per epoch, this run has " + stepsPerEpoch + "; resume with the run's own --batch-size and --limit.");
+        }
+        for (int m = 0; m < ctx.modules(); m++) {
+            if (resume.stage() - m >= chunks.total()) {
+                LOG.info("[train] module {}/{}: finished in the checkpoint, not retrained", m + 1, ctx.modules());
+            }
+        }
+        return resume.stage();
+    }
+
+    private static StaggeredReport report(RunContext ctx, WaveTask.Chunks chunks, int waves, int ran, double trainS,
+                                          long lastModuleImages, double[] taskS) {
+        int k = ctx.modules();
+        TrainConfig cfg = ctx.cfg();
         long handoff = 0;
         for (int m = 0; m + 1 < k; m++) {
-            int[] s = run.setup.plans().get(m).outputShape();
-            handoff += (long) stepsPerWave * cfg.batchSize() * s[0] * s[1] * s[2] * cfg.pipeline().store().precision().bytes();
+            int[] s = ctx.setup().plans().get(m).outputShape();
+            handoff += (long) chunks.stepsPerWave() * cfg.batchSize() * s[0] * s[1] * s[2] * cfg.pipeline().store().precision().bytes();
         }
-        return new Pipeline(k, stepsPerEpoch, stepsPerWave, chunks.perEpoch(), chunks.total(), waves, k - 1, k - 1,
-                (k - 1) * stepsPerWave, ran > 0 ? trainS / ran : 0, lastModuleImages / Math.max(trainS, 1e-9),
+        double busyS = java.util.Arrays.stream(taskS).sum();
+        return new StaggeredReport(k, chunks.stepsPerEpoch(), chunks.stepsPerWave(), chunks.perEpoch(), chunks.total(), waves,
+                k - 1, k - 1, (k - 1) * chunks.stepsPerWave(), ran > 0 ? trainS / ran : 0, lastModuleImages / Math.max(trainS, 1e-9),
                 busyS / Math.max(1e-9, k * trainS), handoff, java.util.Arrays.stream(taskS).boxed().toList());
     }
 
     private static String active(List<WaveTask.Outcome> outcomes) {
-        StringBuilder sb = new StringBuilder();
-        outcomes.stream().mapToInt(WaveTask.Outcome::module).sorted().forEach(m -> sb.append(sb.length() == 0 ? "" : ",").append(m + 1));
-        return sb.toString();
-    }
-
-    private static EpochMetrics metrics(TrainRun run, int epoch, double progress, long[] images, long[] steps, long[] nanos,
-                                        double[] loss, double trainS, long peak, List<HeadMetrics> val, double evalS) {
-        List<EpochMetrics.ModuleTraining> mt = new ArrayList<>();
-        for (int m = 0; m < images.length; m++) {
-            double s = nanos[m] / 1e9;
-            mt.add(new EpochMetrics.ModuleTraining(m + 1, steps[m] > 0 ? loss[m] / steps[m] : Double.NaN, s, s > 0 ? images[m] / s : 0));
-        }
-        long lastImages = images[images.length - 1];
-        return new EpochMetrics(epoch + 1, run.cfg.epochs(), "staggered", progress,
-                run.cfg.learningRateSchedule().at(epoch, 0, 1),
-                new EpochMetrics.Training(lastImages, steps[steps.length - 1], trainS, lastImages / Math.max(trainS, 1e-9), peak, mt),
-                TrainRun.validation(val, 0, evalS), TrainRun.seconds(run.t0));
+        return outcomes.stream().mapToInt(WaveTask.Outcome::module).sorted().mapToObj(m -> Integer.toString(m + 1))
+                .collect(Collectors.joining(","));
     }
 }

@@ -64,7 +64,7 @@ public final class BinaryParts {
         return new Writer(conf, file, layout, codec);
     }
 
-    public static final class Writer {
+    public static final class Writer implements AutoCloseable {
         private final FileSystem fs;
         private final Path file;
         private final Path tmp;
@@ -107,6 +107,12 @@ public final class BinaryParts {
                 throw new IOException("rename " + tmp + " -> " + file + " failed");
             }
             return n;
+        }
+
+        /** Closing without a commit aborts. */
+        @Override
+        public void close() {
+            abort();
         }
 
         /** Drops an uncommitted file; after {@link #commit()} it does nothing. */

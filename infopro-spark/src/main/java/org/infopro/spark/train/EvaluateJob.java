@@ -15,7 +15,7 @@ import org.infopro.data.shard.LabeledImage;
 import org.infopro.data.shard.InputTransform;
 import org.infopro.data.shard.ShardReader;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.infopro.spark.metrics.Classification;
+import org.infopro.spark.measure.Classification;
 import org.infopro.spark.runtime.NativeRuntime;
 
 import java.io.ByteArrayInputStream;

@@ -3,41 +3,52 @@ package org.infopro.spark.train;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.io.Fs;
 import org.infopro.data.io.Json;
 import org.infopro.data.io.WriteMode;
-import org.infopro.data.manifest.DatasetManifest;
 import org.infopro.data.prep.Versions;
 import org.infopro.data.shard.BatchAssembler;
 import org.infopro.data.shard.ShardReader;
 import org.infopro.spark.checkpoint.Checkpoint;
+import org.infopro.spark.checkpoint.StateStore;
+import org.infopro.spark.config.TrainConfig;
+import org.infopro.spark.measure.HeadMetrics;
+import org.infopro.spark.metrics.MetricsLog;
+import org.infopro.spark.metrics.ProgressListener;
+import org.infopro.spark.metrics.RunListener;
+import org.infopro.spark.metrics.RunTotals;
+import org.infopro.spark.model.CifarResNetFamily;
 import org.infopro.spark.model.Hyper;
-import org.infopro.spark.model.InferenceExport;
 import org.infopro.spark.model.ModulePlan;
-import org.infopro.spark.model.ResNetSpec;
-import org.infopro.spark.module.HeadMetrics;
+import org.infopro.spark.model.NetworkFamily;
+import org.infopro.spark.model.Trunk;
+import org.infopro.spark.module.InferenceExport;
 import org.infopro.spark.module.ModuleStack;
 import org.infopro.spark.runtime.NativeRuntime;
-import org.infopro.spark.schedule.SequentialSchedule;
-import org.infopro.spark.schedule.StaggeredSchedule;
+import org.infopro.spark.schedule.RunContext;
+import org.infopro.spark.schedule.Schedule;
+import org.infopro.spark.schedule.ScheduleReport;
+import org.infopro.spark.schedule.SpillPlan;
+import org.infopro.spark.schedule.StaggeredReport;
+import org.infopro.spark.schedule.TrainData;
+import org.infopro.spark.task.Segment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
- * Trains InfoPro local modules on Spark in one of three schedules: simultaneous (the paper's: every batch
- * through all modules in one task, data-parallel over replicas), sequential (module after module, on spilled
- * or recomputed inputs; {@link SequentialSchedule}) or staggered (modules pipelined over waves;
- * {@link StaggeredSchedule}). The driver owns the module state, checkpoints it, validates on executors and
- * writes metrics.jsonl, the inference model and result.json.
+ * Trains InfoPro local modules of any {@link NetworkFamily} on Spark in one of the {@link Schedule}s: checks the
+ * output folder and any resume before touching it, sets up the run ({@link RunContext}), runs the schedule, then
+ * validates the composed network, exports it for inference and writes result.json.
  */
 public final class TrainJob {
     private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
@@ -54,121 +65,105 @@ public final class TrainJob {
         long t0 = System.nanoTime();
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         ShardReader reader = ShardReader.open(spark, cfg.dataset());
-        DatasetManifest manifest = reader.manifest();
-        BatchAssembler assembler = new BatchAssembler(manifest, cfg.transform());
-        int[] input = assembler.outputShape();
-        ResNetSpec spec = new ResNetSpec(cfg.depth(), input[0], input[1], input[2], manifest.numClasses());
-        List<ModulePlan> plans = ModulePlan.plan(spec, cfg.splits(), cfg.effectiveLambda());
-        ModuleStack.Setup setup = new ModuleStack.Setup(spec, plans,
-                new Hyper(cfg.seed(), cfg.learningRate(), cfg.momentum(), cfg.weightDecay()), cfg.head());
-
+        BatchAssembler assembler = new BatchAssembler(reader.manifest(), cfg.transform());
+        ModuleStack.Setup setup = setup(cfg, assembler, reader.manifest().numClasses());
+        Schedule schedule = Schedule.of(cfg.schedule());
         Path out = new Path(cfg.out());
         Path resultPath = new Path(out, RESULT);
         Checkpoint.Saved saved = null;
         if (cfg.parallel().resume()) {
             // checked before anything in --out is touched: a refused resume leaves the run as it was
             saved = Checkpoint.read(new Path(out, CHECKPOINT), setup, conf);
-            checkResumable(cfg, saved, out);
+            checkSameSchedule(cfg, saved, out);
+            schedule.checkResumable(saved.position(), cfg, out);
         } else if (!prepareOutput(out, cfg.mode(), conf)) {
-            return TrainResult.notRun(TrainResult.SKIPPED, null, cfg, Map.of(), Map.of("result", resultPath.toString()),
-                    Versions.of(spark));
+            return TrainResult.notRun(TrainResult.SKIPPED, null, cfg.schedule().label(), cfg.asMap(), seconds(t0),
+                    resultPath.toString(), Versions.of(spark));
         }
         try {
-            TrainRun run = new TrainRun(cfg, spark, reader, assembler, setup, out, saved, t0);
-            return train(run);
+            return train(cfg, spark, reader, assembler, setup, schedule, out, saved, t0);
         } catch (RuntimeException e) {
-            TrainResult failed = TrainResult.notRun(TrainResult.FAILED, String.valueOf(e.getMessage()), cfg,
-                    Map.of("total", TrainRun.seconds(t0)), Map.of("result", resultPath.toString()), Versions.of(spark));
+            TrainResult failed = TrainResult.notRun(TrainResult.FAILED, String.valueOf(e.getMessage()), cfg.schedule().label(),
+                    cfg.asMap(), seconds(t0), resultPath.toString(), Versions.of(spark));
             Fs.writeStringAtomically(resultPath, Json.pretty(failed), conf);
             throw e;
         }
     }
 
-    private static void checkResumable(TrainConfig cfg, Checkpoint.Saved saved, Path out) {
+    /** The network of the run: its family's trunk for the dataset's input shape and classes, split into modules. */
+    static ModuleStack.Setup setup(TrainConfig cfg, BatchAssembler assembler, int numClasses) {
+        int[] hwc = assembler.outputShape();
+        Trunk trunk = NetworkFamily.named(ARCH).trunk(cfg.depth(), 1.0, new int[]{hwc[2], hwc[0], hwc[1]}, numClasses);
+        List<ModulePlan> plans = ModulePlan.plan(trunk, cfg.splits(), cfg.effectiveLambda());
+        return new ModuleStack.Setup(trunk, plans, new Hyper(cfg.seed(), cfg.learningRate(), cfg.momentum(), cfg.weightDecay()),
+                cfg.head());
+    }
+
+    private static final String ARCH = CifarResNetFamily.NAME;
+
+    private static void checkSameSchedule(TrainConfig cfg, Checkpoint.Saved saved, Path out) {
         Object schedule = saved.config().get("schedule");
         if (schedule != null && !cfg.schedule().label().equals(schedule)) {
             throw new ConfigException("train --resume: the run in " + out + " was trained with --schedule " + schedule
                     + ", not " + cfg.schedule().label() + "; resume with --schedule " + schedule + ".");
         }
-        Checkpoint.Position p = saved.position();
-        boolean more = cfg.schedule() == Schedule.SIMULTANEOUS && p.epoch() < cfg.epochs();
-        if (p.finished() && !more || cfg.schedule() == Schedule.SIMULTANEOUS && p.epoch() >= cfg.epochs()) {
-            throw new ConfigException("train --resume: the run in " + out + " has already finished"
-                    + (cfg.schedule() == Schedule.SIMULTANEOUS ? " all " + p.epoch() + " epochs" : "")
-                    + "; nothing to do. Start a new run" + (cfg.schedule() == Schedule.SIMULTANEOUS
-                    ? ", or raise --epochs to train further." : "."));
-        }
     }
 
-    private static TrainResult train(TrainRun run) {
-        TrainConfig cfg = run.cfg;
+    private static TrainResult train(TrainConfig cfg, SparkSession spark, ShardReader reader, BatchAssembler assembler,
+                                     ModuleStack.Setup setup, Schedule schedule, Path out, Checkpoint.Saved saved, long t0) {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        RunTotals totals = new RunTotals(setup.modules());
+        Path metricsPath = new Path(out, METRICS);
+        MetricsLog metrics = saved != null ? MetricsLog.continuing(metricsPath, conf) : new MetricsLog(metricsPath, conf);
+        RunListener listener = RunListener.all(totals, metrics, new ProgressListener());
+        TrainData data = new TrainData(reader, cfg.limit(), cfg.valLimit(), cfg.parallel().replicas(), cfg.seed(),
+                JavaSparkContext.fromSparkContext(spark.sparkContext()).defaultParallelism());
         NativeRuntime.OneDnn onednn = NativeRuntime.oneDnn();
-        LOG.info("[train] {}", onednn.describe());
-        LOG.info("[train] {} schedule, {} modules, {} parameters: {}", cfg.schedule().label(), run.modules(),
-                run.driverStack.modules().stream().mapToLong(m -> m.network().numParams()).sum(), describe(run.driverStack));
-        double setupS = TrainRun.seconds(run.t0);
+        try (StateStore store = new StateStore(new Path(out, CHECKPOINT), setup, cfg.asMap(), saved, conf, listener)) {
+            RunContext ctx = new RunContext(cfg, spark, setup, assembler, data, store, listener, out, t0);
+            LOG.info("[train] {}", onednn.describe());
+            LOG.info("[train] {} schedule, {} modules, {} parameters: {}", cfg.schedule().label(), setup.modules(),
+                    store.modules().modules().stream().mapToLong(m -> m.network().numParams()).sum(), describe(store.modules()));
+            double setupS = seconds(t0);
 
-        Object plan = null;
-        Object pipeline = null;
-        switch (cfg.schedule()) {
-            case SIMULTANEOUS:
-                run.addStage(run.trainStage(0, "all modules", run.trainImages(), RoundTask.Stage.all(run.assembler, run.modules()),
-                        run.testImages(), RoundTask.Stage.all(run.assembler, run.modules()), 0, 1));
-                break;
-            case SEQUENTIAL:
-                plan = SequentialSchedule.run(run);
-                break;
-            case STAGGERED:
-                pipeline = StaggeredSchedule.run(run);
-                break;
-            default:
-                throw new IllegalStateException(cfg.schedule().toString());
-        }
-        if (run.last == null && run.resumeAt == null) {
-            throw new IllegalStateException("no epoch was trained");
-        }
-        // the composed network, as inference runs it; the simultaneous schedule's last validation already is
-        // (a resume of a run killed after its last round has no last epoch, only the final steps left)
-        Double testAccuracy = run.last == null ? null : run.last.validation().testAccuracy();
-        double finalEvalS = 0;
-        if (cfg.schedule() != Schedule.SIMULTANEOUS || run.last == null) {
-            long tv = System.nanoTime();
-            List<HeadMetrics> composed = run.validate(run.testImages(), RoundTask.Stage.all(run.assembler, run.modules()));
-            finalEvalS = TrainRun.seconds(tv);
-            testAccuracy = composed.get(composed.size() - 1).accuracy();
-            System.out.printf(Locale.ROOT, "[train] composed network: test accuracy %.4f on %d images%n", testAccuracy,
-                    composed.get(composed.size() - 1).images());
-        }
-        run.checkpoint(run.lastPosition().done());
-        run.release();
-        InferenceExport.write(InferenceExport.export(run.driverStack, run.setup), new Path(run.out, MODEL), run.conf);
+            ScheduleReport report = schedule.run(ctx);
+            if (totals.last() == null && store.resumeAt() == null) {
+                throw new IllegalStateException("no epoch was trained");
+            }
+            // the composed network, as inference runs it; the simultaneous schedule's last validation already is
+            // (a resume of a run killed after its last round has no last epoch, only the final steps left)
+            Double testAccuracy = totals.last() == null ? null : totals.last().validation().testAccuracy();
+            double finalEvalS = 0;
+            if (!schedule.lastEpochValidatesComposed() || totals.last() == null) {
+                long tv = System.nanoTime();
+                List<HeadMetrics> composed = ctx.validate(data.test(), Segment.all(assembler, setup.modules()));
+                finalEvalS = seconds(tv);
+                HeadMetrics network = composed.get(composed.size() - 1);
+                testAccuracy = network.accuracy();
+                LOG.info(String.format(Locale.ROOT, "[train] composed network: test accuracy %.4f on %d images", testAccuracy,
+                        network.images()));
+            }
+            store.checkpoint(store.last().done());
+            data.release();
+            ComputationGraph net = InferenceExport.export(store.modules(), setup);
+            try {
+                InferenceExport.write(net, new Path(out, MODEL), conf);
+            } finally {
+                net.close();
+            }
 
-        Map<String, Double> ips = new LinkedHashMap<>();
-        double busyS = run.trainS + run.spillS;
-        ips.put("end_to_end", busyS > 0 ? run.moduleImages / busyS : 0);
-        for (int k = 0; k < run.moduleNanos.length; k++) {
-            ips.put("module_" + (k + 1), run.moduleNanos[k] > 0 ? run.moduleImages / (run.moduleNanos[k] / 1e9) : 0);
+            TrainResult.Paths paths = new TrainResult.Paths(out.toString(), metrics.path().toString(), store.dir().toString(),
+                    new Path(out, MODEL).toString(), new Path(out, RESULT).toString());
+            TrainResult result = new TrainResult(TrainResult.OK, null, cfg.schedule().label(), cfg.asMap(), testAccuracy,
+                    totals.last(), totals.throughput(), totals.peakMemory(), totals.timings(setupS, finalEvalS, seconds(t0)),
+                    store.rounds(), totals.stages(), totals.spillBytes(), totals.executors(),
+                    report instanceof SpillPlan p ? p : null, report instanceof StaggeredReport s ? s : null, paths,
+                    onednn.describe(), Versions.of(spark));
+            Fs.writeStringAtomically(new Path(out, RESULT), Json.pretty(result), conf);
+            return result;
+        } finally {
+            data.release();
         }
-        Map<String, Double> timings = new LinkedHashMap<>();
-        timings.put("setup", setupS);
-        timings.put("train", run.trainS);
-        timings.put("spill", run.spillS);
-        timings.put("validation", run.evalS + finalEvalS);
-        timings.put("training_tasks_busy", run.taskS);
-        timings.put("replica_averaging", run.syncS);
-        timings.put("checkpoints", run.checkpointS);
-        timings.put("total", TrainRun.seconds(run.t0));
-        Map<String, String> paths = new LinkedHashMap<>();
-        paths.put("out", run.out.toString());
-        paths.put("metrics", run.metrics.path().toString());
-        paths.put("checkpoint", new Path(run.out, CHECKPOINT).toString());
-        paths.put("inference_model", new Path(run.out, MODEL).toString());
-        paths.put("result", new Path(run.out, RESULT).toString());
-        TrainResult result = new TrainResult(TrainResult.OK, null, cfg.schedule().label(), cfg.asMap(), testAccuracy, run.last,
-                ips, run.peakMemory, timings, run.rounds(), List.copyOf(run.stages), run.spillBytes, run.executors, plan, pipeline, paths,
-                onednn.describe(), Versions.of(run.spark));
-        Fs.writeStringAtomically(new Path(run.out, RESULT), Json.pretty(result), run.conf);
-        return result;
     }
 
     /** Applies --mode to an existing output; returns false when the run should be skipped. */
@@ -201,8 +196,12 @@ public final class TrainJob {
         for (var m : stack.modules()) {
             ModulePlan p = m.plan();
             sb.append(String.format(Locale.ROOT, "%s units %d..%d -> %s %s params; ", p.name(), p.firstUnit(), p.lastUnit(),
-                    java.util.Arrays.toString(p.outputShape()), m.network().numParams()));
+                    Arrays.toString(p.outputShape()), m.network().numParams()));
         }
         return sb.toString();
+    }
+
+    static double seconds(long since) {
+        return (System.nanoTime() - since) / 1e9;
     }
 }

@@ -1,6 +1,11 @@
 package org.infopro.spark.train;
 
 import org.infopro.spark.metrics.EpochMetrics;
+import org.infopro.spark.metrics.ExecutorPeak;
+import org.infopro.spark.metrics.RunTotals;
+import org.infopro.spark.metrics.StageReport;
+import org.infopro.spark.schedule.SpillPlan;
+import org.infopro.spark.schedule.StaggeredReport;
 
 import java.util.List;
 import java.util.Map;
@@ -12,25 +17,24 @@ import java.util.Map;
  * spill plan or the staggered schedule's pipeline figures, and the paths of the outputs.
  */
 public record TrainResult(String status, String error, String schedule, Map<String, Object> config, Double testAccuracy,
-                          EpochMetrics lastEpoch, Map<String, Double> imagesPerS, Long peakMemoryBytes,
-                          Map<String, Double> timingsS, Long rounds, List<StageReport> stages, Long spillBytes,
-                          Map<String, ExecutorPeak> executors, Object plan, Object pipeline,
-                          Map<String, String> paths, String nativeRuntime, Map<String, String> versions) {
+                          EpochMetrics lastEpoch, RunTotals.Throughput imagesPerS, Long peakMemoryBytes,
+                          RunTotals.Timings timingsS, Long rounds, List<StageReport> stages, Long spillBytes,
+                          Map<String, ExecutorPeak> executors, SpillPlan plan, StaggeredReport pipeline,
+                          Paths paths, String nativeRuntime, Map<String, String> versions) {
     public static final String OK = "ok";
     public static final String SKIPPED = "skipped";
     public static final String FAILED = "failed";
 
-    /**
-     * One stage of a run: the simultaneous schedule's single stage, a sequential module, or the staggered
-     * pipeline. {@code spillS}/{@code spillBytes}: writing the stage's outputs for the next one.
-     */
-    public record StageReport(String name, double trainS, double validationS, double spillS, long spillBytes,
-                              long images, double imagesPerS) {
+    /** Where a run's outputs are; only {@code result} for a run that did not train. */
+    public record Paths(String out, String metrics, String checkpoint, String inferenceModel, String result) {
+        static Paths resultOnly(String result) {
+            return new Paths(null, null, null, null, result);
+        }
     }
 
-    static TrainResult notRun(String status, String error, TrainConfig cfg, Map<String, Double> timings,
-                              Map<String, String> paths, Map<String, String> versions) {
-        return new TrainResult(status, error, cfg.schedule().label(), cfg.asMap(), null, null, Map.of(), null, timings, null,
-                List.of(), null, Map.of(), null, null, paths, null, versions);
+    static TrainResult notRun(String status, String error, String schedule, Map<String, Object> config, double totalS,
+                              String resultPath, Map<String, String> versions) {
+        return new TrainResult(status, error, schedule, config, null, null, null, null, RunTotals.Timings.only(totalS), null,
+                List.of(), null, Map.of(), null, null, Paths.resultOnly(resultPath), null, versions);
     }
 }

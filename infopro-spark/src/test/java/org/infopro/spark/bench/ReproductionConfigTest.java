@@ -6,7 +6,7 @@ import org.infopro.spark.loss.LambdaSchedule;
 import org.infopro.spark.loss.LossMode;
 import org.infopro.spark.model.AuxNet;
 import org.infopro.spark.model.ReferenceTables;
-import org.infopro.spark.train.TrainConfig;
+import org.infopro.spark.config.TrainConfig;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -2,7 +2,7 @@ package org.infopro.spark.loss;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.infopro.data.shard.ImageBatch;
-import org.infopro.spark.bench.StepBench;
+import org.infopro.spark.module.SyntheticBatch;
 import org.infopro.spark.model.AuxNet;
 import org.infopro.spark.model.HeadSpec;
 import org.infopro.spark.model.Hyper;
@@ -32,7 +32,7 @@ class LocalLossScalingTest {
         // no weight decay, so the score is the data loss only
         ComputationGraph net = new InfoProNetworkFactory(spec, new Hyper(4, 0.1, 0.9, 0),
                 HeadSpec.of(LossMode.INFOPRO_SOFTMAX, AuxNet.C1F2)).build(plan);
-        try (ImageBatch b = StepBench.syntheticBatch(6, 2, 12, 12, 5, 2)) {
+        try (ImageBatch b = SyntheticBatch.of(6, 2, 12, 12, 5, 2)) {
             double score = net.score(new MultiDataSet(new INDArray[]{b.features()}, new INDArray[]{b.pixels01(), b.labels()}), false);
             List<String> outputs = InfoProNetworkFactory.outputs(plan);
             assertEquals(List.of(InfoProNetworkFactory.RECONSTRUCTION, InfoProNetworkFactory.AUX), outputs);
@@ -52,7 +52,7 @@ class LocalLossScalingTest {
             ce /= 6;
             assertEquals(l1 * bce + l2 * ce, score, 1e-4 * score);
             // the validation path reports the same mean BCE
-            assertEquals(bce * 6, org.infopro.spark.module.LocalModuleProbe.bceSum(out[0], b.pixels01()), 1e-4);
+            assertEquals(bce * 6, org.infopro.spark.model.ClassifierHeads.bceSumOfImageMeans(out[0], b.pixels01()), 1e-4);
         }
     }
 }

@@ -2,7 +2,7 @@ package org.infopro.spark.model;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.infopro.data.shard.ImageBatch;
-import org.infopro.spark.bench.StepBench;
+import org.infopro.spark.module.SyntheticBatch;
 import org.infopro.spark.loss.LambdaSchedule;
 import org.infopro.spark.loss.LossMode;
 import org.junit.jupiter.api.Test;
@@ -39,7 +39,7 @@ class DecayedBatchNormalizationTest {
         double wd = 0.01;
         ComputationGraph plain = lastModule(0);
         ComputationGraph decayed = lastModule(wd);
-        try (ImageBatch b = StepBench.syntheticBatch(8, 1, 8, 8, 10, 4)) {
+        try (ImageBatch b = SyntheticBatch.of(8, 1, 8, 8, 10, 4)) {
             MultiDataSet ds = new MultiDataSet(new INDArray[]{b.features()}, new INDArray[]{b.labels()});
             plain.fit(ds);
             decayed.fit(ds);

@@ -4,7 +4,7 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.shard.ImageBatch;
-import org.infopro.spark.bench.StepBench;
+import org.infopro.spark.module.SyntheticBatch;
 import org.infopro.spark.loss.LambdaSchedule;
 import org.infopro.spark.loss.LossMode;
 import org.infopro.spark.module.Handoff;
@@ -58,7 +58,7 @@ class ImageNetResNetTest {
         LocalModule second = new LocalModule(plans.get(1), f);
         // module 1 ends inside conv3_x: 4·2·base channels at 1/8 resolution
         assertArrayEquals(new int[]{64, 4, 4}, plans.get(0).outputShape());
-        try (ImageBatch b = StepBench.syntheticBatch(4, 3, 32, 32, 10, 3)) {
+        try (ImageBatch b = SyntheticBatch.of(4, 3, 32, 32, 10, 3)) {
             float[] before1 = first.network().params().toFloatVector();
             float[] before2 = second.network().params().toFloatVector();
             try (Handoff h = first.train(Handoff.images(b.features()), b)) {

@@ -2,7 +2,7 @@ package org.infopro.spark.model;
 
 import org.infopro.data.config.ConfigException;
 import org.infopro.spark.loss.LambdaSchedule;
-import org.infopro.spark.train.TrainConfig;
+import org.infopro.spark.config.TrainConfig;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

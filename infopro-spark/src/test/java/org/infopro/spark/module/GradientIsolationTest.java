@@ -1,5 +1,6 @@
 package org.infopro.spark.module;
 
+import org.infopro.spark.measure.HeadMetrics;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.infopro.data.shard.ImageBatch;
 import org.infopro.spark.loss.LambdaSchedule;

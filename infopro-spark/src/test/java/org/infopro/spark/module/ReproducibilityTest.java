@@ -1,7 +1,7 @@
 package org.infopro.spark.module;
 
 import org.infopro.data.shard.ImageBatch;
-import org.infopro.spark.bench.StepBench;
+import org.infopro.spark.module.SyntheticBatch;
 import org.infopro.spark.loss.LambdaSchedule;
 import org.infopro.spark.loss.LossMode;
 import org.infopro.spark.model.AuxNet;
@@ -24,7 +24,7 @@ class ReproducibilityTest {
         ResNetSpec spec = new ResNetSpec(8, 16, 16, 3, 10);
         ModuleStack s = new ModuleStack.Setup(spec, ModulePlan.plan(spec, SplitPoint.parseList("2,0"), new LambdaSchedule(5, 1, 0, 0)),
                 new Hyper(seed, 0.1, 0.9, 1e-4), HeadSpec.of(LossMode.INFOPRO_CONTRAST, AuxNet.C1F2)).build();
-        try (ImageBatch b = StepBench.syntheticBatch(8, 3, 16, 16, 10, 1)) {
+        try (ImageBatch b = SyntheticBatch.of(8, 3, 16, 16, 10, 1)) {
             for (int i = 0; i < 3; i++) {
                 s.trainStep(b, new long[2]);
             }

@@ -1,5 +1,6 @@
 package org.infopro.spark.schedule;
 
+import org.infopro.spark.spill.SpillMode;
 import org.infopro.spark.model.ModuleCost;
 import org.infopro.spark.model.ResNetSpec;
 import org.junit.jupiter.api.Test;

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SpillRootTest {
     @Test
     void aRelativeSpillDirIsQualifiedAgainstTheDriversWorkingDirectory() {
-        Path q = SequentialSchedule.qualified(new Path("out/run/spill"), new Configuration());
+        Path q = SpillRoot.qualified(new Path("out/run/spill"), new Configuration());
         assertEquals("file", q.toUri().getScheme());
         assertTrue(q.isAbsolute() && q.toUri().getPath().equals(
                 java.nio.file.Path.of("out/run/spill").toAbsolutePath().toString()), q.toString());

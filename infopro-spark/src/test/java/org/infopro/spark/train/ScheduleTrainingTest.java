@@ -1,5 +1,7 @@
 package org.infopro.spark.train;
 
+import org.infopro.spark.config.ScheduleKind;
+import org.infopro.spark.config.TrainConfig;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.infopro.data.io.WriteMode;
@@ -11,9 +13,9 @@ import org.infopro.spark.model.ModulePlan;
 import org.infopro.spark.model.ResNetSpec;
 import org.infopro.spark.module.ModuleStack;
 import org.infopro.spark.module.ModuleState;
-import org.infopro.spark.schedule.SpillMode;
+import org.infopro.spark.spill.SpillMode;
 import org.infopro.spark.schedule.SpillPlan;
-import org.infopro.spark.schedule.StaggeredSchedule;
+import org.infopro.spark.schedule.StaggeredReport;
 import org.infopro.spark.spill.Precision;
 import org.infopro.spark.spill.SpillCodec;
 import org.infopro.spark.spill.SpillConfig;
@@ -53,7 +55,7 @@ class ScheduleTrainingTest {
     }
 
     /** One epoch, no augmentation (so a spilled view is the image itself), validation on 64 images. */
-    private static TrainConfig config(java.nio.file.Path out, Schedule schedule, TrainConfig.Pipeline pipeline) {
+    private static TrainConfig config(java.nio.file.Path out, ScheduleKind schedule, TrainConfig.Pipeline pipeline) {
         TrainConfig c = TrainJobEndToEndTest.config(dataset, out, WriteMode.OVERWRITE);
         TrainConfig one = new TrainConfig(c.dataset(), c.out(), c.schedule(), 8, c.splits(), c.loss(), c.auxNet(), c.lambda(),
                 new InputTransform(32, 3, InputTransform.Augment.NONE), 1, c.batchSize(), c.learningRate(), c.lrPerStep(),
@@ -89,8 +91,8 @@ class ScheduleTrainingTest {
 
     @Test
     void staggeredAtFp32TrainsEveryModuleBitForBitLikeTheSimultaneousSchedule(@TempDir java.nio.file.Path tmp) {
-        TrainConfig simultaneous = config(tmp.resolve("simultaneous"), Schedule.SIMULTANEOUS, TrainConfig.Pipeline.DEFAULT);
-        TrainConfig staggered = config(tmp.resolve("staggered"), Schedule.STAGGERED, pipeline(SpillMode.AUTO, Precision.FP32, false, 0.5));
+        TrainConfig simultaneous = config(tmp.resolve("simultaneous"), ScheduleKind.SIMULTANEOUS, TrainConfig.Pipeline.DEFAULT);
+        TrainConfig staggered = config(tmp.resolve("staggered"), ScheduleKind.STAGGERED, pipeline(SpillMode.AUTO, Precision.FP32, false, 0.5));
         TrainJob.run(simultaneous, spark);
         TrainResult r = TrainJob.run(staggered, spark);
 
@@ -99,7 +101,7 @@ class ScheduleTrainingTest {
         List<ModuleState> b = finalState(staggered);
         assertSameModule(a.get(0), b.get(0), "module 1");
         assertSameModule(a.get(1), b.get(1), "module 2");
-        StaggeredSchedule.Pipeline p = (StaggeredSchedule.Pipeline) r.pipeline();
+        StaggeredReport p = r.pipeline();
         assertEquals(4, p.stepsPerEpoch());
         assertEquals(2, p.stepsPerWave());
         assertEquals(3, p.waves(), "2 chunks + K-1 = 1 wave to fill the pipeline");
@@ -111,8 +113,8 @@ class ScheduleTrainingTest {
 
     @Test
     void staggeredAtFp16StaysCloseToTheSimultaneousSchedule(@TempDir java.nio.file.Path tmp) {
-        TrainConfig simultaneous = config(tmp.resolve("simultaneous"), Schedule.SIMULTANEOUS, TrainConfig.Pipeline.DEFAULT);
-        TrainConfig staggered = config(tmp.resolve("staggered"), Schedule.STAGGERED, pipeline(SpillMode.AUTO, Precision.FP16, true, 0.25));
+        TrainConfig simultaneous = config(tmp.resolve("simultaneous"), ScheduleKind.SIMULTANEOUS, TrainConfig.Pipeline.DEFAULT);
+        TrainConfig staggered = config(tmp.resolve("staggered"), ScheduleKind.STAGGERED, pipeline(SpillMode.AUTO, Precision.FP16, true, 0.25));
         TrainJob.run(simultaneous, spark);
         TrainJob.run(staggered, spark);
         List<ModuleState> a = finalState(simultaneous);
@@ -125,9 +127,9 @@ class ScheduleTrainingTest {
 
     @Test
     void sequentialSpillAndRecomputeTrainTheSameModules(@TempDir java.nio.file.Path tmp) {
-        TrainConfig simultaneous = config(tmp.resolve("simultaneous"), Schedule.SIMULTANEOUS, TrainConfig.Pipeline.DEFAULT);
-        TrainConfig spill = config(tmp.resolve("spill"), Schedule.SEQUENTIAL, pipeline(SpillMode.SPILL, Precision.FP32, true, 0.25));
-        TrainConfig recompute = config(tmp.resolve("recompute"), Schedule.SEQUENTIAL, pipeline(SpillMode.RECOMPUTE, Precision.FP32, false, 0.25));
+        TrainConfig simultaneous = config(tmp.resolve("simultaneous"), ScheduleKind.SIMULTANEOUS, TrainConfig.Pipeline.DEFAULT);
+        TrainConfig spill = config(tmp.resolve("spill"), ScheduleKind.SEQUENTIAL, pipeline(SpillMode.SPILL, Precision.FP32, true, 0.25));
+        TrainConfig recompute = config(tmp.resolve("recompute"), ScheduleKind.SEQUENTIAL, pipeline(SpillMode.RECOMPUTE, Precision.FP32, false, 0.25));
         TrainJob.run(simultaneous, spark);
         TrainResult rs = TrainJob.run(spill, spark);
         TrainResult rr = TrainJob.run(recompute, spark);
@@ -143,8 +145,8 @@ class ScheduleTrainingTest {
         assertTrue(maxAbsDiff(a.get(1).params(), s.get(1).params()) > 1e-4,
                 "module 2 of the sequential schedule learns from the finished module 1, unlike the simultaneous one");
 
-        assertEquals(SpillMode.SPILL, ((SpillPlan) rs.plan()).chosen());
-        assertEquals(SpillMode.RECOMPUTE, ((SpillPlan) rr.plan()).chosen());
+        assertEquals(SpillMode.SPILL, rs.plan().chosen());
+        assertEquals(SpillMode.RECOMPUTE, rr.plan().chosen());
         assertEquals(2, rs.stages().size());
         // 256 training + 64 validation outputs of 32x16x16 at fp32, zstd-compressed (about half are ReLU zeros)
         long raw = SpillStore.estimateBytes(320, new org.infopro.spark.spill.SpillLayout(new int[]{32, 16, 16}, Precision.FP32,
@@ -160,7 +162,7 @@ class ScheduleTrainingTest {
 
     @Test
     void sequentialSpillsSeveralAugmentedViewsOfEveryTrainingImage(@TempDir java.nio.file.Path tmp) {
-        TrainConfig d = config(tmp.resolve("run"), Schedule.SEQUENTIAL, new TrainConfig.Pipeline(SpillMode.SPILL, "",
+        TrainConfig d = config(tmp.resolve("run"), ScheduleKind.SEQUENTIAL, new TrainConfig.Pipeline(SpillMode.SPILL, "",
                 new SpillConfig(SpillFormat.PARQUET, Precision.FP16, SpillCodec.SNAPPY), 2, true, 0.25));
         TrainConfig c = new TrainConfig(d.dataset(), d.out(), d.schedule(), d.depth(), d.splits(), d.loss(), d.auxNet(),
                 d.lambda(), new InputTransform(32, 3, InputTransform.Augment.CROP_FLIP), 2, d.batchSize(), d.learningRate(),
@@ -183,7 +185,7 @@ class ScheduleTrainingTest {
 
     @Test
     void sequentialDeletesEachSpillOnceTheNextModuleNoLongerNeedsIt(@TempDir java.nio.file.Path tmp) throws Exception {
-        TrainConfig d = config(tmp.resolve("run"), Schedule.SEQUENTIAL, pipeline(SpillMode.SPILL, Precision.FP16, false, 0.25));
+        TrainConfig d = config(tmp.resolve("run"), ScheduleKind.SEQUENTIAL, pipeline(SpillMode.SPILL, Precision.FP16, false, 0.25));
         // λ = (5, 0): module 1 has a decoder and no classifier, so its validation has no accuracy to report
         TrainConfig c = new TrainConfig(d.dataset(), d.out(), d.schedule(), d.depth(), d.splits(), d.loss(), d.auxNet(),
                 new org.infopro.spark.loss.LambdaSchedule(5, 0, 0, 0), d.transform(), d.epochs(), d.batchSize(), d.learningRate(),

@@ -1,0 +1,37 @@
+package org.infopro.spark.measure;
+
+import java.io.Serializable;
+
+/**
+ * Validation sums of one module's heads over some images, additive so executors' partial results can
+ * be reduced on the driver: classification (auxiliary softmax head for a local module, the network's
+ * classifier for the last one), the contrastive head's SupCon loss, and the decoder's reconstruction BCE.
+ */
+public record HeadMetrics(long images, long correct, double crossEntropySum, double reconstructionSum,
+                          double contrastiveSum, boolean hasClassifier, boolean hasReconstruction,
+                          boolean hasContrastive) implements Serializable {
+
+    public HeadMetrics plus(HeadMetrics o) {
+        return new HeadMetrics(images + o.images, correct + o.correct, crossEntropySum + o.crossEntropySum,
+                reconstructionSum + o.reconstructionSum, contrastiveSum + o.contrastiveSum, hasClassifier,
+                hasReconstruction, hasContrastive);
+    }
+
+    /** Mean per-anchor supervised contrastive loss (τ as trained, unweighted), over evaluation batches. */
+    public Double contrastive() {
+        return hasContrastive && images > 0 ? contrastiveSum / images : null;
+    }
+
+    public Double accuracy() {
+        return hasClassifier && images > 0 ? (double) correct / images : null;
+    }
+
+    public Double crossEntropy() {
+        return hasClassifier && images > 0 ? crossEntropySum / images : null;
+    }
+
+    /** Mean per-element BCE of the decoder, as PyTorch's BCELoss reports it. */
+    public Double reconstruction() {
+        return hasReconstruction && images > 0 ? reconstructionSum / images : null;
+    }
+}

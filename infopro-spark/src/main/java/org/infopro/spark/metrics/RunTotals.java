@@ -1,0 +1,114 @@
+package org.infopro.spark.metrics;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The run's totals for result.json, accumulated from the schedule's events: time training, validating,
+ * spilling, in training tasks, merging replicas and checkpointing; rounds; spill bytes; the peak memory of
+ * every executor; per-module busy time; the stages; the last metrics line.
+ */
+public final class RunTotals implements RunListener {
+    private final long[] moduleNanos;
+    private final Map<String, ExecutorPeak> executors = ExecutorPeak.newMap();
+    private final List<StageReport> stages = new ArrayList<>();
+    private long moduleImages;
+    private double trainS;
+    private double validationS;
+    private double spillS;
+    private double taskS;
+    private double syncS;
+    private double checkpointS;
+    private long spillBytes;
+    private long peakMemory;
+    private EpochMetrics last;
+
+    public RunTotals(int modules) {
+        moduleNanos = new long[modules];
+    }
+
+    @Override
+    public void onRound(List<TaskStats> tasks, double sync) {
+        syncS += sync;
+        for (TaskStats t : tasks) {
+            taskS += t.taskNanos() / 1e9;
+            peakMemory = Math.max(peakMemory, t.peakMemoryBytes());
+            ExecutorPeak.merge(executors, t.executor());
+            for (int k = 0; k < moduleNanos.length; k++) {
+                moduleNanos[k] += t.nanosPerModule()[k];
+            }
+        }
+    }
+
+    @Override
+    public void onCheckpoint(double seconds) {
+        checkpointS += seconds;
+    }
+
+    @Override
+    public void onEpoch(EpochMetrics line) {
+        last = line;
+    }
+
+    @Override
+    public void onStage(StageReport s) {
+        stages.add(s);
+        trainS += s.trainS();
+        validationS += s.validationS();
+        spillS += s.spillS();
+        spillBytes += s.spillBytes();
+        moduleImages = s.images();
+    }
+
+    /** Images/s end to end (training and spilling) and per module (time in that module only). */
+    public Throughput throughput() {
+        double busy = trainS + spillS;
+        List<Double> modules = new ArrayList<>();
+        for (long n : moduleNanos) {
+            modules.add(n > 0 ? moduleImages / (n / 1e9) : 0);
+        }
+        return new Throughput(busy > 0 ? moduleImages / busy : 0, modules);
+    }
+
+    /** result.json's timings, with the set-up, the final validation and the whole run's wall time added. */
+    public Timings timings(double setupS, double finalValidationS, double totalS) {
+        return new Timings(setupS, trainS, spillS, validationS + finalValidationS, taskS, syncS, checkpointS, totalS);
+    }
+
+    public EpochMetrics last() {
+        return last;
+    }
+
+    public long peakMemory() {
+        return peakMemory;
+    }
+
+    public long spillBytes() {
+        return spillBytes;
+    }
+
+    public List<StageReport> stages() {
+        return List.copyOf(stages);
+    }
+
+    public Map<String, ExecutorPeak> executors() {
+        return executors;
+    }
+
+    /** Images per second: end to end, and for each module 1..K in order. */
+    public record Throughput(double endToEnd, List<Double> modules) {
+    }
+
+    /**
+     * Seconds per phase: set-up, training, spilling, validation, training tasks' busy time summed over tasks (what
+     * more executors would divide), the driver's replica averaging, checkpoint writing, and the whole run.
+     */
+    public record Timings(double setup, double train, double spill, double validation, double trainingTasksBusy,
+                          double replicaAveraging, double checkpoints, double total) {
+        /** The timings of a run that did not train: only its wall time. */
+        public static Timings only(double total) {
+            return new Timings(0, 0, 0, 0, 0, 0, 0, total);
+        }
+    }
+}

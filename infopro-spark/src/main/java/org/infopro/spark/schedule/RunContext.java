@@ -1,0 +1,77 @@
+package org.infopro.spark.schedule;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.infopro.data.shard.BatchAssembler;
+import org.infopro.spark.checkpoint.StateStore;
+import org.infopro.spark.config.TrainConfig;
+import org.infopro.spark.measure.HeadMetrics;
+import org.infopro.spark.metrics.RunListener;
+import org.infopro.spark.module.ModuleStack;
+import org.infopro.spark.module.ModuleState;
+import org.infopro.spark.task.EvalTask;
+import org.infopro.spark.task.Segment;
+import org.infopro.spark.task.TaskSettings;
+
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * What a schedule runs with, read-only: the validated config, the Spark session, the network's setup (of any
+ * family) and its input assembler, the data, the state store, the run's listeners and its output folder.
+ */
+public record RunContext(TrainConfig cfg, SparkSession spark, ModuleStack.Setup setup, BatchAssembler assembler,
+                         TrainData data, StateStore store, RunListener listener, Path out, long startNanos) {
+
+    public JavaSparkContext jsc() {
+        return JavaSparkContext.fromSparkContext(spark.sparkContext());
+    }
+
+    public Configuration conf() {
+        return spark.sparkContext().hadoopConfiguration();
+    }
+
+    public int modules() {
+        return setup.modules();
+    }
+
+    /** What training tasks need of the config. */
+    public TaskSettings taskSettings() {
+        return new TaskSettings(cfg.batchSize(), cfg.seed(), cfg.threads(), cfg.logEvery(), cfg.epochs(),
+                cfg.learningRateSchedule());
+    }
+
+    /** Seconds since the run started. */
+    public double elapsedS() {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    /**
+     * Runs {@code job} on the current state, broadcast once and destroyed however the job ends; a training task's
+     * divergence surfaces as a {@link org.infopro.spark.task.DivergedException} naming the checkpoint kept.
+     */
+    public <R> R withState(Function<Broadcast<List<ModuleState>>, R> job) {
+        Broadcast<List<ModuleState>> b = jsc().broadcast(store.state());
+        try {
+            return job.apply(b);
+        } catch (RuntimeException e) {
+            org.infopro.spark.task.DivergedException d = org.infopro.spark.task.DivergedException.in(e);
+            if (d == null) {
+                throw e;
+            }
+            throw d.withHint("the last good checkpoint (" + store.rounds() + " rounds) is kept in " + store.dir()
+                    + "; lower --lr or raise --warmup-epochs and start again, or resume from it with other settings");
+        } finally {
+            b.destroy();
+        }
+    }
+
+    /** Distributed validation of {@code segment}'s modules with the current state, reduced on the driver. */
+    public <V> List<HeadMetrics> validate(JavaRDD<V> val, Segment<V> segment) {
+        return withState(b -> val.mapPartitions(new EvalTask<>(setup, segment, b, cfg.threads())).reduce(EvalTask::add));
+    }
+}

@@ -1,0 +1,35 @@
+package org.infopro.spark.schedule;
+
+import org.apache.hadoop.fs.Path;
+import org.infopro.data.config.ConfigException;
+import org.infopro.spark.checkpoint.Checkpoint;
+import org.infopro.spark.config.TrainConfig;
+import org.infopro.spark.task.Segment;
+
+/**
+ * The paper's schedule: every batch goes through all modules in one task, each module backpropagating only its
+ * own loss; data-parallel over {@code --replicas} tasks averaged every {@code --sync-steps} steps. A finished
+ * run can be resumed to train further epochs.
+ */
+public final class SimultaneousSchedule implements Schedule {
+
+    @Override
+    public void checkResumable(Checkpoint.Position p, TrainConfig cfg, Path out) {
+        if (p.epoch() >= cfg.epochs()) {
+            throw new ConfigException("train --resume: the run in " + out + " has already finished all " + p.epoch()
+                    + " epochs; nothing to do. Start a new run, or raise --epochs to train further.");
+        }
+    }
+
+    @Override
+    public ScheduleReport run(RunContext ctx) {
+        Segment<org.infopro.data.shard.LabeledImage> all = Segment.all(ctx.assembler(), ctx.modules());
+        ctx.listener().onStage(RoundLoop.train(ctx, 0, "all modules", ctx.data().train(), all, ctx.data().test(), all, 0, 1));
+        return new ScheduleReport.Simultaneous();
+    }
+
+    @Override
+    public boolean lastEpochValidatesComposed() {
+        return true;
+    }
+}

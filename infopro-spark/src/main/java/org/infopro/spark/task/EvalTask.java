@@ -1,0 +1,61 @@
+package org.infopro.spark.task;
+
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.infopro.data.shard.ImageBatch;
+import org.infopro.spark.measure.HeadMetrics;
+import org.infopro.spark.module.ModuleStack;
+import org.infopro.spark.module.ModuleState;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Validation of a segment's modules (all of them for the composed network) on one partition; partial sums are
+ * reduced on the driver with {@link #add}.
+ */
+public final class EvalTask<T> implements FlatMapFunction<Iterator<T>, List<HeadMetrics>> {
+    private static final int BATCH = 256;
+
+    private final ModuleStack.Setup setup;
+    private final Segment<T> segment;
+    private final Broadcast<List<ModuleState>> state;
+    private final int threads;
+
+    public EvalTask(ModuleStack.Setup setup, Segment<T> segment, Broadcast<List<ModuleState>> state, int threads) {
+        this.setup = setup;
+        this.segment = segment;
+        this.state = state;
+        this.threads = threads;
+    }
+
+    @Override
+    public Iterator<List<HeadMetrics>> call(Iterator<T> it) {
+        List<T> images = new ArrayList<>();
+        it.forEachRemaining(images::add);
+        if (images.isEmpty()) {
+            return Collections.emptyIterator();
+        }
+        try (TaskScope scope = TaskScope.enter(threads)) {
+            ModuleStack stack = scope.stack(setup, state.value());
+            List<HeadMetrics> sums = null;
+            for (int from = 0; from < images.size(); from += BATCH) {
+                try (ImageBatch batch = segment.source().assemble(images, from, Math.min(images.size(), from + BATCH), null, stack)) {
+                    List<HeadMetrics> m = stack.evaluate(batch, segment.first(), segment.last());
+                    sums = sums == null ? m : add(sums, m);
+                }
+            }
+            return List.of(sums).iterator();
+        }
+    }
+
+    public static List<HeadMetrics> add(List<HeadMetrics> a, List<HeadMetrics> b) {
+        List<HeadMetrics> out = new ArrayList<>(a.size());
+        for (int i = 0; i < a.size(); i++) {
+            out.add(a.get(i).plus(b.get(i)));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,105 @@
+package org.infopro.spark.task;
+
+import org.apache.spark.TaskContext;
+import org.apache.spark.util.TaskCompletionListener;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.infopro.spark.metrics.ExecutorPeak;
+import org.infopro.spark.metrics.TaskMemory;
+import org.infopro.spark.metrics.TaskStats;
+import org.infopro.spark.module.LocalModule;
+import org.infopro.spark.module.ModuleStack;
+import org.infopro.spark.module.ModuleState;
+import org.infopro.spark.runtime.GpuBinding;
+import org.infopro.spark.runtime.NativeRuntime;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How every Spark task of a run (training rounds, waves, validation, spill writes, evaluation) starts and ends:
+ * ND4J's native threads, the task's GPU binding, a clean slate of ND4J workspaces on the thread (Spark reuses
+ * task threads, so the peak measured is the task's own), the modules the task builds, and its peak memory
+ * ({@link TaskMemory}) when it reports. Closing releases the modules' native memory; it also happens when the
+ * Spark task completes, for tasks that return lazy iterators.
+ */
+public final class TaskScope implements AutoCloseable {
+    private final long t0 = System.nanoTime();
+    private final List<AutoCloseable> owned = new ArrayList<>();
+    private final List<ComputationGraph> networks = new ArrayList<>();
+    private boolean closed;
+
+    private TaskScope() {
+    }
+
+    /** Enters a task on this thread with {@code threads} native threads. */
+    public static TaskScope enter(int threads) {
+        NativeRuntime.useThreads(threads);
+        GpuBinding.bindCurrentTask();
+        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+        TaskScope scope = new TaskScope();
+        TaskContext task = TaskContext.get();
+        if (task != null) {
+            task.addTaskCompletionListener((TaskCompletionListener) t -> scope.close());
+        }
+        return scope;
+    }
+
+    /** All modules of {@code setup}, loaded with {@code state}; released when the scope closes. */
+    public ModuleStack stack(ModuleStack.Setup setup, List<ModuleState> state) {
+        ModuleStack s = setup.build();
+        s.load(state);
+        owned.add(s);
+        s.modules().forEach(m -> networks.add(m.network()));
+        return s;
+    }
+
+    /** Module {@code index} of {@code setup} alone, loaded with {@code state}; released when the scope closes. */
+    public LocalModule module(ModuleStack.Setup setup, int index, ModuleState state) {
+        LocalModule m = setup.module(index);
+        m.load(state);
+        owned.add(m);
+        networks.add(m.network());
+        return m;
+    }
+
+    /** A network the task restored itself (evaluation of an exported model); released when the scope closes. */
+    public ComputationGraph network(ComputationGraph net) {
+        owned.add(net::close);
+        networks.add(net);
+        return net;
+    }
+
+    /** The task's peak memory so far: its networks' parameters and updater state plus the thread's workspaces. */
+    public long peakBytes() {
+        return TaskMemory.peakBytes(networks);
+    }
+
+    /** The task's statistics, with its peak memory, executor and busy time up to now. */
+    public TaskStats stats(long images, long steps, long[] nanosPerModule, double[] lossSum) {
+        long peak = peakBytes();
+        return new TaskStats(images, steps, nanosPerModule, lossSum, peak, ExecutorPeak.here(peak), System.nanoTime() - t0);
+    }
+
+    /** Seconds since the task entered its scope. */
+    public double seconds() {
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (AutoCloseable c : owned) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("releasing a task's module failed: " + e.getMessage(), e);
+            }
+        }
+        owned.clear();
+        networks.clear();
+    }
+}

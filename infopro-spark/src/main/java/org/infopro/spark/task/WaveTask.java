@@ -1,0 +1,210 @@
+package org.infopro.spark.task;
+
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.SerializableConfiguration;
+import org.infopro.data.shard.BatchAssembler;
+import org.infopro.data.shard.ImageBatch;
+import org.infopro.data.shard.LabeledImage;
+import org.infopro.spark.metrics.TaskStats;
+import org.infopro.spark.module.Handoff;
+import org.infopro.spark.module.LocalModule;
+import org.infopro.spark.module.ModuleStack;
+import org.infopro.spark.module.ModuleState;
+import org.infopro.spark.seed.Seeds;
+import org.infopro.spark.spill.BinaryParts;
+import org.infopro.spark.spill.SpillConfig;
+import org.infopro.spark.spill.SpillLayout;
+import org.infopro.spark.spill.SpillRecord;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * One module's share of one wave of the staggered schedule, as one Spark task: partition k of the wave's job
+ * is module k. Module 1 reads its chunk of steps from the training images (partition 0 carries them); module
+ * k > 1 reads the block module k-1 wrote in the previous wave for the same chunk. The module trains those steps
+ * (each step's order, augmentation and learning rate as a one-replica simultaneous run would give them, from
+ * {@link Seeds}) and, unless it is the last, writes the detached outputs of its training forward passes as the
+ * block module k+1 reads in the next wave. Blocks are written under an attempt-unique name and renamed, so a
+ * retried task rewrites the same block.
+ */
+public final class WaveTask implements Function2<Integer, Iterator<LabeledImage>, Iterator<WaveTask.Outcome>> {
+
+    /** What module {@code module} did on chunk {@code chunk}. */
+    public record Outcome(int module, int chunk, ModuleState state, TaskStats stats) implements Serializable {
+    }
+
+    /** The chunk layout: epochs of {@code stepsPerEpoch} steps cut into chunks of {@code stepsPerWave}. */
+    public record Chunks(int images, int batchSize, int stepsPerEpoch, int stepsPerWave, int epochs) implements Serializable {
+        public int perEpoch() {
+            return (stepsPerEpoch + stepsPerWave - 1) / stepsPerWave;
+        }
+
+        public int total() {
+            return perEpoch() * epochs;
+        }
+
+        public int epochOf(int chunk) {
+            return chunk / perEpoch();
+        }
+
+        int firstStep(int chunk) {
+            return (chunk % perEpoch()) * stepsPerWave;
+        }
+
+        int endStep(int chunk) {
+            return Math.min(stepsPerEpoch, firstStep(chunk) + stepsPerWave);
+        }
+
+        int stepSize(int step) {
+            return Math.min(batchSize, images - step * batchSize);
+        }
+    }
+
+    private final ModuleStack.Setup setup;
+    private final BatchAssembler assembler;
+    private final int[] inputShape;
+    private final Broadcast<List<ModuleState>> state;
+    private final int wave;
+    private final Chunks chunks;
+    private final String blocks;
+    private final SpillConfig store;
+    private final SerializableConfiguration conf;
+    private final TaskSettings settings;
+
+    public WaveTask(ModuleStack.Setup setup, BatchAssembler assembler, Broadcast<List<ModuleState>> state, int wave,
+                    Chunks chunks, Path blocks, SpillConfig store, SerializableConfiguration conf, TaskSettings settings) {
+        this.setup = setup;
+        this.assembler = assembler;
+        this.inputShape = setup.spec().inputShape();
+        this.state = state;
+        this.wave = wave;
+        this.chunks = chunks;
+        this.blocks = blocks.toString();
+        this.store = store;
+        this.conf = conf;
+        this.settings = settings;
+    }
+
+    /** The block module {@code module} reads for {@code chunk}: module {@code module - 1}'s outputs. */
+    public static Path block(Path root, int chunk, int module) {
+        return new Path(root, String.format("chunk-%05d/into-module-%d.bin", chunk, module + 1));
+    }
+
+    /** The steps of a chunk, from wherever the module reads them. */
+    private interface Steps extends AutoCloseable {
+        /** The batch of {@code n} items of the next step, with their image keys. */
+        ImageBatch next(int step, int n, List<String> keys) throws IOException;
+
+        @Override
+        default void close() throws IOException {
+        }
+    }
+
+    @Override
+    public Iterator<Outcome> call(Integer module, Iterator<LabeledImage> it) {
+        int chunk = wave - module;
+        if (chunk < 0 || chunk >= chunks.total()) {
+            return Collections.emptyIterator(); // the pipeline is filling or draining: this module has nothing in this wave
+        }
+        int epoch = chunks.epochOf(chunk);
+        Path root = new Path(blocks);
+        boolean last = module == setup.modules() - 1;
+        try (TaskScope scope = TaskScope.enter(settings.threads());
+             Steps steps = module == 0 ? images(it, epoch) : handoffs(root, chunk, module);
+             BinaryParts.Writer out = last ? null : BinaryParts.writer(conf.value(), block(root, chunk, module + 1),
+                     layout(module), store.codec())) {
+            LocalModule m = scope.module(setup, module, state.value().get(module));
+            int k = setup.modules();
+            long[] nanos = new long[k];
+            double[] lossSum = new double[k];
+            long seen = 0;
+            double rate = Double.NaN;
+            int from = chunks.firstStep(chunk);
+            int to = chunks.endStep(chunk);
+            for (int step = from; step < to; step++) {
+                int n = chunks.stepSize(step);
+                List<String> keys = new ArrayList<>(n);
+                ImageBatch batch = steps.next(step, n, keys);
+                double rateNow = settings.learningRate().at(epoch, step, chunks.stepsPerEpoch());
+                if (rateNow != rate) {
+                    m.network().setLearningRate(rateNow);
+                    rate = rateNow;
+                }
+                long t = System.nanoTime();
+                try (ImageBatch bb = batch; Handoff h = m.train(Handoff.images(bb.features()), bb)) {
+                    nanos[module] += System.nanoTime() - t;
+                    if (out != null) {
+                        write(out, h, bb, keys);
+                    }
+                }
+                DivergedException.check(m.lastLoss(), module, epoch, step);
+                lossSum[module] += m.lastLoss();
+                seen += n;
+            }
+            if (out != null) {
+                out.commit();
+            }
+            return List.of(new Outcome(module, chunk, m.state(), scope.stats(seen, to - from, nanos, lossSum))).iterator();
+        } catch (IOException e) {
+            throw new UncheckedIOException("wave " + wave + ", module " + (module + 1) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Module 1's steps: the training images in a one-replica run's epoch order, augmented per step. */
+    private Steps images(Iterator<LabeledImage> it, int epoch) {
+        List<LabeledImage> images = new ArrayList<>();
+        it.forEachRemaining(images::add);
+        images.sort(Comparator.comparing(LabeledImage::key));
+        Seeds.shuffleEpoch(images, settings.seed(), epoch, 0);
+        return (step, n, keys) -> {
+            List<LabeledImage> b = images.subList(step * settings.batchSize(), step * settings.batchSize() + n);
+            b.forEach(img -> keys.add(img.key()));
+            return assembler.assemble(b, 0, n, new Random(Seeds.step(settings.seed(), epoch, 0, step)));
+        };
+    }
+
+    /** Module k's steps: the block module k-1 wrote for this chunk in the previous wave. */
+    private Steps handoffs(Path root, int chunk, int module) throws IOException {
+        Iterator<SpillRecord> inputs = BinaryParts.read(conf.value(), block(root, chunk, module), store.codec());
+        SpillSource source = new SpillSource(layout(module - 1), setup.spec().numClasses());
+        return (step, n, keys) -> {
+            List<SpillRecord> b = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                if (!inputs.hasNext()) {
+                    throw new IllegalStateException("the block for module " + (module + 1) + ", chunk " + chunk
+                            + " ends early at step " + step + "; it is damaged: resume to rewrite it");
+                }
+                SpillRecord r = inputs.next();
+                keys.add(r.key());
+                b.add(r);
+            }
+            return source.assemble(b, 0, n, null, null);
+        };
+    }
+
+    /** The layout of module {@code m}'s outputs in a block. */
+    private SpillLayout layout(int m) {
+        return new SpillLayout(setup.plans().get(m).outputShape(), store.precision(), inputShape);
+    }
+
+    private void write(BinaryParts.Writer out, Handoff h, ImageBatch batch, List<String> keys) throws IOException {
+        for (SpillRecord r : SpillRecord.ofBatch(keys, batch.labelIndices(), new int[keys.size()], flat(h.activation()),
+                flat(batch.pixels01()), store.precision())) {
+            out.write(r);
+        }
+    }
+
+    static float[] flat(org.nd4j.linalg.api.ndarray.INDArray a) {
+        return a.reshape('c', new long[]{a.length()}).toFloatVector();
+    }
+}
