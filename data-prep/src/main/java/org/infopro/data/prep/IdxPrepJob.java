@@ -14,6 +14,7 @@ import org.infopro.data.idx.IdxHeader;
 import org.infopro.data.idx.IdxReader;
 import org.infopro.data.io.AtomicOutput;
 import org.infopro.data.io.Fs;
+import org.infopro.data.io.Versions;
 import org.infopro.data.manifest.DatasetManifest;
 import org.infopro.data.manifest.DatasetManifest.ChannelStats;
 import org.infopro.data.manifest.DatasetManifest.SplitInfo;

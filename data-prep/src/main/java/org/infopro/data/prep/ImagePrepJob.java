@@ -13,6 +13,7 @@ import org.apache.spark.util.LongAccumulator;
 import org.infopro.data.io.AtomicOutput;
 import org.infopro.data.io.Fs;
 import org.infopro.data.io.Json;
+import org.infopro.data.io.Versions;
 import org.infopro.data.manifest.DatasetManifest;
 import org.infopro.data.manifest.DatasetManifest.ChannelStats;
 import org.infopro.data.manifest.DatasetManifest.SplitInfo;
