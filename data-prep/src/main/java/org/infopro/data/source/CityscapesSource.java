@@ -10,7 +10,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.image.BadImageException.Reason;
-import org.infopro.data.manifest.DatasetManifest.LabelEntry;
+import org.infopro.data.shard.DatasetManifest.LabelEntry;
 import org.infopro.data.shard.ShardSchema;
 
 import java.util.ArrayList;

@@ -12,7 +12,7 @@ import org.infopro.data.config.ConfigException;
 import org.infopro.data.formats.ImageNetDevkit;
 import org.infopro.data.image.BadImageException.Reason;
 import org.infopro.data.io.Fs;
-import org.infopro.data.manifest.DatasetManifest.LabelEntry;
+import org.infopro.data.shard.DatasetManifest.LabelEntry;
 import org.infopro.data.shard.ShardSchema;
 
 import java.util.ArrayList;

@@ -5,7 +5,7 @@ import org.apache.spark.SerializableWritable;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
-import org.infopro.data.manifest.DatasetManifest.LabelEntry;
+import org.infopro.data.shard.DatasetManifest.LabelEntry;
 
 import java.util.List;
 

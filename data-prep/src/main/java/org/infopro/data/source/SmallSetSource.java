@@ -13,7 +13,7 @@ import org.infopro.data.formats.RecordSplit;
 import org.infopro.data.formats.SmallDataset;
 import org.infopro.data.formats.Stl10Binary;
 import org.infopro.data.formats.SvhnMat;
-import org.infopro.data.manifest.DatasetManifest.LabelEntry;
+import org.infopro.data.shard.DatasetManifest.LabelEntry;
 
 import java.util.ArrayList;
 import java.util.List;
