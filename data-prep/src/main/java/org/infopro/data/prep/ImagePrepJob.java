@@ -13,13 +13,15 @@ import org.apache.spark.util.LongAccumulator;
 import org.infopro.data.io.AtomicOutput;
 import org.infopro.data.io.Fs;
 import org.infopro.data.io.Json;
-import org.infopro.data.manifest.DatasetManifest;
-import org.infopro.data.manifest.DatasetManifest.ChannelStats;
-import org.infopro.data.manifest.DatasetManifest.SplitInfo;
+import org.infopro.data.io.Versions;
+import org.infopro.data.shard.DatasetManifest;
+import org.infopro.data.shard.DatasetManifest.ChannelStats;
+import org.infopro.data.shard.DatasetManifest.SplitInfo;
 import org.infopro.data.shard.ShardSchema;
 import org.infopro.data.shard.ShardWriter;
 import org.infopro.data.source.CityscapesSource;
 import org.infopro.data.source.ImageNetSource;
+import org.infopro.data.source.PrepOutcome;
 import org.infopro.data.source.PrepSource;
 import org.infopro.data.source.PrepSource.SplitWork;
 import org.infopro.data.source.SmallSetSource;
@@ -73,9 +75,11 @@ public final class ImagePrepJob {
 
     static PrepSource open(ImagePrepConfig cfg, Configuration conf) {
         return switch (cfg.dataset()) {
-            case IMAGENET -> ImageNetSource.open(cfg, conf);
-            case CITYSCAPES -> CityscapesSource.open(cfg, conf);
-            case CIFAR10, SVHN, STL10 -> SmallSetSource.open(cfg, conf);
+            case IMAGENET -> ImageNetSource.open(cfg.dataset().job(), cfg.input(), cfg.devkit(), conf);
+            case CITYSCAPES -> CityscapesSource.open(cfg.dataset().job(), cfg.input(), conf);
+            case CIFAR10 -> SmallSetSource.cifar10(cfg.input(), conf);
+            case SVHN -> SmallSetSource.svhn(cfg.input(), cfg.splits().contains("extra"), conf);
+            case STL10 -> SmallSetSource.stl10(cfg.input(), cfg.splits().contains("unlabeled"), conf);
         };
     }
 

@@ -13,19 +13,21 @@ import org.infopro.data.image.Resize;
 import org.infopro.data.io.Fs;
 import org.infopro.data.prep.ImagePrepConfig.Storage;
 import org.infopro.data.shard.ShardSchema;
+import org.infopro.data.source.InputProcessor;
+import org.infopro.data.source.PrepInput;
+import org.infopro.data.source.PrepOutcome;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.Serializable;
 
 /**
- * Turns one input into one {@link PrepOutcome} on an executor: read, sniff the content (never the name),
- * check the header's pixel count against the limit before decoding, decode to RGB (CMYK, YCCK, gray,
- * 16-bit and EXIF orientation handled by {@link ImageCodec}), map and check the mask, resize (masks by
- * nearest neighbour), centre-crop, store. Any bad input becomes a quarantine outcome; nothing thrown by one
- * file escapes to fail the task.
+ * The image prep jobs' {@link InputProcessor}: turns one input into one {@link PrepOutcome} on an executor:
+ * read, sniff the content (never the name), check the header's pixel count against the limit before
+ * decoding, decode to RGB (CMYK, YCCK, gray, 16-bit and EXIF orientation handled by {@link ImageCodec}), map
+ * and check the mask, resize (masks by nearest neighbour), centre-crop, store. Any bad input becomes a
+ * quarantine outcome; nothing thrown by one file escapes to fail the task.
  */
-public final class ImageProcessor implements Serializable {
+public final class ImageProcessor implements InputProcessor {
     private final Storage storage;
     private final int resize;
     private final int centerCrop;
@@ -44,7 +46,7 @@ public final class ImageProcessor implements Serializable {
         this.maxPixels = maxPixels;
     }
 
-    /** Processes a listed file (and its mask, if it has one). */
+    @Override
     public PrepOutcome file(PrepInput in, Configuration conf) {
         try {
             if (in.rejected() != null) {
@@ -88,7 +90,7 @@ public final class ImageProcessor implements Serializable {
         }
     }
 
-    /** Processes an already-decoded image (the small sets' binary records). */
+    @Override
     public PrepOutcome decoded(String key, String split, int label, RgbImage img, String source) {
         return store(key, split, label, img, null, 0, source, null, null, null, null);
     }

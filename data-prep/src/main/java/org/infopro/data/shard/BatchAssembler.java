@@ -1,7 +1,6 @@
 package org.infopro.data.shard;
 
 import org.infopro.data.image.RgbImage;
-import org.infopro.data.manifest.DatasetManifest;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 

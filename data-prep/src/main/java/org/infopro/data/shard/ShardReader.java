@@ -10,7 +10,6 @@ import org.infopro.data.image.BadImageException;
 import org.infopro.data.image.ImageCodec;
 import org.infopro.data.image.RgbImage;
 import org.infopro.data.io.Fs;
-import org.infopro.data.manifest.DatasetManifest;
 
 import java.util.List;
 

@@ -14,8 +14,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.infopro.data.io.Fs;
-import org.infopro.data.manifest.DatasetManifest.ShardFile;
-import org.infopro.data.manifest.DatasetManifest.SplitInfo;
+import org.infopro.data.shard.DatasetManifest.ShardFile;
+import org.infopro.data.shard.DatasetManifest.SplitInfo;
 import scala.Tuple2;
 
 import java.io.IOException;

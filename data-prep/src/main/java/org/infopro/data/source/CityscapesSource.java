@@ -10,10 +10,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.image.BadImageException.Reason;
-import org.infopro.data.manifest.DatasetManifest.LabelEntry;
-import org.infopro.data.prep.ImagePrepConfig;
-import org.infopro.data.prep.ImageProcessor;
-import org.infopro.data.prep.PrepInput;
+import org.infopro.data.shard.DatasetManifest.LabelEntry;
 import org.infopro.data.shard.ShardSchema;
 
 import java.util.ArrayList;
@@ -43,10 +40,11 @@ public final class CityscapesSource implements PrepSource {
         this.root = root;
     }
 
-    public static CityscapesSource open(ImagePrepConfig cfg, Configuration conf) {
-        Path root = new Path(cfg.input());
+    /** Checks that {@code input} is a Cityscapes root; {@code job} names the job in error messages. */
+    public static CityscapesSource open(String job, String input, Configuration conf) {
+        Path root = new Path(input);
         if (!FileListing.isDir(new Path(root, IMAGES), conf)) {
-            throw new ConfigException(cfg.dataset().job() + ": --input " + root + " has no " + IMAGES
+            throw new ConfigException(job + ": --input " + root + " has no " + IMAGES
                     + "/ folder; point it at the Cityscapes root that holds leftImg8bit/ and gtFine/.");
         }
         return new CityscapesSource(root);
@@ -64,7 +62,7 @@ public final class CityscapesSource implements PrepSource {
 
     @Override
     public SplitWork split(String split, SparkSession spark, Broadcast<SerializableWritable<Configuration>> bconf,
-                           ImageProcessor processor, int limit) {
+                           InputProcessor processor, int limit) {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         Path images = new Path(new Path(root, IMAGES), split);
         Path masks = new Path(new Path(root, MASKS), split);

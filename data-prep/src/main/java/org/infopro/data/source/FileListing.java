@@ -9,9 +9,6 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.io.Fs;
-import org.infopro.data.prep.ImageProcessor;
-import org.infopro.data.prep.PrepInput;
-import org.infopro.data.prep.PrepOutcome;
 import org.infopro.data.source.PrepSource.SplitWork;
 
 import java.io.IOException;
@@ -66,7 +63,7 @@ final class FileListing {
      * outcome with the processor.
      */
     static SplitWork work(String split, JavaRDD<PrepInput> listed, Broadcast<SerializableWritable<Configuration>> conf,
-                          ImageProcessor processor, int limit) {
+                          InputProcessor processor, int limit) {
         JavaRDD<PrepInput> inputs = listed;
         if (limit > 0) {
             inputs = listed.sortBy(PrepInput::key, true, listed.getNumPartitions())

@@ -12,10 +12,7 @@ import org.infopro.data.config.ConfigException;
 import org.infopro.data.formats.ImageNetDevkit;
 import org.infopro.data.image.BadImageException.Reason;
 import org.infopro.data.io.Fs;
-import org.infopro.data.manifest.DatasetManifest.LabelEntry;
-import org.infopro.data.prep.ImagePrepConfig;
-import org.infopro.data.prep.ImageProcessor;
-import org.infopro.data.prep.PrepInput;
+import org.infopro.data.shard.DatasetManifest.LabelEntry;
 import org.infopro.data.shard.ShardSchema;
 
 import java.util.ArrayList;
@@ -55,15 +52,19 @@ public final class ImageNetSource implements PrepSource {
         this.valLabelSource = valLabelSource;
     }
 
-    public static ImageNetSource open(ImagePrepConfig cfg, Configuration conf) {
-        Path root = new Path(cfg.input());
+    /**
+     * Reads the label map and finds the layout under {@code input}; {@code devkit} is the devkit folder, or
+     * empty for {@code <input>/ILSVRC2012_devkit_t12} if present. {@code job} names the job in error messages.
+     */
+    public static ImageNetSource open(String job, String input, String devkit, Configuration conf) {
+        Path root = new Path(input);
         if (!FileListing.isDir(root, conf)) {
-            throw new ConfigException(cfg.dataset().job() + ": --input " + root + " is not a folder.");
+            throw new ConfigException(job + ": --input " + root + " is not a folder.");
         }
         Path kaggle = new Path(root, "ILSVRC/Data/CLS-LOC");
         Path data = FileListing.isDir(kaggle, conf) ? kaggle : root;
         Path mapping = new Path(root, SYNSET_MAPPING);
-        Path devkitDir = cfg.devkit().isEmpty() ? new Path(root, DEVKIT) : new Path(cfg.devkit());
+        Path devkitDir = devkit.isEmpty() ? new Path(root, DEVKIT) : new Path(devkit);
         TreeMap<String, String> names = new TreeMap<>();
         Map<String, String> valWnids = new HashMap<>();
         String valSource;
@@ -85,7 +86,7 @@ public final class ImageNetSource implements PrepSource {
                 valWnids = readSolution(solution, conf);
                 valSource = VAL_SOLUTION;
             }
-        } else if (FileListing.isDir(devkitDir, conf) || !cfg.devkit().isEmpty()) {
+        } else if (FileListing.isDir(devkitDir, conf) || !devkit.isEmpty()) {
             ImageNetDevkit.Devkit dk;
             try {
                 dk = ImageNetDevkit.read(devkitDir.toString(), conf);
@@ -100,7 +101,7 @@ public final class ImageNetSource implements PrepSource {
         } else {
             Path train = new Path(data, "train");
             if (!FileListing.isDir(train, conf)) {
-                throw new ConfigException(cfg.dataset().job() + ": no " + SYNSET_MAPPING + ", no " + DEVKIT
+                throw new ConfigException(job + ": no " + SYNSET_MAPPING + ", no " + DEVKIT
                         + " and no train/ under --input " + root + "; point --input at an ILSVRC-2012 root.");
             }
             for (FileStatus d : FileListing.children(train, conf, true)) {
@@ -109,7 +110,7 @@ public final class ImageNetSource implements PrepSource {
             valSource = "folders";
         }
         if (names.isEmpty()) {
-            throw new ConfigException(cfg.dataset().job() + ": found no classes under " + root + ".");
+            throw new ConfigException(job + ": found no classes under " + root + ".");
         }
         List<LabelEntry> labels = new ArrayList<>();
         for (Map.Entry<String, String> e : names.entrySet()) {
@@ -153,7 +154,7 @@ public final class ImageNetSource implements PrepSource {
 
     @Override
     public SplitWork split(String split, SparkSession spark, Broadcast<SerializableWritable<Configuration>> bconf,
-                           ImageProcessor processor, int limit) {
+                           InputProcessor processor, int limit) {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Path dir = new Path(data, split);

@@ -5,16 +5,15 @@ import org.apache.spark.SerializableWritable;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
-import org.infopro.data.manifest.DatasetManifest.LabelEntry;
-import org.infopro.data.prep.ImageProcessor;
-import org.infopro.data.prep.PrepOutcome;
+import org.infopro.data.shard.DatasetManifest.LabelEntry;
 
 import java.util.List;
 
 /**
  * One dataset's on-disk layout, seen by the prep job: its classes, and for each split the distributed work
- * that turns every input into exactly one {@link PrepOutcome}. Listing and decoding happen on executors;
- * the driver only lists top-level folders.
+ * that lists every input ({@link PrepInput}) and turns it into exactly one {@link PrepOutcome} with the
+ * job's {@link InputProcessor}. Listing and decoding happen on executors; the driver only lists top-level
+ * folders.
  */
 public interface PrepSource {
 
@@ -29,5 +28,5 @@ public interface PrepSource {
     boolean masks();
 
     SplitWork split(String split, SparkSession spark, Broadcast<SerializableWritable<Configuration>> conf,
-                    ImageProcessor processor, int limit);
+                    InputProcessor processor, int limit);
 }

@@ -13,10 +13,7 @@ import org.infopro.data.formats.RecordSplit;
 import org.infopro.data.formats.SmallDataset;
 import org.infopro.data.formats.Stl10Binary;
 import org.infopro.data.formats.SvhnMat;
-import org.infopro.data.manifest.DatasetManifest.LabelEntry;
-import org.infopro.data.prep.ImagePrepConfig;
-import org.infopro.data.prep.ImageProcessor;
-import org.infopro.data.prep.PrepOutcome;
+import org.infopro.data.shard.DatasetManifest.LabelEntry;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -35,18 +32,23 @@ public final class SmallSetSource implements PrepSource {
         this.dataset = dataset;
     }
 
-    public static SmallSetSource open(ImagePrepConfig cfg, Configuration conf) {
+    /** CIFAR-10's binary batches under {@code input}. */
+    public static SmallSetSource cifar10(String input, Configuration conf) {
+        return new SmallSetSource(Cifar10Binary.open(input, conf));
+    }
+
+    /** SVHN's {@code .mat} files under {@code input}; {@code extra} also opens {@code extra_32x32.mat}. */
+    public static SmallSetSource svhn(String input, boolean extra, Configuration conf) {
         try {
-            SmallDataset ds = switch (cfg.dataset()) {
-                case CIFAR10 -> Cifar10Binary.open(cfg.input(), conf);
-                case SVHN -> SvhnMat.open(cfg.input(), conf, cfg.splits().contains("extra"));
-                case STL10 -> Stl10Binary.open(cfg.input(), conf, cfg.splits().contains("unlabeled"));
-                default -> throw new IllegalArgumentException(cfg.dataset() + " is not a small set");
-            };
-            return new SmallSetSource(ds);
+            return new SmallSetSource(SvhnMat.open(input, conf, extra));
         } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot read " + cfg.input() + ": " + e.getMessage(), e);
+            throw new java.io.UncheckedIOException("cannot read " + input + ": " + e.getMessage(), e);
         }
+    }
+
+    /** STL-10's binary files under {@code input}; {@code unlabeled} also opens {@code unlabeled_X.bin}. */
+    public static SmallSetSource stl10(String input, boolean unlabeled, Configuration conf) {
+        return new SmallSetSource(Stl10Binary.open(input, conf, unlabeled));
     }
 
     @Override
@@ -65,7 +67,7 @@ public final class SmallSetSource implements PrepSource {
 
     @Override
     public SplitWork split(String split, SparkSession spark, Broadcast<SerializableWritable<Configuration>> bconf,
-                           ImageProcessor processor, int limit) {
+                           InputProcessor processor, int limit) {
         RecordSplit rs = dataset.splits().stream().filter(s -> s.split().equals(split)).findFirst()
                 .orElseThrow(() -> new ConfigException(dataset.name() + " has no split '" + split + "' in the input; it has "
                         + dataset.splits().stream().map(RecordSplit::split).toList() + "."));

@@ -6,7 +6,7 @@ import org.apache.spark.sql.SparkSession;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.io.Fs;
 import org.infopro.data.io.WriteMode;
-import org.infopro.data.manifest.DatasetManifest;
+import org.infopro.data.shard.DatasetManifest;
 import org.infopro.data.shard.LabeledImage;
 import org.infopro.data.shard.ShardReader;
 import org.infopro.data.shard.ShardSchema;

@@ -8,7 +8,7 @@ import org.infopro.data.image.ImageCodec;
 import org.infopro.data.image.RgbImage;
 import org.infopro.data.io.Json;
 import org.infopro.data.io.WriteMode;
-import org.infopro.data.manifest.DatasetManifest;
+import org.infopro.data.shard.DatasetManifest;
 import org.infopro.data.shard.ShardReader;
 import org.infopro.data.shard.ShardSchema;
 import org.infopro.data.shard.ShardWriter;

@@ -4,7 +4,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.infopro.data.image.ImageCodec;
 import org.infopro.data.image.RgbImage;
-import org.infopro.data.manifest.DatasetManifest;
+import org.infopro.data.shard.DatasetManifest;
 import org.infopro.data.shard.ShardSchema;
 import org.infopro.data.testing.SmallSetFixtures;
 import org.infopro.data.testing.SparkSessions;

@@ -1,7 +1,6 @@
 package org.infopro.data.shard;
 
 import org.infopro.data.config.ConfigException;
-import org.infopro.data.manifest.DatasetManifest;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

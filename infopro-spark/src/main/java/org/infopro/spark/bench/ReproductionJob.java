@@ -7,7 +7,7 @@ import org.infopro.data.config.ConfigException;
 import org.infopro.data.io.Fs;
 import org.infopro.data.io.Json;
 import org.infopro.data.io.WriteMode;
-import org.infopro.data.manifest.DatasetManifest;
+import org.infopro.data.shard.DatasetManifest;
 import org.infopro.data.shard.InputTransform;
 import org.infopro.spark.loss.LambdaSchedule;
 import org.infopro.spark.loss.LossMode;

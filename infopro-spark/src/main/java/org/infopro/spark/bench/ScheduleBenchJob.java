@@ -5,7 +5,7 @@ import org.apache.spark.sql.SparkSession;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.io.Fs;
 import org.infopro.data.io.Json;
-import org.infopro.data.manifest.DatasetManifest;
+import org.infopro.data.shard.DatasetManifest;
 import org.infopro.spark.spill.SpillMode;
 import org.infopro.spark.schedule.StaggeredReport;
 import org.infopro.spark.metrics.ExecutorPeak;

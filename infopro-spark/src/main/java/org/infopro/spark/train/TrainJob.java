@@ -10,7 +10,7 @@ import org.infopro.data.config.ConfigException;
 import org.infopro.data.io.Fs;
 import org.infopro.data.io.Json;
 import org.infopro.data.io.WriteMode;
-import org.infopro.data.prep.Versions;
+import org.infopro.data.io.Versions;
 import org.infopro.data.shard.BatchAssembler;
 import org.infopro.data.shard.ShardReader;
 import org.infopro.spark.checkpoint.Checkpoint;

@@ -1,4 +1,4 @@
-package org.infopro.data.prep;
+package org.infopro.data.source;
 
 import org.infopro.data.image.BadImageException;
 

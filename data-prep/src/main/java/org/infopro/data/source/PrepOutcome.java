@@ -1,4 +1,4 @@
-package org.infopro.data.prep;
+package org.infopro.data.source;
 
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;

@@ -1,4 +1,4 @@
-package org.infopro.data.prep;
+package org.infopro.data.io;
 
 import org.apache.spark.sql.SparkSession;
 

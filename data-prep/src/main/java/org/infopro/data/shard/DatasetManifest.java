@@ -1,11 +1,10 @@
-package org.infopro.data.manifest;
+package org.infopro.data.shard;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.io.Fs;
 import org.infopro.data.io.Json;
-import org.infopro.data.shard.ShardSchema;
 
 import java.util.List;
 import java.util.Map;
