@@ -14,6 +14,7 @@ import org.infopro.data.idx.IdxHeader;
 import org.infopro.data.idx.IdxReader;
 import org.infopro.data.io.AtomicOutput;
 import org.infopro.data.io.Fs;
+import org.infopro.data.io.Status;
 import org.infopro.data.manifest.DatasetManifest;
 import org.infopro.data.manifest.DatasetManifest.ChannelStats;
 import org.infopro.data.manifest.DatasetManifest.SplitInfo;
@@ -65,7 +66,7 @@ public final class IdxPrepJob {
         try (AtomicOutput out = AtomicOutput.open(cfg.output(), cfg.mode(), conf)) {
             if (out == null) {
                 LOG.info("{}: output {} exists and --mode skip: nothing to do", IdxPrepConfig.JOB, cfg.output());
-                return new PrepResult(PrepResult.SKIPPED, cfg.output(), Map.of(), 0, timings);
+                return new PrepResult(Status.SKIPPED, cfg.output(), Map.of(), 0, timings);
             }
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             Broadcast<SerializableWritable<Configuration>> bconf = jsc.broadcast(new SerializableWritable<>(conf));
@@ -98,7 +99,7 @@ public final class IdxPrepJob {
                             cfg.compression().label()), null);
             m.write(out.staging(), conf);
             out.publish();
-            return new PrepResult(PrepResult.OK, out.target().toString(), rows, files, timings);
+            return new PrepResult(Status.OK, out.target().toString(), rows, files, timings);
         }
     }
 

@@ -6,6 +6,7 @@ import org.apache.spark.sql.SparkSession;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.io.Fs;
 import org.infopro.data.io.Json;
+import org.infopro.data.io.Status;
 import org.infopro.data.io.WriteMode;
 import org.infopro.data.manifest.DatasetManifest;
 import org.infopro.data.shard.InputTransform;
@@ -109,7 +110,7 @@ public final class ReproductionJob {
         }
         TrainResult r = Json.read(Fs.readString(result, conf), TrainResult.class);
         boolean same = Json.line(r.config()).equals(Json.line(tc.asMap()));
-        return TrainResult.OK.equals(r.status()) && same ? r : null;
+        return r.status() == Status.OK && same ? r : null;
     }
 
     static final String RECIPE = "real Fashion-MNIST, 28x28 zero-padded by 2 px to 32x32 and replicated to 3 channels, "

@@ -7,6 +7,7 @@ import org.apache.spark.sql.SparkSession;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.io.Fs;
 import org.infopro.data.io.Json;
+import org.infopro.data.io.Status;
 import org.infopro.data.io.WriteMode;
 import org.infopro.data.manifest.DatasetManifest;
 import org.infopro.data.prep.Versions;
@@ -70,14 +71,15 @@ public final class TrainJob {
             saved = Checkpoint.read(new Path(out, CHECKPOINT), setup, conf);
             checkResumable(cfg, saved, out);
         } else if (!prepareOutput(out, cfg.mode(), conf)) {
-            return TrainResult.notRun(TrainResult.SKIPPED, null, cfg, Map.of(), Map.of("result", resultPath.toString()),
+            return TrainResult.notRun(Status.SKIPPED, null, cfg, Map.of(), Map.of("result", resultPath.toString()),
                     Versions.of(spark));
         }
         try {
             TrainRun run = new TrainRun(cfg, spark, reader, assembler, setup, out, saved, t0);
             return train(run);
         } catch (RuntimeException e) {
-            TrainResult failed = TrainResult.notRun(TrainResult.FAILED, String.valueOf(e.getMessage()), cfg,
+            // a refused input found only now (invalid) differs from a broken run (failed) here alone in cluster modes
+            TrainResult failed = TrainResult.notRun(Status.of(e), String.valueOf(e.getMessage()), cfg,
                     Map.of("total", TrainRun.seconds(t0)), Map.of("result", resultPath.toString()), Versions.of(spark));
             Fs.writeStringAtomically(resultPath, Json.pretty(failed), conf);
             throw e;
@@ -164,7 +166,7 @@ public final class TrainJob {
         paths.put("checkpoint", new Path(run.out, CHECKPOINT).toString());
         paths.put("inference_model", new Path(run.out, MODEL).toString());
         paths.put("result", new Path(run.out, RESULT).toString());
-        TrainResult result = new TrainResult(TrainResult.OK, null, cfg.schedule().label(), cfg.asMap(), testAccuracy, run.last,
+        TrainResult result = new TrainResult(Status.OK, null, cfg.schedule().label(), cfg.asMap(), testAccuracy, run.last,
                 ips, run.peakMemory, timings, run.rounds(), List.copyOf(run.stages), run.spillBytes, run.executors, plan, pipeline, paths,
                 onednn.describe(), Versions.of(run.spark));
         Fs.writeStringAtomically(new Path(run.out, RESULT), Json.pretty(result), run.conf);

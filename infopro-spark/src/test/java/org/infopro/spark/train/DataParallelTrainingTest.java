@@ -3,6 +3,7 @@ package org.infopro.spark.train;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.infopro.data.config.ConfigException;
+import org.infopro.data.io.Status;
 import org.infopro.data.io.WriteMode;
 import org.infopro.data.testing.SparkSessions;
 import org.infopro.spark.checkpoint.Checkpoint;
@@ -86,7 +87,7 @@ class DataParallelTrainingTest {
         TrainConfig b = config(ds, tmp.resolve("b"), 3, 8, new TrainConfig.Parallel(2, 1, false));
         TrainResult ra = TrainJob.run(a, spark);
         TrainJob.run(b, spark);
-        assertEquals(TrainResult.OK, ra.status());
+        assertEquals(Status.OK, ra.status());
         assertSameStates(finalState(a), finalState(b));
         List<String> lines = Files.readAllLines(tmp.resolve("a/metrics.jsonl"));
         assertEquals(3, lines.size());
@@ -132,7 +133,7 @@ class DataParallelTrainingTest {
                 () -> TrainJob.run(config(ds, tmp.resolve("run"), 1, 8, new TrainConfig.Parallel(1, 2, true)), spark));
         assertTrue(finished.getMessage().contains("already finished"), finished.getMessage());
         TrainResult more = TrainJob.run(config(ds, tmp.resolve("run"), 2, 8, new TrainConfig.Parallel(1, 2, true)), spark);
-        assertEquals(TrainResult.OK, more.status());
+        assertEquals(Status.OK, more.status());
         assertEquals(2, more.lastEpoch().epoch(), "the resumed run trained epoch 2 only");
         assertFalse(finalState(done).isEmpty());
     }

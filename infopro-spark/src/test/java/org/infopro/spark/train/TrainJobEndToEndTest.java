@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.io.Json;
+import org.infopro.data.io.Status;
 import org.infopro.data.io.WriteMode;
 import org.infopro.data.prep.IdxDataset;
 import org.infopro.data.prep.IdxPrepConfig;
@@ -80,7 +81,7 @@ class TrainJobEndToEndTest {
         Path ds = prepare(tmp);
         Path out = tmp.resolve("run");
         TrainResult r = TrainJob.run(config(ds, out, WriteMode.ERROR), spark);
-        assertEquals(TrainResult.OK, r.status());
+        assertEquals(Status.OK, r.status());
 
         JsonNode result = Json.mapper().readTree(Files.readString(out.resolve(TrainJob.RESULT)));
         assertEquals("ok", result.get("status").asText());
@@ -139,7 +140,7 @@ class TrainJobEndToEndTest {
         Files.writeString(out.resolve("something"), "x");
         ConfigException e = assertThrows(ConfigException.class, () -> TrainJob.run(config(ds, out, WriteMode.ERROR), spark));
         assertTrue(e.getMessage().contains("already exists and is not empty"), e.getMessage());
-        assertEquals(TrainResult.SKIPPED, TrainJob.run(config(ds, out, WriteMode.SKIP), spark).status());
+        assertEquals(Status.SKIPPED, TrainJob.run(config(ds, out, WriteMode.SKIP), spark).status());
     }
 
     @Test
