@@ -1,7 +1,8 @@
 package org.infopro.jobs;
 
 import org.apache.spark.sql.SparkSession;
-import org.infopro.data.config.Options;
+import org.infopro.data.config.JobSpec;
+import org.infopro.data.config.Opt;
 import org.infopro.data.prep.ImageDataset;
 import org.infopro.data.prep.ImagePrepConfig;
 import org.junit.jupiter.api.Test;
@@ -9,8 +10,10 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MainTest {
@@ -47,12 +50,22 @@ class MainTest {
         for (ImageDataset ds : ImageDataset.values()) {
             assertTrue(top.out().contains(ds.job()), ds.job() + " missing from the job list");
             String help = run(ds.job(), "--help").out();
-            for (Options.Spec spec : ImagePrepConfig.options(ds)) {
-                assertTrue(help.contains("--" + spec.name() + " "), "--" + spec.name() + " missing from " + ds.job() + " --help");
+            for (Opt<?> opt : ImagePrepConfig.spec(ds).options()) {
+                assertTrue(help.contains("--" + opt.name() + " "), "--" + opt.name() + " missing from " + ds.job() + " --help");
             }
         }
         assertTrue(run("prep-imagenet", "--help").out().contains("--devkit"));
         assertTrue(run("gpu-check", "--help").out().contains("--tasks"));
+    }
+
+    @Test
+    void everyJobReadsEveryOptionItDeclares() {
+        for (JobSpec<?> job : Main.jobs()) {
+            // only the required options given: every declared option, given or defaulted, must be read to build the config
+            String[] args = job.options().stream().filter(Opt::required).flatMap(o -> Stream.of("--" + o.name(), "x"))
+                    .toArray(String[]::new);
+            assertNotNull(job.parse(args), job.name());
+        }
     }
 
     @Test

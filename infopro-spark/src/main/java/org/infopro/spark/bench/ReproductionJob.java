@@ -10,11 +10,9 @@ import org.infopro.data.io.Status;
 import org.infopro.data.io.WriteMode;
 import org.infopro.data.manifest.DatasetManifest;
 import org.infopro.data.shard.InputTransform;
-import org.infopro.spark.loss.LambdaSchedule;
-import org.infopro.spark.loss.LossMode;
-import org.infopro.spark.model.AuxNet;
 import org.infopro.spark.model.ReferenceTables;
 import org.infopro.spark.model.SplitPoint;
+import org.infopro.spark.train.LrSchedule;
 import org.infopro.spark.train.Schedule;
 import org.infopro.spark.train.TrainConfig;
 import org.infopro.spark.train.TrainJob;
@@ -45,26 +43,13 @@ public final class ReproductionJob {
     private ReproductionJob() {
     }
 
-    /** The training config of one named run of the recipe. */
-    static TrainConfig runConfig(ReproductionConfig c, String run) {
-        LossMode mode;
-        int k;
-        AuxNet aux = AuxNet.C1F2;
-        LambdaSchedule lambda;
-        switch (run) {
-            case "e2e" -> { mode = LossMode.E2E; k = 1; lambda = new LambdaSchedule(0, 0, 0, 0); }
-            case "greedy-k4" -> { mode = LossMode.GREEDY; k = 4; aux = AuxNet.C0F1; lambda = new LambdaSchedule(0, 1, 0, 1); }
-            case "greedy-k8" -> { mode = LossMode.GREEDY; k = 8; aux = AuxNet.C0F1; lambda = new LambdaSchedule(0, 1, 0, 1); }
-            case "contrast-k4" -> { mode = LossMode.INFOPRO_CONTRAST; k = 4; lambda = new LambdaSchedule(6, 0, 1, 2); }
-            case "contrast-k8" -> { mode = LossMode.INFOPRO_CONTRAST; k = 8; lambda = new LambdaSchedule(5, 0, 0, 2); }
-            case "softmax-k4" -> { mode = LossMode.INFOPRO_SOFTMAX; k = 4; lambda = new LambdaSchedule(6, 0, 1, 2); }
-            default -> throw new IllegalArgumentException(run);
-        }
-        List<SplitPoint> splits = k == 1 ? List.of() : ReferenceTables.splits("infopro", DEPTH, k);
-        return new TrainConfig(c.dataset(), new Path(c.out(), run).toString(), Schedule.SIMULTANEOUS, DEPTH, splits, mode, aux,
-                lambda, new InputTransform(32, 3, InputTransform.Augment.CROP_FLIP), c.epochs(), 128, 0.1, false, 0, 0.9, 1e-4,
-                0, c.limit(), c.valLimit(), c.threads(), 50, WriteMode.OVERWRITE, TrainConfig.Parallel.SINGLE,
-                TrainConfig.Pipeline.DEFAULT);
+    /** The training config of one run of the recipe. */
+    static TrainConfig runConfig(ReproductionConfig c, ReproductionRun run) {
+        List<SplitPoint> splits = run.modules() == 1 ? List.of() : ReferenceTables.splits("infopro", DEPTH, run.modules());
+        return new TrainConfig(c.dataset(), new Path(c.out(), run.label()).toString(), Schedule.SIMULTANEOUS, DEPTH, splits, run.loss(),
+                run.auxNet(), run.lambda(), new InputTransform(32, 3, InputTransform.Augment.CROP_FLIP), c.epochs(), 128, 0.1,
+                LrSchedule.COSINE_EPOCH, 0, 0.9, 1e-4, 0, c.limit(), c.valLimit(), c.threads(), 50, WriteMode.OVERWRITE,
+                TrainConfig.Parallel.SINGLE, TrainConfig.Pipeline.DEFAULT);
     }
 
     public static Map<String, Object> run(ReproductionConfig c, SparkSession spark) {
@@ -76,19 +61,19 @@ public final class ReproductionJob {
         }
         List<Row> rows = new ArrayList<>();
         Map<String, Object> doc = new LinkedHashMap<>();
-        for (String run : c.runs()) {
+        for (ReproductionRun run : c.runs()) {
             TrainConfig tc = runConfig(c, run);
             TrainResult r = completed(tc, spark);
             if (r != null) {
-                System.err.printf(Locale.ROOT, "[bench-reproduce] %s: reusing the completed run in %s%n", run, tc.out());
+                System.err.printf(Locale.ROOT, "[bench-reproduce] %s: reusing the completed run in %s%n", run.label(), tc.out());
             } else {
-                System.err.printf(Locale.ROOT, "[bench-reproduce] %s: %s K=%d ...%n", run, tc.loss().label(), tc.modules());
+                System.err.printf(Locale.ROOT, "[bench-reproduce] %s: %s K=%d ...%n", run.label(), tc.loss().label(), tc.modules());
                 r = TrainJob.run(tc, spark);
             }
-            rows.add(new Row(run, tc.loss().label(), tc.modules(), tc.epochs(), r.lastEpoch().train().images(),
+            rows.add(new Row(run.label(), tc.loss().label(), tc.modules(), tc.epochs(), r.lastEpoch().train().images(),
                     r.testAccuracy(), perEpoch(new Path(tc.out(), TrainJob.METRICS), spark), r.imagesPerS().get("end_to_end"),
                     r.peakMemoryBytes(), r.timingsS().get("total")));
-            System.err.printf(Locale.ROOT, "[bench-reproduce] %s: test accuracy %.4f%n", run, r.testAccuracy());
+            System.err.printf(Locale.ROOT, "[bench-reproduce] %s: test accuracy %.4f%n", run.label(), r.testAccuracy());
             double wall = rows.stream().mapToDouble(Row::wallS).sum();
             doc.put("created_at", Instant.now().toString());
             doc.put("command", "submit/infopro bench-reproduce --dataset " + c.dataset());

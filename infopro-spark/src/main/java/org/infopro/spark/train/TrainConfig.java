@@ -1,8 +1,9 @@
 package org.infopro.spark.train;
 
 import org.infopro.data.config.ConfigException;
+import org.infopro.data.config.JobSpec;
+import org.infopro.data.config.Opt;
 import org.infopro.data.config.Options;
-import org.infopro.data.config.Options.Spec;
 import org.infopro.data.io.WriteMode;
 import org.infopro.data.shard.InputTransform;
 import org.infopro.spark.loss.LambdaSchedule;
@@ -11,6 +12,7 @@ import org.infopro.spark.model.AuxNet;
 import org.infopro.spark.model.HeadSpec;
 import org.infopro.spark.model.ReferenceTables;
 import org.infopro.spark.model.SplitPoint;
+import org.infopro.spark.runtime.NativeRuntime;
 import org.infopro.spark.schedule.SpillMode;
 import org.infopro.spark.spill.Precision;
 import org.infopro.spark.spill.SpillCodec;
@@ -21,6 +23,7 @@ import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /** The resolved configuration of a training run; parsed and validated once, before any Spark work. */
@@ -37,7 +40,7 @@ public record TrainConfig(
         int epochs,
         int batchSize,
         double learningRate,
-        boolean lrPerStep,
+        LrSchedule lrSchedule,
         double warmupEpochs,
         double momentum,
         double weightDecay,
@@ -78,68 +81,93 @@ public record TrainConfig(
             + "records per-epoch validation metrics of every module.\n"
             + "Writes <out>/metrics.jsonl, <out>/result.json and <out>/checkpoint/.";
 
-    public static List<Spec> options(int defaultThreads) {
-        return List.of(
-                Spec.required("dataset", "DIR", "Prepared dataset folder (with _manifest.json), from prep-idx."),
-                Spec.required("out", "DIR", "Output folder for metrics, result and checkpoint."),
-                Spec.of("schedule", "NAME", "simultaneous (the paper's: every batch through all modules in one task) | sequential "
-                        + "(module after module, on spilled or recomputed inputs) | staggered (modules pipelined over waves).", "simultaneous"),
-                Spec.of("depth", "N", "ResNet depth 6n+2 (8, 14, 20, 32, 110, ...).", "20"),
-                Spec.of("splits", "LIST", "Module ends 'stage,block;...' (K = points + 1), 'none' (end-to-end), or a reference table such as infopro:k4 or infopro*-cifar10:k2.", "2,1"),
-                Spec.of("loss", "MODE", "e2e | greedy | infopro-softmax | infopro-contrast (see README).", "infopro-softmax"),
-                Spec.of("aux-net", "NET", "Auxiliary head 0c1f | 0c2f | 1c1f | 1c2f | 1c3f | 2c2f; auto = 0c1f for greedy, else 1c2f.", "auto"),
-                Spec.of("lambda", "IXX1,IXY1,IXX2,IXY2", "InfoPro λ1 (reconstruction) and λ2 (task) of the first and last local module, or shipped values such as cifar10/infopro.", "5,1,0,0"),
-                Spec.of("pad-to", "N", "Zero-pad images (centred) to NxN; 0 keeps the stored size.", "0"),
-                Spec.of("channels", "N", "Replicate gray images to N channels; 0 keeps the stored channels.", "0"),
-                Spec.of("augment", "KIND", "Training augmentation: none | crop-flip (reflect-pad 4, random crop, horizontal flip) | "
-                        + "random-resized-crop (ImageNet: area 8-100 %, aspect 3/4-4/3, flip; needs --crop) | scale-crop-flip (Cityscapes).", "none"),
-                Spec.of("crop", "N", "Train/evaluate on NxN crops of images of any size (ImageNet: 224); 0 = none.", "0"),
-                Spec.of("resize", "S", "Evaluation short side before the centre --crop (0 = crop/0.875, 256 for 224).", "0"),
-                Spec.of("epochs", "N", "Training epochs.", "2"),
-                Spec.of("batch-size", "N", "Minibatch size.", "128"),
-                Spec.of("lr", "X", "Initial learning rate of the cosine schedule.", "0.1"),
-                Spec.of("lr-schedule", "KIND", "cosine-epoch (rate set once per epoch) | cosine-step (every step).", "cosine-epoch"),
-                Spec.of("warmup-epochs", "X", "Linear warm-up from 0.01 over the first X epochs (0 = none).", "0"),
-                Spec.of("momentum", "X", "Nesterov momentum.", "0.9"),
-                Spec.of("weight-decay", "X", "L2 weight decay.", "1e-4"),
-                Spec.of("seed", "N", "Seed of initialisation and shuffling.", "0"),
-                Spec.of("limit", "N", "Train on the first N training images (0 = all).", "0"),
-                Spec.of("val-limit", "N", "Validate on the first N test images (0 = all).", "0"),
-                Spec.of("threads", "N", "Native (ND4J/OpenMP) threads per task; cores ÷ concurrent tasks.", Integer.toString(defaultThreads)),
-                Spec.of("log-every", "N", "Progress line every N training steps (0 = per epoch only).", "50"),
-                Spec.of("replicas", "N", "Data-parallel training tasks (Spark tasks, each on 1/N of the images, equal batches per replica).", "1"),
-                Spec.of("sync-steps", "S", "Average parameters and updater state over the replicas on the driver every S steps (a round; "
-                        + "0 = once per epoch); a checkpoint follows every round.", "0"),
-                Spec.of("resume", "BOOL", "true: continue the run in --out from its last complete round (the checkpoint's architecture "
-                        + "must match; it is refused otherwise).", "false"),
-                Spec.of("spill", "MODE", "Sequential schedule: spill (module k's outputs written once, read by module k+1) | "
-                        + "recompute (frozen modules 1..k rerun every batch) | auto (the planner chooses from spill bytes, "
-                        + "recompute FLOPs and free disk).", "auto"),
-                Spec.of("spill-dir", "URI", "Spill store, any Hadoop FileSystem URI (file:, hdfs:, s3a:); empty = <out>/spill.", ""),
-                Spec.of("spill-format", "FORMAT", "binary (compressed record blocks) | parquet.", "binary"),
-                Spec.of("spill-precision", "P", "fp16 | fp32 activations in the spill.", "fp16"),
-                Spec.of("spill-codec", "CODEC", "none | snappy | zstd compression of the spill.", "zstd"),
-                Spec.of("spill-views", "N", "Augmented views spilled per training image; epoch e trains on view e mod N.", "1"),
-                Spec.of("keep-spill", "BOOL", "true: keep every spill after use (default: a spill is deleted once the next "
-                        + "module no longer needs it).", "false"),
-                Spec.of("wave-fraction", "X", "Staggered schedule: a wave is this fraction of an epoch (0 < X <= 1).", "0.25"),
-                Spec.of("mode", "MODE", "If --out already holds a run: error | overwrite | skip.", "error"));
+    public static final Opt<String> DATASET = Opt.required("dataset", "DIR", "Prepared dataset folder (with _manifest.json), from prep-idx.");
+    public static final Opt<String> OUT = Opt.required("out", "DIR", "Output folder for metrics, result and checkpoint.");
+    public static final Opt<Schedule> SCHEDULE = Opt.choice("schedule", "NAME", "simultaneous: the paper's, every batch through all "
+            + "modules in one task; sequential: module after module, on spilled or recomputed inputs; staggered: modules pipelined "
+            + "over waves.", Schedule.SIMULTANEOUS, Schedule::label);
+    public static final Opt<Integer> DEPTH = Opt.intIn("depth", "N", "ResNet depth 6n+2 (8, 14, 20, 32, 110, ...).", 20, 8, 1202);
+    public static final Opt<String> SPLITS = Opt.text("splits", "LIST", "Module ends 'stage,block;...' (K = points + 1), 'none' "
+            + "(end-to-end), or a reference table such as infopro:k4 or infopro*-cifar10:k2.", "2,1");
+    public static final Opt<LossMode> LOSS = Opt.choice("loss", "MODE", "Local losses (see README).", LossMode.INFOPRO_SOFTMAX,
+            LossMode::label);
+    public static final Opt<Optional<AuxNet>> AUX_NET = Opt.choiceOrAuto("aux-net", "NET", "Auxiliary head; auto = 0c1f for greedy, "
+            + "else 1c2f.", AuxNet.class, AuxNet::label);
+    public static final Opt<String> LAMBDA = Opt.text("lambda", "IXX1,IXY1,IXX2,IXY2", "InfoPro λ1 (reconstruction) and λ2 (task) "
+            + "of the first and last local module, or shipped values such as cifar10/infopro.", "5,1,0,0");
+    public static final Opt<Integer> PAD_TO = Opt.intIn("pad-to", "N", "Zero-pad images (centred) to NxN; 0 keeps the stored size.",
+            0, 0, 4096);
+    public static final Opt<Integer> CHANNELS = Opt.intIn("channels", "N", "Replicate gray images to N channels; 0 keeps the stored "
+            + "channels.", 0, 0, 4);
+    public static final Opt<InputTransform.Augment> AUGMENT = Opt.choice("augment", "KIND", "Training augmentation: crop-flip: "
+            + "reflect-pad 4, random crop, horizontal flip; random-resized-crop: ImageNet's (area 8-100 %, aspect 3/4-4/3, flip; "
+            + "needs --crop); scale-crop-flip: Cityscapes segmentation's, refused until segmentation training exists.",
+            InputTransform.Augment.NONE, InputTransform.Augment::label);
+    public static final Opt<Integer> CROP = Opt.intIn("crop", "N", "Train/evaluate on NxN crops of images of any size (ImageNet: 224); "
+            + "0 = none.", 0, 0, 8192);
+    public static final Opt<Integer> RESIZE = Opt.intIn("resize", "S", "Evaluation short side before the centre --crop (0 = crop/0.875, "
+            + "256 for 224).", 0, 0, 16384);
+    public static final Opt<Integer> EPOCHS = Opt.intIn("epochs", "N", "Training epochs.", 2, 1, 100_000);
+    public static final Opt<Integer> BATCH_SIZE = Opt.intIn("batch-size", "N", "Minibatch size.", 128, 2, 65_536);
+    public static final Opt<Double> LR = Opt.doubleIn("lr", "X", "Initial learning rate of the cosine schedule.", 0.1, 0, 100);
+    public static final Opt<LrSchedule> LR_SCHEDULE = Opt.choice("lr-schedule", "KIND", "cosine-epoch: the rate is set once per epoch; "
+            + "cosine-step: at every step.", LrSchedule.COSINE_EPOCH, LrSchedule::label);
+    public static final Opt<Double> WARMUP_EPOCHS = Opt.doubleIn("warmup-epochs", "X", "Linear warm-up from 0.01 over the first X "
+            + "epochs (0 = none).", 0, 0, 100_000);
+    public static final Opt<Double> MOMENTUM = Opt.doubleIn("momentum", "X", "Nesterov momentum.", 0.9, 0, 0.999);
+    public static final Opt<Double> WEIGHT_DECAY = Opt.doubleIn("weight-decay", "X", "L2 weight decay.", 1e-4, 0, 1);
+    public static final Opt<Long> SEED = Opt.longIn("seed", "N", "Seed of initialisation and shuffling.", 0, Long.MIN_VALUE, Long.MAX_VALUE);
+    public static final Opt<Integer> LIMIT = Opt.intIn("limit", "N", "Train on the first N training images (0 = all).", 0, 0,
+            Integer.MAX_VALUE);
+    public static final Opt<Integer> VAL_LIMIT = Opt.intIn("val-limit", "N", "Validate on the first N test images (0 = all).", 0, 0,
+            Integer.MAX_VALUE);
+    public static final Opt<Integer> LOG_EVERY = Opt.intIn("log-every", "N", "Progress line every N training steps (0 = per epoch "
+            + "only).", 50, 0, Integer.MAX_VALUE);
+    public static final Opt<Integer> REPLICAS = Opt.intIn("replicas", "N", "Data-parallel training tasks (Spark tasks, each on 1/N of "
+            + "the images, equal batches per replica).", 1, 1, 4096);
+    public static final Opt<Integer> SYNC_STEPS = Opt.intIn("sync-steps", "S", "Average parameters and updater state over the replicas "
+            + "on the driver every S steps (a round; 0 = once per epoch); a checkpoint follows every round.", 0, 0, Integer.MAX_VALUE);
+    public static final Opt<Boolean> RESUME = Opt.bool("resume", "true: continue the run in --out from its last complete round (the "
+            + "checkpoint's architecture must match; it is refused otherwise).", false);
+    public static final Opt<SpillMode> SPILL = Opt.choice("spill", "MODE", "Sequential schedule: spill: module k's outputs written once, "
+            + "read by module k+1; recompute: frozen modules 1..k rerun every batch; auto: the planner chooses from spill bytes, "
+            + "recompute FLOPs and free disk.", SpillMode.AUTO, SpillMode::label);
+    public static final Opt<String> SPILL_DIR = Opt.string("spill-dir", "URI", "Spill store, any Hadoop FileSystem URI (file:, hdfs:, "
+            + "s3a:); empty = <out>/spill.", "");
+    public static final Opt<SpillFormat> SPILL_FORMAT = Opt.choice("spill-format", "FORMAT", "binary: compressed record blocks; "
+            + "parquet.", SpillFormat.BINARY, SpillFormat::label);
+    public static final Opt<Precision> SPILL_PRECISION = Opt.choice("spill-precision", "P", "Precision of the spilled activations.",
+            Precision.FP16, Precision::label);
+    public static final Opt<SpillCodec> SPILL_CODEC = Opt.choice("spill-codec", "CODEC", "Compression of the spill.", SpillCodec.ZSTD,
+            SpillCodec::label);
+    public static final Opt<Integer> SPILL_VIEWS = Opt.intIn("spill-views", "N", "Augmented views spilled per training image; epoch e "
+            + "trains on view e mod N.", 1, 1, 1000);
+    public static final Opt<Boolean> KEEP_SPILL = Opt.bool("keep-spill", "true: keep every spill after use (default: a spill is "
+            + "deleted once the next module no longer needs it).", false);
+    public static final Opt<Double> WAVE_FRACTION = Opt.fraction("wave-fraction", "X", "Staggered schedule: a wave is this fraction "
+            + "of an epoch.", 0.25);
+    public static final Opt<WriteMode> MODE = Opt.choice("mode", "MODE", "If --out already holds a run.", WriteMode.ERROR,
+            WriteMode::label);
+
+    public static final JobSpec<TrainConfig> SPEC = new JobSpec<>(JOB, "Train InfoPro local modules on a prepared dataset.", SUMMARY,
+            List.of(DATASET, OUT, SCHEDULE, DEPTH, SPLITS, LOSS, AUX_NET, LAMBDA, PAD_TO, CHANNELS, AUGMENT, CROP, RESIZE, EPOCHS,
+                    BATCH_SIZE, LR, LR_SCHEDULE, WARMUP_EPOCHS, MOMENTUM, WEIGHT_DECAY, SEED, LIMIT, VAL_LIMIT, NativeRuntime.THREADS,
+                    LOG_EVERY, REPLICAS, SYNC_STEPS, RESUME, SPILL, SPILL_DIR, SPILL_FORMAT, SPILL_PRECISION, SPILL_CODEC, SPILL_VIEWS,
+                    KEEP_SPILL, WAVE_FRACTION, MODE),
+            TrainConfig::build);
+
+    public static TrainConfig fromArgs(String[] args) {
+        return SPEC.parse(args);
     }
 
-    public static TrainConfig fromArgs(String[] args, int defaultThreads) {
-        Options o = Options.parse(JOB, options(defaultThreads), args);
-        int depth = o.intIn("depth", 8, 1202);
-        List<SplitPoint> splits = splits(o.string("splits"), depth);
-        LambdaSchedule lambda = lambda(o.string("lambda"), depth, splits.size() + 1);
-        LossMode loss = o.choice("loss", LossMode.class, LossMode::label);
-        AuxNet aux;
-        if (o.string("aux-net").trim().equalsIgnoreCase("auto")) {
-            aux = loss == LossMode.GREEDY ? AuxNet.C0F1 : AuxNet.C1F2;
-        } else {
-            aux = o.choice("aux-net", AuxNet.class, AuxNet::label);
-        }
+    private static TrainConfig build(Options o) {
+        int depth = o.get(DEPTH);
+        List<SplitPoint> splits = splits(o.get(SPLITS), depth);
+        LambdaSchedule lambda = lambda(o.get(LAMBDA), depth, splits.size() + 1);
+        LossMode loss = o.get(LOSS);
+        AuxNet aux = o.get(AUX_NET).orElse(loss == LossMode.GREEDY ? AuxNet.C0F1 : AuxNet.C1F2);
         if (loss == LossMode.E2E && !splits.isEmpty()) {
-            throw new ConfigException(JOB + ": --loss e2e trains one module, but --splits '" + o.string("splits")
+            throw new ConfigException(JOB + ": --loss e2e trains one module, but --splits '" + o.get(SPLITS)
                     + "' asks for " + (splits.size() + 1) + ". Add --splits none.");
         }
         if (loss != LossMode.E2E && splits.isEmpty()) {
@@ -147,45 +175,32 @@ public record TrainConfig(
                     + "Give split points (for example --splits 2,1) or use --loss e2e.");
         }
         return new TrainConfig(
-                o.nonBlank("dataset"),
-                o.nonBlank("out"),
-                o.choice("schedule", Schedule.class, Schedule::label),
+                o.get(DATASET),
+                o.get(OUT),
+                o.get(SCHEDULE),
                 depth,
                 splits,
                 loss,
                 aux,
                 lambda,
-                new InputTransform(o.intIn("pad-to", 0, 4096), o.intIn("channels", 0, 4),
-                        o.choice("augment", InputTransform.Augment.class, InputTransform.Augment::label),
-                        o.intIn("crop", 0, 8192), o.intIn("resize", 0, 16384)),
-                o.intIn("epochs", 1, 100_000),
-                o.intIn("batch-size", 2, 65_536),
-                o.doubleIn("lr", 0, 100),
-                lrPerStep(o),
-                o.doubleIn("warmup-epochs", 0, 100_000),
-                o.doubleIn("momentum", 0, 0.999),
-                o.doubleIn("weight-decay", 0, 1),
-                o.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE),
-                o.intIn("limit", 0, Integer.MAX_VALUE),
-                o.intIn("val-limit", 0, Integer.MAX_VALUE),
-                o.intIn("threads", 1, 1024),
-                o.intIn("log-every", 0, Integer.MAX_VALUE),
-                o.choice("mode", WriteMode.class, WriteMode::label),
-                new Parallel(o.intIn("replicas", 1, 4096), o.intIn("sync-steps", 0, Integer.MAX_VALUE), bool(o, "resume")),
-                new Pipeline(o.choice("spill", SpillMode.class, SpillMode::label), o.string("spill-dir").trim(),
-                        new SpillConfig(o.choice("spill-format", SpillFormat.class, SpillFormat::label),
-                                o.choice("spill-precision", Precision.class, Precision::label),
-                                o.choice("spill-codec", SpillCodec.class, SpillCodec::label)),
-                        o.intIn("spill-views", 1, 1000), bool(o, "keep-spill"), waveFraction(o)))
+                new InputTransform(o.get(PAD_TO), o.get(CHANNELS), o.get(AUGMENT), o.get(CROP), o.get(RESIZE)),
+                o.get(EPOCHS),
+                o.get(BATCH_SIZE),
+                o.get(LR),
+                o.get(LR_SCHEDULE),
+                o.get(WARMUP_EPOCHS),
+                o.get(MOMENTUM),
+                o.get(WEIGHT_DECAY),
+                o.get(SEED),
+                o.get(LIMIT),
+                o.get(VAL_LIMIT),
+                o.get(NativeRuntime.THREADS),
+                o.get(LOG_EVERY),
+                o.get(MODE),
+                new Parallel(o.get(REPLICAS), o.get(SYNC_STEPS), o.get(RESUME)),
+                new Pipeline(o.get(SPILL), o.get(SPILL_DIR), new SpillConfig(o.get(SPILL_FORMAT), o.get(SPILL_PRECISION),
+                        o.get(SPILL_CODEC)), o.get(SPILL_VIEWS), o.get(KEEP_SPILL), o.get(WAVE_FRACTION)))
                 .checked();
-    }
-
-    private static double waveFraction(Options o) {
-        double x = o.doubleIn("wave-fraction", 0, 1);
-        if (x <= 0) {
-            throw o.bad("wave-fraction", Double.toString(x), "a fraction of an epoch above 0 and at most 1, such as 0.25");
-        }
-        return x;
     }
 
     /** Cross-option checks. */
@@ -205,22 +220,14 @@ public record TrainConfig(
     /** This config with another schedule and pipeline settings. */
     public TrainConfig with(Schedule s, Pipeline p) {
         return new TrainConfig(dataset, out, s, depth, splits, loss, auxNet, lambda, transform, epochs, batchSize, learningRate,
-                lrPerStep, warmupEpochs, momentum, weightDecay, seed, limit, valLimit, threads, logEvery, mode, parallel, p).checked();
+                lrSchedule, warmupEpochs, momentum, weightDecay, seed, limit, valLimit, threads, logEvery, mode, parallel, p).checked();
     }
 
     /** This config writing to {@code o} with other parallelism. */
     public TrainConfig with(String o, Parallel p) {
         return new TrainConfig(dataset, o, schedule, depth, splits, loss, auxNet, lambda, transform, epochs, batchSize,
-                learningRate, lrPerStep, warmupEpochs, momentum, weightDecay, seed, limit, valLimit, threads, logEvery, mode, p,
+                learningRate, lrSchedule, warmupEpochs, momentum, weightDecay, seed, limit, valLimit, threads, logEvery, mode, p,
                 pipeline).checked();
-    }
-
-    private static boolean bool(Options o, String name) {
-        String v = o.nonBlank(name).toLowerCase(java.util.Locale.ROOT);
-        if (!v.equals("true") && !v.equals("false")) {
-            throw o.bad(name, v, "true or false");
-        }
-        return v.equals("true");
     }
 
     /** Explicit split points, or {@code <table>:k<K>} from conf/infopro-splits.json. */
@@ -248,16 +255,8 @@ public record TrainConfig(
         }
     }
 
-    private static boolean lrPerStep(Options o) {
-        String v = o.string("lr-schedule").trim();
-        if (v.equals("cosine-epoch") || v.equals("cosine-step")) {
-            return v.equals("cosine-step");
-        }
-        throw o.bad("lr-schedule", v, "one of cosine-epoch, cosine-step");
-    }
-
     public LearningRate learningRateSchedule() {
-        return new LearningRate(learningRate, epochs, lrPerStep, warmupEpochs, 0.01);
+        return new LearningRate(learningRate, epochs, lrSchedule.perStep(), warmupEpochs, 0.01);
     }
 
     public int modules() {
@@ -291,7 +290,7 @@ public record TrainConfig(
         m.put("batch_size", batchSize);
         m.put("transform", transform);
         m.put("lr", learningRate);
-        m.put("lr_schedule", lrPerStep ? "cosine per step" : "cosine per epoch");
+        m.put("lr_schedule", lrSchedule.description());
         m.put("warmup_epochs", warmupEpochs);
         m.put("momentum", momentum);
         m.put("nesterov", true);

@@ -47,7 +47,7 @@ class DataParallelTrainingTest {
                                       TrainConfig.Parallel parallel) {
         TrainConfig c = TrainJobEndToEndTest.config(ds, out, WriteMode.OVERWRITE);
         return new TrainConfig(c.dataset(), c.out(), c.schedule(), depth, c.splits(), c.loss(), c.auxNet(), c.lambda(),
-                c.transform(), epochs, c.batchSize(), c.learningRate(), c.lrPerStep(), c.warmupEpochs(), c.momentum(),
+                c.transform(), epochs, c.batchSize(), c.learningRate(), c.lrSchedule(), c.warmupEpochs(), c.momentum(),
                 c.weightDecay(), c.seed(), c.limit(), 64, c.threads(), 0, c.mode(), parallel, c.pipeline());
     }
 

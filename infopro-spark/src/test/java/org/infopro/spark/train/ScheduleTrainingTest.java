@@ -56,7 +56,7 @@ class ScheduleTrainingTest {
     private static TrainConfig config(java.nio.file.Path out, Schedule schedule, TrainConfig.Pipeline pipeline) {
         TrainConfig c = TrainJobEndToEndTest.config(dataset, out, WriteMode.OVERWRITE);
         TrainConfig one = new TrainConfig(c.dataset(), c.out(), c.schedule(), 8, c.splits(), c.loss(), c.auxNet(), c.lambda(),
-                new InputTransform(32, 3, InputTransform.Augment.NONE), 1, c.batchSize(), c.learningRate(), c.lrPerStep(),
+                new InputTransform(32, 3, InputTransform.Augment.NONE), 1, c.batchSize(), c.learningRate(), c.lrSchedule(),
                 c.warmupEpochs(), c.momentum(), c.weightDecay(), c.seed(), c.limit(), 64, c.threads(), 0, c.mode(),
                 c.parallel(), c.pipeline());
         return one.with(schedule, pipeline);
@@ -164,7 +164,7 @@ class ScheduleTrainingTest {
                 new SpillConfig(SpillFormat.PARQUET, Precision.FP16, SpillCodec.SNAPPY), 2, true, 0.25));
         TrainConfig c = new TrainConfig(d.dataset(), d.out(), d.schedule(), d.depth(), d.splits(), d.loss(), d.auxNet(),
                 d.lambda(), new InputTransform(32, 3, InputTransform.Augment.CROP_FLIP), 2, d.batchSize(), d.learningRate(),
-                d.lrPerStep(), d.warmupEpochs(), d.momentum(), d.weightDecay(), d.seed(), d.limit(), d.valLimit(), d.threads(),
+                d.lrSchedule(), d.warmupEpochs(), d.momentum(), d.weightDecay(), d.seed(), d.limit(), d.valLimit(), d.threads(),
                 d.logEvery(), d.mode(), d.parallel(), d.pipeline());
         TrainJob.run(c, spark);
         var conf = spark.sparkContext().hadoopConfiguration();
@@ -187,7 +187,7 @@ class ScheduleTrainingTest {
         // λ = (5, 0): module 1 has a decoder and no classifier, so its validation has no accuracy to report
         TrainConfig c = new TrainConfig(d.dataset(), d.out(), d.schedule(), d.depth(), d.splits(), d.loss(), d.auxNet(),
                 new org.infopro.spark.loss.LambdaSchedule(5, 0, 0, 0), d.transform(), d.epochs(), d.batchSize(), d.learningRate(),
-                d.lrPerStep(), d.warmupEpochs(), d.momentum(), d.weightDecay(), d.seed(), d.limit(), d.valLimit(), d.threads(),
+                d.lrSchedule(), d.warmupEpochs(), d.momentum(), d.weightDecay(), d.seed(), d.limit(), d.valLimit(), d.threads(),
                 d.logEvery(), d.mode(), d.parallel(), d.pipeline());
         TrainResult r = TrainJob.run(c, spark);
         assertTrue(r.spillBytes() > 0);

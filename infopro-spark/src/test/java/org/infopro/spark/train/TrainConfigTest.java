@@ -15,7 +15,7 @@ class TrainConfigTest {
         String[] all = new String[base.length + extra.length];
         System.arraycopy(base, 0, all, 0, base.length);
         System.arraycopy(extra, 0, all, base.length, extra.length);
-        return TrainConfig.fromArgs(all, 1);
+        return TrainConfig.fromArgs(all);
     }
 
     @Test
@@ -48,7 +48,7 @@ class TrainConfigTest {
     @Test
     void badValuesNameTheValidChoices() {
         ConfigException a = assertThrows(ConfigException.class, () -> parse("--aux-net", "3c3f"));
-        assertEquals("train: invalid --aux-net '3c3f': expected one of 0c1f, 0c2f, 1c1f, 1c2f, 1c3f, 2c2f.", a.getMessage());
+        assertEquals("train: invalid --aux-net '3c3f': expected one of auto, 0c1f, 0c2f, 1c1f, 1c2f, 1c3f, 2c2f.", a.getMessage());
         ConfigException l = assertThrows(ConfigException.class, () -> parse("--loss", "infopro"));
         assertEquals("train: invalid --loss 'infopro': expected one of e2e, greedy, infopro-softmax, infopro-contrast.", l.getMessage());
         ConfigException s = assertThrows(ConfigException.class, () -> parse("--splits", "2;1"));

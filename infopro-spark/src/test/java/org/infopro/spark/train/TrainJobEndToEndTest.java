@@ -72,7 +72,7 @@ class TrainJobEndToEndTest {
     static TrainConfig config(Path ds, Path out, WriteMode mode) {
         return new TrainConfig(ds.toString(), out.toString(), Schedule.SIMULTANEOUS, 8, SplitPoint.parseList("2,0"),
                 LossMode.INFOPRO_SOFTMAX, AuxNet.C1F2, new LambdaSchedule(5, 1, 0, 0),
-                new InputTransform(32, 3, InputTransform.Augment.CROP_FLIP), 2, 64, 0.05, true, 0, 0.9, 1e-4, 0, 256,
+                new InputTransform(32, 3, InputTransform.Augment.CROP_FLIP), 2, 64, 0.05, LrSchedule.COSINE_STEP, 0, 0.9, 1e-4, 0, 256,
                 256, 1, 2, mode, TrainConfig.Parallel.SINGLE, TrainConfig.Pipeline.DEFAULT);
     }
 
