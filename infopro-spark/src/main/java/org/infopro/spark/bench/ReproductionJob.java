@@ -46,10 +46,31 @@ public final class ReproductionJob {
     /** The training config of one run of the recipe. */
     static TrainConfig runConfig(ReproductionConfig c, ReproductionRun run) {
         List<SplitPoint> splits = run.modules() == 1 ? List.of() : ReferenceTables.splits("infopro", DEPTH, run.modules());
-        return new TrainConfig(c.dataset(), new Path(c.out(), run.label()).toString(), Schedule.SIMULTANEOUS, DEPTH, splits, run.loss(),
-                run.auxNet(), run.lambda(), new InputTransform(32, 3, InputTransform.Augment.CROP_FLIP), c.epochs(), 128, 0.1,
-                LrSchedule.COSINE_EPOCH, 0, 0.9, 1e-4, 0, c.limit(), c.valLimit(), c.threads(), 50, WriteMode.OVERWRITE,
-                TrainConfig.Parallel.SINGLE, TrainConfig.Pipeline.DEFAULT);
+        // every value the simultaneous schedule uses is spelled out, so changing a default cannot change the recipe
+        return TrainConfig.builder(c.dataset(), new Path(c.out(), run.label()).toString())
+                .schedule(Schedule.SIMULTANEOUS)
+                .depth(DEPTH)
+                .splits(splits)
+                .loss(run.loss())
+                .auxNet(run.auxNet())
+                .lambda(run.lambda())
+                .transform(new InputTransform(32, 3, InputTransform.Augment.CROP_FLIP))
+                .epochs(c.epochs())
+                .batchSize(128)
+                .learningRate(0.1)
+                .lrSchedule(LrSchedule.COSINE_EPOCH)
+                .warmupEpochs(0)
+                .momentum(0.9)
+                .weightDecay(1e-4)
+                .seed(0)
+                .limit(c.limit())
+                .valLimit(c.valLimit())
+                .threads(c.threads())
+                .logEvery(50)
+                .mode(WriteMode.OVERWRITE)
+                .parallel(new TrainConfig.Parallel(1, 0, false))
+                .pipeline(TrainConfig.Pipeline.DEFAULT)
+                .build();
     }
 
     public static Map<String, Object> run(ReproductionConfig c, SparkSession spark) {

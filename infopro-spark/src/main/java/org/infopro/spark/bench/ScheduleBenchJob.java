@@ -58,8 +58,12 @@ public final class ScheduleBenchJob {
                 c.waveFraction());
         // the staggered schedule's parallelism is its modules
         int replicas = run.schedule() == Schedule.STAGGERED ? 1 : c.replicas();
-        return base.with(new Path(c.out(), run.label()).toString(), new TrainConfig.Parallel(replicas, c.syncSteps(), false))
-                .with(run.schedule(), p);
+        return base.toBuilder()
+                .out(new Path(c.out(), run.label()).toString())
+                .schedule(run.schedule())
+                .parallel(new TrainConfig.Parallel(replicas, c.syncSteps(), false))
+                .pipeline(p)
+                .build();
     }
 
     public static Map<String, Object> run(ScheduleBenchConfig c, SparkSession spark) {

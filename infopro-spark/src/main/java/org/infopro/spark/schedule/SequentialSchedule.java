@@ -5,7 +5,6 @@ import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
-import org.infopro.data.config.ConfigException;
 import org.infopro.data.shard.InputTransform;
 import org.infopro.data.shard.KeyHash;
 import org.infopro.data.shard.LabeledImage;
@@ -46,10 +45,6 @@ public final class SequentialSchedule {
         TrainConfig.Pipeline p = cfg.pipeline();
         int k = run.modules();
         boolean augment = cfg.transform().augment() != InputTransform.Augment.NONE;
-        if (p.views() > 1 && !augment) {
-            throw new ConfigException("train: --spill-views " + p.views() + " spills identical views without augmentation; "
-                    + "use --spill-views 1, or give --augment.");
-        }
         Path spillRoot = spillRoot(run);
         long train = run.trainImages().count();
         long validation = run.testImages().count();

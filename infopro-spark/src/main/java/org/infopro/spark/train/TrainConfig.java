@@ -23,10 +23,16 @@ import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
-/** The resolved configuration of a training run; parsed and validated once, before any Spark work. */
+/**
+ * The resolved configuration of a training run. Every knob is declared once below as an {@link Opt}; the compact
+ * constructor checks every value by its option's rule and every rule that spans options, so no TrainConfig is
+ * invalid however it was made. The command line builds it through {@link #fromArgs}, code through
+ * {@link #builder} or {@link #toBuilder}, both before any Spark work.
+ */
 public record TrainConfig(
         String dataset,
         String out,
@@ -59,7 +65,8 @@ public record TrainConfig(
      * steps (a round; 0 = once per epoch). {@code resume} continues a run from its last complete round.
      */
     public record Parallel(int replicas, int syncSteps, boolean resume) implements Serializable {
-        public static final Parallel SINGLE = new Parallel(1, 0, false);
+        /** One replica, averaged once per epoch, not resumed: the options' defaults. */
+        public static final Parallel SINGLE = new Parallel(REPLICAS.defaultValue(), SYNC_STEPS.defaultValue(), RESUME.defaultValue());
     }
 
     /**
@@ -70,8 +77,84 @@ public record TrainConfig(
      */
     public record Pipeline(SpillMode spill, String spillDir, SpillConfig store, int views, boolean keepSpill,
                            double waveFraction) implements Serializable {
-        public static final Pipeline DEFAULT = new Pipeline(SpillMode.AUTO, "",
-                new SpillConfig(SpillFormat.BINARY, Precision.FP16, SpillCodec.ZSTD), 1, false, 0.25);
+        /** The options' defaults. */
+        public static final Pipeline DEFAULT = new Pipeline(SPILL.defaultValue(), SPILL_DIR.defaultValue(),
+                new SpillConfig(SPILL_FORMAT.defaultValue(), SPILL_PRECISION.defaultValue(), SPILL_CODEC.defaultValue()),
+                SPILL_VIEWS.defaultValue(), KEEP_SPILL.defaultValue(), WAVE_FRACTION.defaultValue());
+    }
+
+    public TrainConfig {
+        DATASET.check(JOB, dataset);
+        OUT.check(JOB, out);
+        SCHEDULE.check(JOB, schedule);
+        DEPTH.check(JOB, depth);
+        splits = List.copyOf(splits);
+        LOSS.check(JOB, loss);
+        Objects.requireNonNull(auxNet, "auxNet");
+        Objects.requireNonNull(lambda, "lambda");
+        PAD_TO.check(JOB, transform.padTo());
+        CHANNELS.check(JOB, transform.channels());
+        AUGMENT.check(JOB, transform.augment());
+        CROP.check(JOB, transform.crop());
+        RESIZE.check(JOB, transform.resize());
+        EPOCHS.check(JOB, epochs);
+        BATCH_SIZE.check(JOB, batchSize);
+        LR.check(JOB, learningRate);
+        LR_SCHEDULE.check(JOB, lrSchedule);
+        WARMUP_EPOCHS.check(JOB, warmupEpochs);
+        MOMENTUM.check(JOB, momentum);
+        WEIGHT_DECAY.check(JOB, weightDecay);
+        LIMIT.check(JOB, limit);
+        VAL_LIMIT.check(JOB, valLimit);
+        NativeRuntime.THREADS.check(JOB, threads);
+        LOG_EVERY.check(JOB, logEvery);
+        MODE.check(JOB, mode);
+        REPLICAS.check(JOB, parallel.replicas());
+        SYNC_STEPS.check(JOB, parallel.syncSteps());
+        SPILL.check(JOB, pipeline.spill());
+        Objects.requireNonNull(pipeline.spillDir(), "spillDir");
+        SPILL_FORMAT.check(JOB, pipeline.store().format());
+        SPILL_PRECISION.check(JOB, pipeline.store().precision());
+        SPILL_CODEC.check(JOB, pipeline.store().codec());
+        SPILL_VIEWS.check(JOB, pipeline.views());
+        WAVE_FRACTION.check(JOB, pipeline.waveFraction());
+        checkAcrossOptions(schedule, splits, loss, transform, parallel, pipeline);
+    }
+
+    /** The rules that span options; each message names the options and the fix. */
+    private static void checkAcrossOptions(Schedule schedule, List<SplitPoint> splits, LossMode loss, InputTransform transform,
+                                           Parallel parallel, Pipeline pipeline) {
+        if (loss == LossMode.E2E && !splits.isEmpty()) {
+            throw new ConfigException(JOB + ": --loss e2e trains one module, but --splits '" + splitsText(splits)
+                    + "' asks for " + (splits.size() + 1) + ". Add --splits none.");
+        }
+        if (loss != LossMode.E2E && splits.isEmpty()) {
+            throw new ConfigException(JOB + ": --loss " + loss.label() + " needs local modules, but --splits is none. "
+                    + "Give split points (for example --splits 2,1) or use --loss e2e.");
+        }
+        if (schedule == Schedule.STAGGERED && parallel.replicas() > 1) {
+            throw new ConfigException(JOB + ": --schedule staggered runs one task per module (the modules are its parallelism); "
+                    + "--replicas " + parallel.replicas() + " is not supported with it. Use --replicas 1, or the simultaneous or "
+                    + "sequential schedule for data parallelism.");
+        }
+        if (schedule != Schedule.SIMULTANEOUS && splits.isEmpty()) {
+            throw new ConfigException(JOB + ": --schedule " + schedule.label() + " needs several modules, but --splits is none. "
+                    + "Give split points or use --schedule simultaneous.");
+        }
+        if (transform.augment() == InputTransform.Augment.SCALE_CROP_FLIP) {
+            throw new ConfigException(JOB + ": --augment scale-crop-flip is the Cityscapes segmentation augmentation (image and "
+                    + "mask scaled, cropped and flipped together), and segmentation training does not exist yet, so it would do "
+                    + "nothing here. Use --augment crop-flip (CIFAR-style), random-resized-crop with --crop N (ImageNet-style) "
+                    + "or none.");
+        }
+        if (pipeline.views() > 1 && transform.augment() == InputTransform.Augment.NONE) {
+            throw new ConfigException(JOB + ": --spill-views " + pipeline.views() + " spills identical views without augmentation; "
+                    + "use --spill-views 1, or give --augment.");
+        }
+    }
+
+    private static String splitsText(List<SplitPoint> splits) {
+        return splits.stream().map(SplitPoint::toString).collect(Collectors.joining());
     }
 
     public static final String JOB = "train";
@@ -162,76 +245,238 @@ public record TrainConfig(
 
     private static TrainConfig build(Options o) {
         int depth = o.get(DEPTH);
-        List<SplitPoint> splits = splits(o.get(SPLITS), depth);
-        LambdaSchedule lambda = lambda(o.get(LAMBDA), depth, splits.size() + 1);
-        LossMode loss = o.get(LOSS);
-        AuxNet aux = o.get(AUX_NET).orElse(loss == LossMode.GREEDY ? AuxNet.C0F1 : AuxNet.C1F2);
-        if (loss == LossMode.E2E && !splits.isEmpty()) {
-            throw new ConfigException(JOB + ": --loss e2e trains one module, but --splits '" + o.get(SPLITS)
-                    + "' asks for " + (splits.size() + 1) + ". Add --splits none.");
-        }
-        if (loss != LossMode.E2E && splits.isEmpty()) {
-            throw new ConfigException(JOB + ": --loss " + loss.label() + " needs local modules, but --splits is none. "
-                    + "Give split points (for example --splits 2,1) or use --loss e2e.");
-        }
-        return new TrainConfig(
-                o.get(DATASET),
-                o.get(OUT),
-                o.get(SCHEDULE),
-                depth,
-                splits,
-                loss,
-                aux,
-                lambda,
-                new InputTransform(o.get(PAD_TO), o.get(CHANNELS), o.get(AUGMENT), o.get(CROP), o.get(RESIZE)),
-                o.get(EPOCHS),
-                o.get(BATCH_SIZE),
-                o.get(LR),
-                o.get(LR_SCHEDULE),
-                o.get(WARMUP_EPOCHS),
-                o.get(MOMENTUM),
-                o.get(WEIGHT_DECAY),
-                o.get(SEED),
-                o.get(LIMIT),
-                o.get(VAL_LIMIT),
-                o.get(NativeRuntime.THREADS),
-                o.get(LOG_EVERY),
-                o.get(MODE),
-                new Parallel(o.get(REPLICAS), o.get(SYNC_STEPS), o.get(RESUME)),
-                new Pipeline(o.get(SPILL), o.get(SPILL_DIR), new SpillConfig(o.get(SPILL_FORMAT), o.get(SPILL_PRECISION),
+        List<SplitPoint> splits = parseSplits(o.get(SPLITS), depth);
+        return builder(o.get(DATASET), o.get(OUT))
+                .schedule(o.get(SCHEDULE))
+                .depth(depth)
+                .splits(splits)
+                .loss(o.get(LOSS))
+                .auxNet(o.get(AUX_NET).orElse(null))
+                .lambda(parseLambda(o.get(LAMBDA), depth, splits.size() + 1))
+                .transform(new InputTransform(o.get(PAD_TO), o.get(CHANNELS), o.get(AUGMENT), o.get(CROP), o.get(RESIZE)))
+                .epochs(o.get(EPOCHS))
+                .batchSize(o.get(BATCH_SIZE))
+                .learningRate(o.get(LR))
+                .lrSchedule(o.get(LR_SCHEDULE))
+                .warmupEpochs(o.get(WARMUP_EPOCHS))
+                .momentum(o.get(MOMENTUM))
+                .weightDecay(o.get(WEIGHT_DECAY))
+                .seed(o.get(SEED))
+                .limit(o.get(LIMIT))
+                .valLimit(o.get(VAL_LIMIT))
+                .threads(o.get(NativeRuntime.THREADS))
+                .logEvery(o.get(LOG_EVERY))
+                .mode(o.get(MODE))
+                .parallel(new Parallel(o.get(REPLICAS), o.get(SYNC_STEPS), o.get(RESUME)))
+                .pipeline(new Pipeline(o.get(SPILL), o.get(SPILL_DIR), new SpillConfig(o.get(SPILL_FORMAT), o.get(SPILL_PRECISION),
                         o.get(SPILL_CODEC)), o.get(SPILL_VIEWS), o.get(KEEP_SPILL), o.get(WAVE_FRACTION)))
-                .checked();
+                .build();
     }
 
-    /** Cross-option checks. */
-    TrainConfig checked() {
-        if (schedule == Schedule.STAGGERED && parallel.replicas() > 1) {
-            throw new ConfigException(JOB + ": --schedule staggered runs one task per module (the modules are its parallelism); "
-                    + "--replicas " + parallel.replicas() + " is not supported with it. Use --replicas 1, or the simultaneous or "
-                    + "sequential schedule for data parallelism.");
+    /** A builder of a run on {@code dataset} writing to {@code out}, with every other knob at its option's default. */
+    public static Builder builder(String dataset, String out) {
+        return new Builder(dataset, out);
+    }
+
+    /** A builder holding this config's values, to change some of them. */
+    public Builder toBuilder() {
+        Builder b = new Builder(dataset, out);
+        b.schedule = schedule;
+        b.depth = depth;
+        b.splits = splits;
+        b.loss = loss;
+        b.auxNet = auxNet;
+        b.lambda = lambda;
+        b.transform = transform;
+        b.epochs = epochs;
+        b.batchSize = batchSize;
+        b.learningRate = learningRate;
+        b.lrSchedule = lrSchedule;
+        b.warmupEpochs = warmupEpochs;
+        b.momentum = momentum;
+        b.weightDecay = weightDecay;
+        b.seed = seed;
+        b.limit = limit;
+        b.valLimit = valLimit;
+        b.threads = threads;
+        b.logEvery = logEvery;
+        b.mode = mode;
+        b.parallel = parallel;
+        b.pipeline = pipeline;
+        return b;
+    }
+
+    /**
+     * The one way code makes a TrainConfig: start from the options' defaults ({@link #builder}) or from a config
+     * ({@link #toBuilder}), set what differs, {@link #build}. Unset splits, λ and auxiliary head resolve at build
+     * time as on the command line: the default splits for the depth, the default λ, and the loss's head.
+     */
+    public static final class Builder {
+        private String dataset;
+        private String out;
+        private Schedule schedule = SCHEDULE.defaultValue();
+        private int depth = DEPTH.defaultValue();
+        private List<SplitPoint> splits;
+        private LossMode loss = LOSS.defaultValue();
+        private AuxNet auxNet;
+        private LambdaSchedule lambda;
+        private InputTransform transform = new InputTransform(PAD_TO.defaultValue(), CHANNELS.defaultValue(),
+                AUGMENT.defaultValue(), CROP.defaultValue(), RESIZE.defaultValue());
+        private int epochs = EPOCHS.defaultValue();
+        private int batchSize = BATCH_SIZE.defaultValue();
+        private double learningRate = LR.defaultValue();
+        private LrSchedule lrSchedule = LR_SCHEDULE.defaultValue();
+        private double warmupEpochs = WARMUP_EPOCHS.defaultValue();
+        private double momentum = MOMENTUM.defaultValue();
+        private double weightDecay = WEIGHT_DECAY.defaultValue();
+        private long seed = SEED.defaultValue();
+        private int limit = LIMIT.defaultValue();
+        private int valLimit = VAL_LIMIT.defaultValue();
+        private int threads = NativeRuntime.THREADS.defaultValue();
+        private int logEvery = LOG_EVERY.defaultValue();
+        private WriteMode mode = MODE.defaultValue();
+        private Parallel parallel = Parallel.SINGLE;
+        private Pipeline pipeline = Pipeline.DEFAULT;
+
+        private Builder(String dataset, String out) {
+            this.dataset = dataset;
+            this.out = out;
         }
-        if (schedule != Schedule.SIMULTANEOUS && splits.isEmpty()) {
-            throw new ConfigException(JOB + ": --schedule " + schedule.label() + " needs several modules, but --splits is none. "
-                    + "Give split points or use --schedule simultaneous.");
+
+        public Builder dataset(String v) {
+            dataset = v;
+            return this;
         }
-        return this;
-    }
 
-    /** This config with another schedule and pipeline settings. */
-    public TrainConfig with(Schedule s, Pipeline p) {
-        return new TrainConfig(dataset, out, s, depth, splits, loss, auxNet, lambda, transform, epochs, batchSize, learningRate,
-                lrSchedule, warmupEpochs, momentum, weightDecay, seed, limit, valLimit, threads, logEvery, mode, parallel, p).checked();
-    }
+        public Builder out(String v) {
+            out = v;
+            return this;
+        }
 
-    /** This config writing to {@code o} with other parallelism. */
-    public TrainConfig with(String o, Parallel p) {
-        return new TrainConfig(dataset, o, schedule, depth, splits, loss, auxNet, lambda, transform, epochs, batchSize,
-                learningRate, lrSchedule, warmupEpochs, momentum, weightDecay, seed, limit, valLimit, threads, logEvery, mode, p,
-                pipeline).checked();
+        public Builder schedule(Schedule v) {
+            schedule = v;
+            return this;
+        }
+
+        public Builder depth(int v) {
+            depth = v;
+            return this;
+        }
+
+        public Builder splits(List<SplitPoint> v) {
+            splits = v;
+            return this;
+        }
+
+        public Builder loss(LossMode v) {
+            loss = v;
+            return this;
+        }
+
+        /** The auxiliary head; null = the loss's (0c1f for greedy, else 1c2f). */
+        public Builder auxNet(AuxNet v) {
+            auxNet = v;
+            return this;
+        }
+
+        public Builder lambda(LambdaSchedule v) {
+            lambda = v;
+            return this;
+        }
+
+        public Builder transform(InputTransform v) {
+            transform = v;
+            return this;
+        }
+
+        public Builder epochs(int v) {
+            epochs = v;
+            return this;
+        }
+
+        public Builder batchSize(int v) {
+            batchSize = v;
+            return this;
+        }
+
+        public Builder learningRate(double v) {
+            learningRate = v;
+            return this;
+        }
+
+        public Builder lrSchedule(LrSchedule v) {
+            lrSchedule = v;
+            return this;
+        }
+
+        public Builder warmupEpochs(double v) {
+            warmupEpochs = v;
+            return this;
+        }
+
+        public Builder momentum(double v) {
+            momentum = v;
+            return this;
+        }
+
+        public Builder weightDecay(double v) {
+            weightDecay = v;
+            return this;
+        }
+
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        public Builder limit(int v) {
+            limit = v;
+            return this;
+        }
+
+        public Builder valLimit(int v) {
+            valLimit = v;
+            return this;
+        }
+
+        public Builder threads(int v) {
+            threads = v;
+            return this;
+        }
+
+        public Builder logEvery(int v) {
+            logEvery = v;
+            return this;
+        }
+
+        public Builder mode(WriteMode v) {
+            mode = v;
+            return this;
+        }
+
+        public Builder parallel(Parallel v) {
+            parallel = v;
+            return this;
+        }
+
+        public Builder pipeline(Pipeline v) {
+            pipeline = v;
+            return this;
+        }
+
+        /** The config, validated; a {@link ConfigException} names what is wrong and the fix. */
+        public TrainConfig build() {
+            List<SplitPoint> s = splits != null ? splits : parseSplits(SPLITS.defaultValue(), depth);
+            LambdaSchedule l = lambda != null ? lambda : parseLambda(LAMBDA.defaultValue(), depth, s.size() + 1);
+            AuxNet a = auxNet != null ? auxNet : loss == LossMode.GREEDY ? AuxNet.C0F1 : AuxNet.C1F2;
+            return new TrainConfig(dataset, out, schedule, depth, s, loss, a, l, transform, epochs, batchSize, learningRate,
+                    lrSchedule, warmupEpochs, momentum, weightDecay, seed, limit, valLimit, threads, logEvery, mode, parallel,
+                    pipeline);
+        }
     }
 
     /** Explicit split points, or {@code <table>:k<K>} from conf/infopro-splits.json. */
-    private static List<SplitPoint> splits(String text, int depth) {
+    private static List<SplitPoint> parseSplits(String text, int depth) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("([a-z0-9*-]+):k(\\d+)").matcher(text.trim());
         try {
             return m.matches() ? ReferenceTables.splits(m.group(1), depth, Integer.parseInt(m.group(2)))
@@ -242,7 +487,7 @@ public record TrainConfig(
     }
 
     /** Four numbers, or {@code <dataset>/<variant>} from conf/infopro-lambdas.json. */
-    private static LambdaSchedule lambda(String text, int depth, int k) {
+    private static LambdaSchedule parseLambda(String text, int depth, int k) {
         String t = text.trim();
         try {
             if (t.contains("/")) {

@@ -45,10 +45,13 @@ class DataParallelTrainingTest {
 
     private static TrainConfig config(java.nio.file.Path ds, java.nio.file.Path out, int epochs, int depth,
                                       TrainConfig.Parallel parallel) {
-        TrainConfig c = TrainJobEndToEndTest.config(ds, out, WriteMode.OVERWRITE);
-        return new TrainConfig(c.dataset(), c.out(), c.schedule(), depth, c.splits(), c.loss(), c.auxNet(), c.lambda(),
-                c.transform(), epochs, c.batchSize(), c.learningRate(), c.lrSchedule(), c.warmupEpochs(), c.momentum(),
-                c.weightDecay(), c.seed(), c.limit(), 64, c.threads(), 0, c.mode(), parallel, c.pipeline());
+        return TrainJobEndToEndTest.config(ds, out, WriteMode.OVERWRITE).toBuilder()
+                .depth(depth)
+                .epochs(epochs)
+                .valLimit(64)
+                .logEvery(0)
+                .parallel(parallel)
+                .build();
     }
 
     private static ModuleStack.Setup setup(TrainConfig cfg) {

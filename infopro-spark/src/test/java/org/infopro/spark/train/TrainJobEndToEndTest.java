@@ -70,10 +70,28 @@ class TrainJobEndToEndTest {
     }
 
     static TrainConfig config(Path ds, Path out, WriteMode mode) {
-        return new TrainConfig(ds.toString(), out.toString(), Schedule.SIMULTANEOUS, 8, SplitPoint.parseList("2,0"),
-                LossMode.INFOPRO_SOFTMAX, AuxNet.C1F2, new LambdaSchedule(5, 1, 0, 0),
-                new InputTransform(32, 3, InputTransform.Augment.CROP_FLIP), 2, 64, 0.05, LrSchedule.COSINE_STEP, 0, 0.9, 1e-4, 0, 256,
-                256, 1, 2, mode, TrainConfig.Parallel.SINGLE, TrainConfig.Pipeline.DEFAULT);
+        return TrainConfig.builder(ds.toString(), out.toString())
+                .schedule(Schedule.SIMULTANEOUS)
+                .depth(8)
+                .splits(SplitPoint.parseList("2,0"))
+                .loss(LossMode.INFOPRO_SOFTMAX)
+                .auxNet(AuxNet.C1F2)
+                .lambda(new LambdaSchedule(5, 1, 0, 0))
+                .transform(new InputTransform(32, 3, InputTransform.Augment.CROP_FLIP))
+                .epochs(2)
+                .batchSize(64)
+                .learningRate(0.05)
+                .lrSchedule(LrSchedule.COSINE_STEP)
+                .warmupEpochs(0)
+                .momentum(0.9)
+                .weightDecay(1e-4)
+                .seed(0)
+                .limit(256)
+                .valLimit(256)
+                .threads(1)
+                .logEvery(2)
+                .mode(mode)
+                .build();
     }
 
     @Test
