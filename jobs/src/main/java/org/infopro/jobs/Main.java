@@ -5,6 +5,7 @@ import org.infopro.data.config.ConfigException;
 import org.infopro.data.config.JobSpec;
 import org.infopro.data.config.Options;
 import org.infopro.data.io.Json;
+import org.infopro.data.io.Status;
 import org.infopro.data.prep.IdxPrepConfig;
 import org.infopro.data.prep.IdxPrepJob;
 import org.infopro.data.prep.ImageDataset;
@@ -33,7 +34,9 @@ import java.util.function.BiFunction;
 /**
  * The jobs jar's entry point: {@code Main <job> [options]}. Parses and validates the job's config before
  * any Spark work, runs it, prints its result as JSON, and maps the outcome to an exit code:
- * 0 ok, 2 invalid input or configuration, 1 runtime failure. Only this class calls System.exit.
+ * 0 ok, 2 invalid input or configuration, 1 runtime failure. Only {@link #main} calls System.exit, and not
+ * as a YARN cluster-mode driver, which returns or throws instead ({@link ExitPolicy}). An {@link Error} (out of
+ * memory, say) is no outcome: it propagates, after the Spark session is stopped.
  */
 public final class Main {
     public static final int OK = 0;
@@ -41,7 +44,7 @@ public final class Main {
     public static final int INVALID = 2;
 
     /** A job: its command line, whether it needs a Spark session, and how it runs its config. */
-    private record Job<C>(JobSpec<C> spec, boolean needsSpark, BiFunction<C, SparkSession, Object> run) {
+    record Job<C>(JobSpec<C> spec, boolean needsSpark, BiFunction<C, SparkSession, Object> run) {
         /** Parses {@code args} (a ConfigException says what is wrong), then runs the job; returns its result. */
         Object parseAndRun(String[] args) {
             C config = spec.parse(args);
@@ -84,36 +87,82 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        ExitPolicy policy = ExitPolicy.of(System.getProperties());
+        Outcome outcome = execute(args);
+        if (policy == ExitPolicy.EXIT_CODE) {
+            System.exit(outcome.exitCode());
+        }
+        outcome.returnOrThrow();
     }
 
-    /** Everything main does except exiting, so tests can call it. */
+    /** Everything main does except exiting, so tests can call it; returns the exit code. */
     public static int run(String[] args) {
+        return execute(args).exitCode();
+    }
+
+    /** How one invocation ended: its class (ok, invalid or failed) and, unless ok, the error. */
+    record Outcome(String job, Status status, RuntimeException error) {
+        static Outcome ok(String job) {
+            return new Outcome(job, Status.OK, null);
+        }
+
+        int exitCode() {
+            return switch (status) {
+                case OK, SKIPPED -> OK;
+                case INVALID -> INVALID;
+                case FAILED -> FAILED;
+            };
+        }
+
+        /** Returns when ok; else throws a {@link JobFailure} that names the job, the outcome class and the error. */
+        void returnOrThrow() {
+            if (status != Status.OK && status != Status.SKIPPED) {
+                String why = status == Status.INVALID ? error.getMessage() : error.toString();
+                throw new JobFailure("infopro " + job + ": " + status.label() + ": " + why, error);
+            }
+        }
+    }
+
+    /** A job that ended invalid or failed, thrown where main must not exit; the message starts with the outcome class. */
+    static final class JobFailure extends RuntimeException {
+        JobFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    static Outcome execute(String[] args) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
             System.out.print(usage());
-            return args.length == 0 ? INVALID : OK;
+            return args.length == 0 ? new Outcome("", Status.INVALID, new ConfigException("infopro: no job given; see "
+                    + "'submit/infopro --help'.")) : Outcome.ok("");
         }
         Job<?> job = JOBS.get(args[0]);
         if (job == null) {
-            System.err.println("infopro: unknown job '" + args[0] + "'. Jobs: " + String.join(", ", JOBS.keySet())
+            ConfigException e = new ConfigException("infopro: unknown job '" + args[0] + "'. Jobs: " + String.join(", ", JOBS.keySet())
                     + ". See 'submit/infopro --help'.");
-            return INVALID;
+            System.err.println(e.getMessage());
+            return new Outcome(args[0], Status.INVALID, e);
         }
-        String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        if (Options.wantsHelp(rest)) {
+        return execute(job, Arrays.copyOfRange(args, 1, args.length));
+    }
+
+    /** Runs {@code job} on {@code args}, prints its result or its error, and says how it ended. */
+    static Outcome execute(Job<?> job, String[] args) {
+        String name = job.spec().name();
+        if (Options.wantsHelp(args)) {
             System.out.print(job.spec().help());
-            return OK;
+            return Outcome.ok(name);
         }
         try {
-            System.out.println(Json.line(job.parseAndRun(rest)));
-            return OK;
+            System.out.println(Json.line(job.parseAndRun(args)));
+            return Outcome.ok(name);
         } catch (ConfigException e) {
             System.err.println(e.getMessage());
-            return INVALID;
-        } catch (RuntimeException | Error e) {
-            System.err.println("infopro " + job.spec().name() + ": failed: " + e);
+            return new Outcome(name, Status.INVALID, e);
+        } catch (RuntimeException e) {
+            System.err.println("infopro " + name + ": failed: " + e);
             e.printStackTrace(System.err);
-            return FAILED;
+            return new Outcome(name, Status.FAILED, e);
         }
     }
 

@@ -162,6 +162,19 @@ class TrainJobEndToEndTest {
     }
 
     @Test
+    void anInputRefusedDuringTheRunIsRecordedAsInvalid(@TempDir Path tmp) throws Exception {
+        Path ds = prepare(tmp);
+        Path out = tmp.resolve("run");
+        // 4 images cannot feed 8 replicas: found only once the images are partitioned, inside the run
+        TrainConfig cfg = config(ds, out, WriteMode.ERROR).toBuilder().limit(4).parallel(new TrainConfig.Parallel(8, 0, false)).build();
+        ConfigException e = assertThrows(ConfigException.class, () -> TrainJob.run(cfg, spark));
+        assertTrue(e.getMessage().contains("leaves a replica without images"), e.getMessage());
+        JsonNode result = Json.mapper().readTree(Files.readString(out.resolve(TrainJob.RESULT)));
+        assertEquals("invalid", result.get("status").asText());
+        assertEquals(e.getMessage(), result.get("error").asText());
+    }
+
+    @Test
     void missingDatasetNamesTheFix(@TempDir Path tmp) {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> TrainJob.run(config(tmp.resolve("nowhere"), tmp.resolve("run"), WriteMode.ERROR), spark));
