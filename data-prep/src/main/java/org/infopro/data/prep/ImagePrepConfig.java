@@ -56,16 +56,7 @@ public record ImagePrepConfig(
             throw new ConfigException(dataset.job() + ": --center-crop " + centerCrop + " is larger than --resize "
                     + resize + " (the short side after resizing); use a crop <= " + resize + ".");
         }
-        for (String s : splits) {
-            if (!dataset.splits().contains(s)) {
-                throw new ConfigException(dataset.job() + ": invalid --splits entry '" + s + "': expected some of "
-                        + String.join(", ", dataset.splits()) + ".");
-            }
-        }
-        if (splits.isEmpty()) {
-            throw new ConfigException(dataset.job() + ": --splits is empty; give some of " + String.join(", ", dataset.splits()) + ".");
-        }
-        splits = List.copyOf(splits);
+        splits = List.copyOf(new DatasetOptions(dataset).splits.check(dataset.job(), splits));
     }
 
     public static final Opt<String> OUTPUT = Opt.required("output", "DIR", "Dataset folder to create (any Hadoop URI: file://, "
@@ -105,8 +96,8 @@ public record ImagePrepConfig(
 
         DatasetOptions(ImageDataset ds) {
             input = Opt.required("input", "DIR", ds.inputDoc());
-            splits = Opt.names("splits", "LIST", "Comma-separated splits to prepare, of: " + String.join(", ", ds.splits()) + ".",
-                    ds.defaultSplits());
+            splits = Opt.names("splits", "LIST", "Splits to prepare.", ds.defaultSplits())
+                    .where(ds.splits()::containsAll, "a comma-separated list of some of " + String.join(", ", ds.splits()));
             compression = Opt.choice("compression", "CODEC", "Parquet compression.",
                     ds.defaultStorage() == Storage.RAW ? Compression.ZSTD : Compression.NONE, Compression::label);
             storage = Opt.choice("storage", "KIND", "encoded (JPEG/PNG bytes) or raw (decoded uint8 HWC).", ds.defaultStorage(),
