@@ -2,8 +2,10 @@ package org.infopro.jobs;
 
 import org.apache.spark.sql.SparkSession;
 import org.infopro.data.config.ConfigException;
+import org.infopro.data.config.JobSpec;
 import org.infopro.data.config.Options;
 import org.infopro.data.io.Json;
+import org.infopro.data.io.Status;
 import org.infopro.data.prep.IdxPrepConfig;
 import org.infopro.data.prep.IdxPrepJob;
 import org.infopro.data.prep.ImageDataset;
@@ -17,7 +19,6 @@ import org.infopro.spark.bench.ScheduleBenchConfig;
 import org.infopro.spark.bench.ScheduleBenchJob;
 import org.infopro.spark.runtime.GpuCheckConfig;
 import org.infopro.spark.runtime.GpuCheckJob;
-import org.infopro.spark.runtime.NativeRuntime;
 import org.infopro.spark.train.EvaluateConfig;
 import org.infopro.spark.train.EvaluateJob;
 import org.infopro.spark.config.TrainConfig;
@@ -25,117 +26,143 @@ import org.infopro.spark.train.TrainJob;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Function;
-import java.util.function.Supplier;
+import java.util.function.BiFunction;
 
 /**
  * The jobs jar's entry point: {@code Main <job> [options]}. Parses and validates the job's config before
  * any Spark work, runs it, prints its result as JSON, and maps the outcome to an exit code:
- * 0 ok, 2 invalid input or configuration, 1 runtime failure. Only this class calls System.exit.
+ * 0 ok, 2 invalid input or configuration, 1 runtime failure. Only {@link #main} calls System.exit, and not
+ * as a YARN cluster-mode driver, which returns or throws instead ({@link ExitPolicy}). An {@link Error} (out of
+ * memory, say) is no outcome: it propagates, after the Spark session is stopped.
  */
 public final class Main {
     public static final int OK = 0;
     public static final int FAILED = 1;
     public static final int INVALID = 2;
 
-    /** A job: its help, how it parses its config, and how it runs it on a session. */
-    private record Job(String name, String summary, Supplier<String> help, Function<String[], Object> parse,
-                       boolean needsSpark, Runner run) {
+    /** A job: its command line, whether it needs a Spark session, and how it runs its config. */
+    record Job<C>(JobSpec<C> spec, boolean needsSpark, BiFunction<C, SparkSession, Object> run) {
+        /** Parses {@code args} (a ConfigException says what is wrong), then runs the job; returns its result. */
+        Object parseAndRun(String[] args) {
+            C config = spec.parse(args);
+            SparkSession spark = needsSpark ? SparkSession.builder().appName("infopro " + spec.name()).getOrCreate() : null;
+            try {
+                return run.apply(config, spark);
+            } finally {
+                if (spark != null) {
+                    spark.stop();
+                }
+            }
+        }
     }
 
-    @FunctionalInterface
-    private interface Runner {
-        Object run(Object config, SparkSession spark);
-    }
+    private static final Map<String, Job<?>> JOBS = new LinkedHashMap<>();
 
-    private static final Map<String, Job> JOBS = new LinkedHashMap<>();
+    private static <C> void add(JobSpec<C> spec, boolean needsSpark, BiFunction<C, SparkSession, Object> run) {
+        JOBS.put(spec.name(), new Job<>(spec, needsSpark, run));
+    }
 
     static {
-        JOBS.put(IdxPrepConfig.JOB, new Job(IdxPrepConfig.JOB, "Shard MNIST-format IDX files (Fashion-MNIST, MNIST) into Parquet.",
-                () -> Options.help(IdxPrepConfig.JOB, IdxPrepConfig.SUMMARY, IdxPrepConfig.OPTIONS),
-                IdxPrepConfig::fromArgs, true,
-                (c, s) -> IdxPrepJob.run((IdxPrepConfig) c, s)));
+        add(IdxPrepConfig.SPEC, true, IdxPrepJob::run);
         for (ImageDataset ds : ImageDataset.values()) {
-            JOBS.put(ds.job(), new Job(ds.job(), ds.title(),
-                    () -> Options.help(ds.job(), ds.summary(), ImagePrepConfig.options(ds)),
-                    a -> ImagePrepConfig.fromArgs(ds, a), true,
-                    (c, s) -> ImagePrepJob.run((ImagePrepConfig) c, s)));
+            add(ImagePrepConfig.spec(ds), true, ImagePrepJob::run);
         }
-        JOBS.put(TrainConfig.JOB, new Job(TrainConfig.JOB, "Train InfoPro local modules on a prepared dataset.",
-                () -> Options.help(TrainConfig.JOB, TrainConfig.SUMMARY, TrainConfig.options(NativeRuntime.defaultThreads())),
-                a -> TrainConfig.fromArgs(a, NativeRuntime.defaultThreads()), true,
-                (c, s) -> TrainJob.run((TrainConfig) c, s)));
-        JOBS.put(EvaluateConfig.JOB, new Job(EvaluateConfig.JOB, "Evaluate a run's exported inference model on a dataset.",
-                () -> Options.help(EvaluateConfig.JOB, EvaluateConfig.SUMMARY, EvaluateConfig.options(NativeRuntime.defaultThreads())),
-                a -> EvaluateConfig.fromArgs(a, NativeRuntime.defaultThreads()), true,
-                (c, s) -> EvaluateJob.run((EvaluateConfig) c, s)));
-        JOBS.put(MemoryBenchConfig.JOB, new Job(MemoryBenchConfig.JOB, "Benchmark: peak training memory, InfoPro against end-to-end.",
-                () -> Options.help(MemoryBenchConfig.JOB, MemoryBenchConfig.SUMMARY, MemoryBenchConfig.OPTIONS),
-                MemoryBenchConfig::fromArgs, false,
-                (c, s) -> MemoryBenchJob.run((MemoryBenchConfig) c)));
-        JOBS.put(ReproductionConfig.JOB, new Job(ReproductionConfig.JOB, "Benchmark: the Fashion-MNIST reproduction recipe.",
-                () -> Options.help(ReproductionConfig.JOB, ReproductionConfig.SUMMARY, ReproductionConfig.options(NativeRuntime.defaultThreads())),
-                a -> ReproductionConfig.fromArgs(a, NativeRuntime.defaultThreads()), true,
-                (c, s) -> ReproductionJob.run((ReproductionConfig) c, s)));
-        JOBS.put(ScheduleBenchConfig.JOB, new Job(ScheduleBenchConfig.JOB, "Benchmark: the three training schedules on the cluster of --master.",
-                () -> Options.help(ScheduleBenchConfig.JOB, ScheduleBenchConfig.SUMMARY, ScheduleBenchConfig.options(NativeRuntime.defaultThreads())),
-                a -> ScheduleBenchConfig.fromArgs(a, NativeRuntime.defaultThreads()), true,
-                (c, s) -> ScheduleBenchJob.run((ScheduleBenchConfig) c, s)));
-        JOBS.put(GpuCheckConfig.JOB, new Job(GpuCheckConfig.JOB, "Diagnostics: run N tasks and report each task's assigned GPU and ND4J binding.",
-                () -> Options.help(GpuCheckConfig.JOB, GpuCheckConfig.SUMMARY, GpuCheckConfig.OPTIONS),
-                GpuCheckConfig::fromArgs, true,
-                (c, s) -> GpuCheckJob.run((GpuCheckConfig) c, s)));
+        add(TrainConfig.SPEC, true, TrainJob::run);
+        add(EvaluateConfig.SPEC, true, EvaluateJob::run);
+        add(MemoryBenchConfig.SPEC, false, (c, s) -> MemoryBenchJob.run(c));
+        add(ReproductionConfig.SPEC, true, ReproductionJob::run);
+        add(ScheduleBenchConfig.SPEC, true, ScheduleBenchJob::run);
+        add(GpuCheckConfig.SPEC, true, GpuCheckJob::run);
+    }
+
+    /** Every job's command line, in the order of the job list. */
+    static List<JobSpec<?>> jobs() {
+        return JOBS.values().stream().<JobSpec<?>>map(Job::spec).toList();
     }
 
     private Main() {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        ExitPolicy policy = ExitPolicy.of(System.getProperties());
+        Outcome outcome = execute(args);
+        if (policy == ExitPolicy.EXIT_CODE) {
+            System.exit(outcome.exitCode());
+        }
+        outcome.returnOrThrow();
     }
 
-    /** Everything main does except exiting, so tests can call it. */
+    /** Everything main does except exiting, so tests can call it; returns the exit code. */
     public static int run(String[] args) {
+        return execute(args).exitCode();
+    }
+
+    /** How one invocation ended: its class (ok, invalid or failed) and, unless ok, the error. */
+    record Outcome(String job, Status status, RuntimeException error) {
+        static Outcome ok(String job) {
+            return new Outcome(job, Status.OK, null);
+        }
+
+        int exitCode() {
+            return switch (status) {
+                case OK, SKIPPED -> OK;
+                case INVALID -> INVALID;
+                case FAILED -> FAILED;
+            };
+        }
+
+        /** Returns when ok; else throws a {@link JobFailure} that names the job, the outcome class and the error. */
+        void returnOrThrow() {
+            if (status != Status.OK && status != Status.SKIPPED) {
+                String why = status == Status.INVALID ? error.getMessage() : error.toString();
+                throw new JobFailure("infopro " + job + ": " + status.label() + ": " + why, error);
+            }
+        }
+    }
+
+    /** A job that ended invalid or failed, thrown where main must not exit; the message starts with the outcome class. */
+    static final class JobFailure extends RuntimeException {
+        JobFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    static Outcome execute(String[] args) {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
             System.out.print(usage());
-            return args.length == 0 ? INVALID : OK;
+            return args.length == 0 ? new Outcome("", Status.INVALID, new ConfigException("infopro: no job given; see "
+                    + "'submit/infopro --help'.")) : Outcome.ok("");
         }
-        Job job = JOBS.get(args[0]);
+        Job<?> job = JOBS.get(args[0]);
         if (job == null) {
-            System.err.println("infopro: unknown job '" + args[0] + "'. Jobs: " + String.join(", ", JOBS.keySet())
+            ConfigException e = new ConfigException("infopro: unknown job '" + args[0] + "'. Jobs: " + String.join(", ", JOBS.keySet())
                     + ". See 'submit/infopro --help'.");
-            return INVALID;
+            System.err.println(e.getMessage());
+            return new Outcome(args[0], Status.INVALID, e);
         }
-        String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        if (Options.wantsHelp(rest)) {
-            System.out.print(job.help().get());
-            return OK;
+        return execute(job, Arrays.copyOfRange(args, 1, args.length));
+    }
+
+    /** Runs {@code job} on {@code args}, prints its result or its error, and says how it ended. */
+    static Outcome execute(Job<?> job, String[] args) {
+        String name = job.spec().name();
+        if (Options.wantsHelp(args)) {
+            System.out.print(job.spec().help());
+            return Outcome.ok(name);
         }
-        Object config;
         try {
-            config = job.parse().apply(rest);
+            System.out.println(Json.line(job.parseAndRun(args)));
+            return Outcome.ok(name);
         } catch (ConfigException e) {
             System.err.println(e.getMessage());
-            return INVALID;
-        }
-        SparkSession spark = job.needsSpark() ? SparkSession.builder().appName("infopro " + job.name()).getOrCreate() : null;
-        try {
-            Object result = job.run().run(config, spark);
-            System.out.println(Json.line(result));
-            return OK;
-        } catch (ConfigException e) {
-            System.err.println(e.getMessage());
-            return INVALID;
-        } catch (RuntimeException | Error e) {
-            System.err.println("infopro " + job.name() + ": failed: " + e);
+            return new Outcome(name, Status.INVALID, e);
+        } catch (RuntimeException e) {
+            System.err.println("infopro " + name + ": failed: " + e);
             e.printStackTrace(System.err);
-            return FAILED;
-        } finally {
-            if (spark != null) {
-                spark.stop();
-            }
+            return new Outcome(name, Status.FAILED, e);
         }
     }
 
@@ -143,8 +170,8 @@ public final class Main {
         StringBuilder sb = new StringBuilder();
         sb.append("Usage: submit/infopro <job> [options]   (submit/infopro <job> --help for a job's options)\n\n");
         sb.append("InfoPro locally supervised training on Apache Spark.\n\nJobs:\n");
-        for (Job j : JOBS.values()) {
-            sb.append(String.format(Locale.ROOT, "  %-16s %s%n", j.name(), j.summary()));
+        for (Job<?> j : JOBS.values()) {
+            sb.append(String.format(Locale.ROOT, "  %-16s %s%n", j.spec().name(), j.spec().title()));
         }
         return sb.toString();
     }

@@ -1,7 +1,10 @@
 package org.infopro.jobs;
 
 import org.apache.spark.sql.SparkSession;
-import org.infopro.data.config.Options;
+import org.infopro.data.config.ConfigException;
+import org.infopro.data.config.JobSpec;
+import org.infopro.data.config.Opt;
+import org.infopro.data.io.Status;
 import org.infopro.data.prep.ImageDataset;
 import org.infopro.data.prep.ImagePrepConfig;
 import org.junit.jupiter.api.Test;
@@ -9,8 +12,13 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MainTest {
@@ -19,17 +27,30 @@ class MainTest {
     }
 
     private static Run run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int code = quietly(out, err, () -> Main.run(args));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static <T> T quietly(Supplier<T> call) {
+        return quietly(new ByteArrayOutputStream(), new ByteArrayOutputStream(), call);
+    }
+
+    private static <T> T quietly(ByteArrayOutputStream out, ByteArrayOutputStream err, Supplier<T> call) {
+        PrintStream oldOut = System.out, oldErr = System.err;
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+            return call.get();
         } finally {
             System.setOut(oldOut);
             System.setErr(oldErr);
         }
+    }
+
+    /** A job without options or Spark whose run is {@code body}. */
+    private static Main.Job<String> job(Supplier<Object> body) {
+        return new Main.Job<>(new JobSpec<>("t", "A test job.", "Tests.", List.of(), o -> "config"), false, (c, s) -> body.get());
     }
 
     @Test
@@ -47,12 +68,22 @@ class MainTest {
         for (ImageDataset ds : ImageDataset.values()) {
             assertTrue(top.out().contains(ds.job()), ds.job() + " missing from the job list");
             String help = run(ds.job(), "--help").out();
-            for (Options.Spec spec : ImagePrepConfig.options(ds)) {
-                assertTrue(help.contains("--" + spec.name() + " "), "--" + spec.name() + " missing from " + ds.job() + " --help");
+            for (Opt<?> opt : ImagePrepConfig.spec(ds).options()) {
+                assertTrue(help.contains("--" + opt.name() + " "), "--" + opt.name() + " missing from " + ds.job() + " --help");
             }
         }
         assertTrue(run("prep-imagenet", "--help").out().contains("--devkit"));
         assertTrue(run("gpu-check", "--help").out().contains("--tasks"));
+    }
+
+    @Test
+    void everyJobReadsEveryOptionItDeclares() {
+        for (JobSpec<?> job : Main.jobs()) {
+            // only the required options given: every declared option, given or defaulted, must be read to build the config
+            String[] args = job.options().stream().filter(Opt::required).flatMap(o -> Stream.of("--" + o.name(), "x"))
+                    .toArray(String[]::new);
+            assertNotNull(job.parse(args), job.name());
+        }
     }
 
     @Test
@@ -74,5 +105,40 @@ class MainTest {
         Run r = run("prep-imagenet-xl");
         assertEquals(Main.INVALID, r.code());
         assertTrue(r.err().contains("unknown job 'prep-imagenet-xl'. Jobs: prep-idx, prep-imagenet, prep-cityscapes, prep-cifar10, prep-svhn, prep-stl10, train, evaluate, bench-memory, bench-reproduce, bench-schedules, gpu-check."), r.err());
+    }
+
+    @Test
+    void aYarnClusterDriverReturnsOnSuccessAndThrowsAnExceptionNamingTheOutcome() {
+        quietly(() -> Main.execute(new String[]{"train", "--help"})).returnOrThrow();
+        quietly(() -> Main.execute(job(() -> "done"), new String[0])).returnOrThrow();
+
+        Main.Outcome invalid = quietly(() -> Main.execute(new String[]{"train", "--dataset", "d", "--out", "o", "--epochs", "0"}));
+        assertEquals(Status.INVALID, invalid.status());
+        assertEquals(Main.INVALID, invalid.exitCode());
+        Main.JobFailure i = assertThrows(Main.JobFailure.class, invalid::returnOrThrow);
+        assertEquals("infopro train: invalid: train: invalid --epochs '0': expected an integer in [1, 100000].", i.getMessage());
+
+        Main.Outcome failed = quietly(() -> Main.execute(job(() -> {
+            throw new IllegalStateException("disk full");
+        }), new String[0]));
+        assertEquals(Main.FAILED, failed.exitCode());
+        Main.JobFailure f = assertThrows(Main.JobFailure.class, failed::returnOrThrow);
+        assertEquals("infopro t: failed: java.lang.IllegalStateException: disk full", f.getMessage());
+        assertEquals("disk full", f.getCause().getMessage());
+
+        Main.Outcome refusedLate = quietly(() -> Main.execute(job(() -> {
+            throw new ConfigException("t: --out o already exists");
+        }), new String[0]));
+        assertEquals(Main.INVALID, refusedLate.exitCode(), "a refused input found while running is invalid too");
+        assertEquals(Main.INVALID, quietly(() -> Main.execute(new String[0])).exitCode());
+        assertThrows(Main.JobFailure.class, quietly(() -> Main.execute(new String[]{"no-such-job"}))::returnOrThrow);
+    }
+
+    @Test
+    void anErrorIsNoOrdinaryFailureAndPropagates() {
+        OutOfMemoryError e = assertThrows(OutOfMemoryError.class, () -> quietly(() -> Main.execute(job(() -> {
+            throw new OutOfMemoryError("test");
+        }), new String[0])));
+        assertEquals("test", e.getMessage());
     }
 }

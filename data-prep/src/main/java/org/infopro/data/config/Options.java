@@ -1,79 +1,84 @@
 package org.infopro.data.config;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.MissingParameterException;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
+
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * A job's command-line options: every knob has a name, a one-line doc and a default, and is parsed and
- * checked once, here at the boundary. Typed getters turn the text into values or throw a
- * {@link ConfigException} that names the option, the bad value and what is expected.
+ * A job's command line, read against the job's declared {@link Opt}s. picocli's programmatic API splits the
+ * arguments ({@code --name value} and {@code --name=value}); each Opt converts and checks its own value.
+ * Every error is one line that names the job, the option, the bad value and what is expected, and is a
+ * {@link ConfigException}. A config is built by {@link #parse(String, List, String[], Function)}, which also
+ * refuses a build that leaves a declared option unread, so no option can be accepted and then ignored.
  */
 public final class Options {
-
-    /** One option, {@code --name VALUE}. A null default means required. */
-    public record Spec(String name, String metavar, String doc, String defaultValue) {
-        public static Spec of(String name, String metavar, String doc, String defaultValue) {
-            return new Spec(name, metavar, doc, defaultValue);
-        }
-
-        public static Spec required(String name, String metavar, String doc) {
-            return new Spec(name, metavar, doc, null);
-        }
-    }
-
     private final String job;
-    private final Map<String, Spec> specs = new LinkedHashMap<>();
-    private final Map<String, String> values = new LinkedHashMap<>();
+    private final Map<String, Opt<?>> declared = new LinkedHashMap<>();
+    private final Map<String, String> given;
+    private final Set<String> read = new HashSet<>();
 
-    private Options(String job, List<Spec> specs) {
+    private Options(String job, List<Opt<?>> opts, Map<String, String> given) {
         this.job = job;
-        for (Spec s : specs) {
-            this.specs.put(s.name(), s);
+        for (Opt<?> o : opts) {
+            if (declared.put(o.name(), o) != null) {
+                throw new IllegalArgumentException(job + ": --" + o.name() + " is declared twice");
+            }
         }
+        this.given = given;
     }
 
-    /** Parses {@code args} against {@code specs}; unknown options and missing values are errors. */
-    public static Options parse(String job, List<Spec> specs, String[] args) {
-        Options o = new Options(job, specs);
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (!a.startsWith("--")) {
-                throw new ConfigException(job + ": unexpected argument '" + a + "'. Options start with --; see '"
-                        + job + " --help'.");
-            }
-            String name = a.substring(2);
-            String value = null;
-            int eq = name.indexOf('=');
-            if (eq >= 0) {
-                value = name.substring(eq + 1);
-                name = name.substring(0, eq);
-            }
-            Spec spec = o.specs.get(name);
-            if (spec == null) {
-                throw new ConfigException(job + ": unknown option '--" + name + "'. Valid options: "
-                        + o.specs.keySet().stream().map(n -> "--" + n).collect(Collectors.joining(", ")) + ".");
-            }
-            if (value == null) {
-                if (i + 1 >= args.length) {
-                    throw new ConfigException(job + ": option '--" + name + "' needs a value (" + spec.metavar() + ").");
-                }
-                value = args[++i];
-            }
-            o.values.put(name, value);
-        }
-        for (Spec s : o.specs.values()) {
-            if (s.defaultValue() == null && !o.values.containsKey(s.name())) {
-                throw new ConfigException(job + ": missing required option '--" + s.name() + " " + s.metavar()
-                        + "' (" + s.doc() + ").");
+    /**
+     * Parses {@code args} against {@code opts} and builds the config with {@code build}, which reads the values
+     * with {@link #get}. Unknown options, missing values, missing required options and bad values throw a
+     * {@link ConfigException}; an option that {@code build} never reads is a programming error
+     * ({@link IllegalStateException}), caught by any test that parses the job's options.
+     */
+    public static <C> C parse(String job, List<Opt<?>> opts, String[] args, Function<Options, C> build) {
+        Options o = new Options(job, opts, split(job, opts, args));
+        for (Opt<?> opt : opts) {
+            if (opt.required() && !o.given.containsKey(opt.name())) {
+                throw new ConfigException(job + ": missing required option '--" + opt.name() + " " + opt.metavar()
+                        + "' (" + opt.doc() + ").");
             }
         }
-        return o;
+        C config = build.apply(o);
+        List<String> unread = o.declared.keySet().stream().filter(n -> !o.read.contains(n)).map(n -> "--" + n).toList();
+        if (!unread.isEmpty()) {
+            throw new IllegalStateException(job + ": options declared but never read: " + String.join(", ", unread)
+                    + "; read them when building the config, or remove them");
+        }
+        return config;
+    }
+
+    /** The option's value: the one given, else its default. The option must be one of the declared ones. */
+    public <T> T get(Opt<T> opt) {
+        if (declared.get(opt.name()) != opt) {
+            throw new IllegalArgumentException(job + ": " + opt + " is read but not declared");
+        }
+        read.add(opt.name());
+        String text = given.get(opt.name());
+        return text == null ? opt.check(job, opt.defaultValue()) : opt.parse(job, text);
+    }
+
+    /** The job's name, for the messages of checks that span several options. */
+    public String job() {
+        return job;
     }
 
     /** True when the arguments ask for help, which is answered before anything is validated. */
@@ -81,17 +86,16 @@ public final class Options {
         return Arrays.stream(args).anyMatch(a -> a.equals("--help") || a.equals("-h"));
     }
 
-    /** The help text: usage line, summary and one line per option with its default. */
-    public static String help(String job, String summary, List<Spec> specs) {
+    /** The help text: usage line, summary and one line per option with what it accepts and its default. */
+    public static String help(String job, String summary, List<Opt<?>> opts) {
         StringBuilder sb = new StringBuilder();
         sb.append("Usage: submit/infopro ").append(job).append(" [options]\n\n").append(summary).append("\n\nOptions:\n");
-        for (Spec s : specs) {
-            String left = "  --" + s.name() + " " + s.metavar();
-            sb.append(String.format(Locale.ROOT, "%-30s %s", left, s.doc()));
-            if (s.defaultValue() == null) {
-                sb.append(" (required)");
-            } else if (!s.defaultValue().isEmpty()) {
-                sb.append(" (default: ").append(s.defaultValue()).append(")");
+        for (Opt<?> o : opts) {
+            String left = "  --" + o.name() + " " + o.metavar();
+            sb.append(String.format(Locale.ROOT, "%-30s %s", left, o.doc()));
+            String facts = facts(o);
+            if (!facts.isEmpty()) {
+                sb.append(" (").append(facts).append(")");
             }
             sb.append('\n');
         }
@@ -99,71 +103,53 @@ public final class Options {
         return sb.toString();
     }
 
-    public String string(String name) {
-        Spec s = spec(name);
-        return values.getOrDefault(name, s.defaultValue());
+    private static <T> String facts(Opt<T> o) {
+        List<String> facts = new ArrayList<>();
+        if (o.showsExpected()) {
+            facts.add(o.expected());
+        }
+        if (o.required()) {
+            facts.add("required");
+        } else {
+            String d = o.format(o.defaultValue());
+            if (!d.isEmpty()) {
+                facts.add("default: " + d);
+            }
+        }
+        return String.join("; ", facts);
     }
 
-    public int intIn(String name, int min, int max) {
-        return (int) longIn(name, min, max);
-    }
-
-    public long longIn(String name, long min, long max) {
-        String v = string(name);
+    /** The text given for each option, by name (the last one when an option is repeated). */
+    private static Map<String, String> split(String job, List<Opt<?>> opts, String[] args) {
+        CommandSpec spec = CommandSpec.create();
+        for (Opt<?> o : opts) {
+            spec.addOption(OptionSpec.builder("--" + o.name()).paramLabel(o.metavar()).type(String.class).arity("1").build());
+        }
+        CommandLine cli = new CommandLine(spec);
+        cli.setExpandAtFiles(false); // a value may start with @
+        cli.setOverwrittenOptionsAllowed(true); // the last of a repeated option wins, as in spark-submit
         try {
-            long x = Long.parseLong(v.trim());
-            if (x < min || x > max) {
-                throw bad(name, v, "an integer in [" + min + ", " + max + "]");
+            ParseResult r = cli.parseArgs(args);
+            Map<String, String> given = new LinkedHashMap<>();
+            for (OptionSpec o : r.matchedOptions()) {
+                given.put(o.longestName().substring(2), o.getValue());
             }
-            return x;
-        } catch (NumberFormatException e) {
-            throw bad(name, v, "an integer in [" + min + ", " + max + "]");
-        }
-    }
-
-    public double doubleIn(String name, double min, double max) {
-        String v = string(name);
-        try {
-            double x = Double.parseDouble(v.trim());
-            if (!(x >= min && x <= max)) {
-                throw bad(name, v, "a number in [" + min + ", " + max + "]");
+            return given;
+        } catch (UnmatchedArgumentException e) {
+            String arg = e.getUnmatched().isEmpty() ? "" : e.getUnmatched().get(0);
+            if (arg.startsWith("--")) {
+                String name = arg.substring(2).split("=", 2)[0];
+                throw new ConfigException(job + ": unknown option '--" + name + "'. Valid options: "
+                        + opts.stream().map(o -> "--" + o.name()).collect(Collectors.joining(", ")) + ".");
             }
-            return x;
-        } catch (NumberFormatException e) {
-            throw bad(name, v, "a number in [" + min + ", " + max + "]");
+            throw new ConfigException(job + ": unexpected argument '" + arg + "'. Options start with --; see '"
+                    + job + " --help'.");
+        } catch (MissingParameterException e) {
+            ArgSpec missing = e.getMissing().get(0);
+            String name = ((OptionSpec) missing).longestName();
+            throw new ConfigException(job + ": option '" + name + "' needs a value (" + missing.paramLabel() + ").");
+        } catch (ParameterException e) {
+            throw new ConfigException(job + ": " + e.getMessage() + "; see '" + job + " --help'.");
         }
-    }
-
-    /** A closed choice: the error lists the valid values. */
-    public <E extends Enum<E>> E choice(String name, Class<E> type, Function<E, String> label) {
-        String v = string(name);
-        List<String> valid = new ArrayList<>();
-        for (E e : type.getEnumConstants()) {
-            if (label.apply(e).equalsIgnoreCase(v.trim())) {
-                return e;
-            }
-            valid.add(label.apply(e));
-        }
-        throw bad(name, v, "one of " + String.join(", ", valid));
-    }
-
-    public String nonBlank(String name) {
-        String v = string(name);
-        if (v == null || v.isBlank()) {
-            throw bad(name, String.valueOf(v), "a non-empty value");
-        }
-        return v.trim();
-    }
-
-    public ConfigException bad(String name, String value, String expected) {
-        return new ConfigException(job + ": invalid --" + name + " '" + value + "': expected " + expected + ".");
-    }
-
-    private Spec spec(String name) {
-        Spec s = specs.get(name);
-        if (s == null) {
-            throw new IllegalArgumentException("no option spec named " + name);
-        }
-        return s;
     }
 }

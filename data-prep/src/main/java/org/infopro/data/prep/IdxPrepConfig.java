@@ -1,7 +1,8 @@
 package org.infopro.data.prep;
 
+import org.infopro.data.config.JobSpec;
+import org.infopro.data.config.Opt;
 import org.infopro.data.config.Options;
-import org.infopro.data.config.Options.Spec;
 import org.infopro.data.io.WriteMode;
 
 import java.util.LinkedHashMap;
@@ -31,30 +32,32 @@ public record IdxPrepConfig(
         }
     }
 
-    public static final List<Spec> OPTIONS = List.of(
-            Spec.required("input", "DIR", "Folder with train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]."),
-            Spec.required("output", "DIR", "Dataset folder to create (any Hadoop URI); published atomically."),
-            Spec.of("dataset", "NAME", "fashion-mnist | mnist | idx: fixes the label names in the manifest.", "fashion-mnist"),
-            Spec.of("shards", "N", "Parquet shards per split; rows go to shards by hash(key, seed).", "4"),
-            Spec.of("seed", "N", "Seed of shard assignment and of the order inside shards.", "0"),
-            Spec.of("limit", "N", "Keep only the first N records of each split (0 = all).", "0"),
-            Spec.of("mode", "MODE", "If the output exists: error | overwrite | skip.", "error"),
-            Spec.of("compression", "CODEC", "Parquet compression: snappy | zstd | gzip | none.", "snappy"));
+    public static final Opt<String> INPUT = Opt.required("input", "DIR", "Folder with train-images-idx3-ubyte[.gz], "
+            + "train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz].");
+    public static final Opt<String> OUTPUT = Opt.required("output", "DIR", "Dataset folder to create (any Hadoop URI); published atomically.");
+    public static final Opt<IdxDataset> DATASET = Opt.choice("dataset", "NAME", "Fixes the label names in the manifest.",
+            IdxDataset.FASHION_MNIST, IdxDataset::label);
+    public static final Opt<Integer> SHARDS = Opt.intIn("shards", "N", "Parquet shards per split; rows go to shards by hash(key, seed).", 4, 1, 100_000);
+    public static final Opt<Long> SEED = Opt.longIn("seed", "N", "Seed of shard assignment and of the order inside shards.", 0,
+            Long.MIN_VALUE, Long.MAX_VALUE);
+    public static final Opt<Integer> LIMIT = Opt.intIn("limit", "N", "Keep only the first N records of each split (0 = all).", 0, 0, Integer.MAX_VALUE);
+    public static final Opt<WriteMode> MODE = Opt.choice("mode", "MODE", "If the output exists.", WriteMode.ERROR, WriteMode::label);
+    public static final Opt<Compression> COMPRESSION = Opt.choice("compression", "CODEC", "Parquet compression.", Compression.SNAPPY,
+            Compression::label);
 
     public static final String SUMMARY = "Shards MNIST-format IDX files (Fashion-MNIST, MNIST) into Parquet with a _manifest.json:\n"
             + "splits train and test (from t10k), per-class counts, per-channel mean/std, shard checksums.";
 
+    public static final JobSpec<IdxPrepConfig> SPEC = new JobSpec<>(JOB, "Shard MNIST-format IDX files (Fashion-MNIST, MNIST) into Parquet.",
+            SUMMARY, List.of(INPUT, OUTPUT, DATASET, SHARDS, SEED, LIMIT, MODE, COMPRESSION), IdxPrepConfig::build);
+
     public static IdxPrepConfig fromArgs(String[] args) {
-        Options o = Options.parse(JOB, OPTIONS, args);
-        return new IdxPrepConfig(
-                o.nonBlank("input"),
-                o.nonBlank("output"),
-                o.choice("dataset", IdxDataset.class, IdxDataset::label),
-                o.intIn("shards", 1, 100_000),
-                o.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE),
-                o.intIn("limit", 0, Integer.MAX_VALUE),
-                o.choice("mode", WriteMode.class, WriteMode::label),
-                o.choice("compression", Compression.class, Compression::label));
+        return SPEC.parse(args);
+    }
+
+    private static IdxPrepConfig build(Options o) {
+        return new IdxPrepConfig(o.get(INPUT), o.get(OUTPUT), o.get(DATASET), o.get(SHARDS), o.get(SEED), o.get(LIMIT),
+                o.get(MODE), o.get(COMPRESSION));
     }
 
     /** The config as the manifest records it. */

@@ -14,10 +14,11 @@ import org.infopro.data.idx.IdxHeader;
 import org.infopro.data.idx.IdxReader;
 import org.infopro.data.io.AtomicOutput;
 import org.infopro.data.io.Fs;
+import org.infopro.data.io.Status;
 import org.infopro.data.io.Versions;
-import org.infopro.data.shard.DatasetManifest;
 import org.infopro.data.shard.DatasetManifest.ChannelStats;
 import org.infopro.data.shard.DatasetManifest.SplitInfo;
+import org.infopro.data.shard.DatasetManifest;
 import org.infopro.data.shard.ShardSchema;
 import org.infopro.data.shard.ShardWriter;
 import org.slf4j.Logger;
@@ -66,7 +67,7 @@ public final class IdxPrepJob {
         try (AtomicOutput out = AtomicOutput.open(cfg.output(), cfg.mode(), conf)) {
             if (out == null) {
                 LOG.info("{}: output {} exists and --mode skip: nothing to do", IdxPrepConfig.JOB, cfg.output());
-                return new PrepResult(PrepResult.SKIPPED, cfg.output(), Map.of(), 0, timings);
+                return new PrepResult(Status.SKIPPED, cfg.output(), Map.of(), 0, timings);
             }
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             Broadcast<SerializableWritable<Configuration>> bconf = jsc.broadcast(new SerializableWritable<>(conf));
@@ -99,7 +100,7 @@ public final class IdxPrepJob {
                             cfg.compression().label()), null);
             m.write(out.staging(), conf);
             out.publish();
-            return new PrepResult(PrepResult.OK, out.target().toString(), rows, files, timings);
+            return new PrepResult(Status.OK, out.target().toString(), rows, files, timings);
         }
     }
 

@@ -1,13 +1,13 @@
 package org.infopro.data.prep;
 
 import org.infopro.data.config.ConfigException;
+import org.infopro.data.config.JobSpec;
+import org.infopro.data.config.Opt;
 import org.infopro.data.config.Options;
-import org.infopro.data.config.Options.Spec;
 import org.infopro.data.io.WriteMode;
 import org.infopro.data.prep.IdxPrepConfig.Compression;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -56,70 +56,94 @@ public record ImagePrepConfig(
             throw new ConfigException(dataset.job() + ": --center-crop " + centerCrop + " is larger than --resize "
                     + resize + " (the short side after resizing); use a crop <= " + resize + ".");
         }
-        for (String s : splits) {
-            if (!dataset.splits().contains(s)) {
-                throw new ConfigException(dataset.job() + ": invalid --splits entry '" + s + "': expected some of "
-                        + String.join(", ", dataset.splits()) + ".");
-            }
-        }
-        if (splits.isEmpty()) {
-            throw new ConfigException(dataset.job() + ": --splits is empty; give some of " + String.join(", ", dataset.splits()) + ".");
-        }
-        splits = List.copyOf(splits);
+        splits = List.copyOf(new DatasetOptions(dataset).splits.check(dataset.job(), splits));
     }
 
-    public static List<Spec> options(ImageDataset ds) {
-        List<Spec> o = new ArrayList<>();
-        o.add(Spec.required("input", "DIR", ds.inputDoc()));
-        o.add(Spec.required("output", "DIR", "Dataset folder to create (any Hadoop URI: file://, hdfs://, s3a://); "
-                + "written to a hidden staging folder beside it and published only when complete."));
-        o.add(Spec.of("mode", "MODE", "If the output exists: error | overwrite (replaced only once the new one is complete) | skip.", "error"));
-        o.add(Spec.of("splits", "LIST", "Comma-separated splits to prepare, of: " + String.join(", ", ds.splits()) + ".",
-                String.join(",", ds.defaultSplits())));
-        o.add(Spec.of("seed", "N", "Seed of shard assignment hash(key, seed) and of the order inside shards.", "0"));
-        o.add(Spec.of("shard-mb", "MB", "Target shard size; the shard count per split is ceil(split bytes / this).", "256"));
-        o.add(Spec.of("row-group-mb", "MB", "Parquet row-group size (0 = Parquet's default, 128).", "0"));
-        o.add(Spec.of("compression", "CODEC", "Parquet compression: snappy | zstd | gzip | none.", ds.defaultStorage() == Storage.RAW ? "zstd" : "none"));
-        o.add(Spec.of("storage", "KIND", "encoded (JPEG/PNG bytes) | raw (decoded uint8 HWC).", ds.defaultStorage().label()));
-        o.add(Spec.of("resize", "S", "Resize so the short side is S pixels, aspect kept (masks by nearest neighbour); 0 keeps the size.", "0"));
-        o.add(Spec.of("center-crop", "N", "Centre-crop NxN after resizing (evaluation copies only: training needs full frames); 0 = none.", "0"));
-        o.add(Spec.of("quality", "Q", "JPEG quality 1..100 when an image is re-encoded (resized, cropped or converted to RGB).", "90"));
-        o.add(Spec.of("max-megapixels", "MP", "Quarantine images whose header declares more pixels than this, before decoding.", "100"));
-        o.add(Spec.of("limit", "N", "Take only the first N inputs of each split in key order (0 = all; for trials).", "0"));
-        if (ds == ImageDataset.IMAGENET) {
-            o.add(Spec.of("devkit", "DIR", "ILSVRC2012 devkit folder (data/meta.mat + validation ground truth) when the "
-                    + "input has no LOC_synset_mapping.txt; default: <input>/ILSVRC2012_devkit_t12 if present.", ""));
+    public static final Opt<String> OUTPUT = Opt.required("output", "DIR", "Dataset folder to create (any Hadoop URI: file://, "
+            + "hdfs://, s3a://); written to a hidden staging folder beside it and published only when complete.");
+    public static final Opt<WriteMode> MODE = Opt.choice("mode", "MODE", "If the output exists: overwrite replaces it only once "
+            + "the new one is complete.", WriteMode.ERROR, WriteMode::label);
+    public static final Opt<Long> SEED = Opt.longIn("seed", "N", "Seed of shard assignment hash(key, seed) and of the order inside shards.",
+            0, Long.MIN_VALUE, Long.MAX_VALUE);
+    public static final Opt<Double> SHARD_MB = Opt.doubleIn("shard-mb", "MB", "Target shard size; the shard count per split is "
+            + "ceil(split bytes / this).", 256, 0.001, 1_000_000);
+    public static final Opt<Double> ROW_GROUP_MB = Opt.doubleIn("row-group-mb", "MB", "Parquet row-group size (0 = Parquet's default, 128).",
+            0, 0, 4096);
+    public static final Opt<Integer> RESIZE = Opt.intIn("resize", "S", "Resize so the short side is S pixels, aspect kept (masks by "
+            + "nearest neighbour); 0 keeps the size.", 0, 0, 65_535);
+    public static final Opt<Integer> CENTER_CROP = Opt.intIn("center-crop", "N", "Centre-crop NxN after resizing (evaluation copies only: "
+            + "training needs full frames); 0 = none.", 0, 0, 65_535);
+    public static final Opt<Integer> QUALITY = Opt.intIn("quality", "Q", "JPEG quality when an image is re-encoded (resized, cropped or "
+            + "converted to RGB).", 90, 1, 100);
+    public static final Opt<Double> MAX_MEGAPIXELS = Opt.doubleIn("max-megapixels", "MP", "Quarantine images whose header declares more "
+            + "pixels than this, before decoding.", 100, 0.000001, 10_000);
+    public static final Opt<Integer> LIMIT = Opt.intIn("limit", "N", "Take only the first N inputs of each split in key order "
+            + "(0 = all; for trials).", 0, 0, Integer.MAX_VALUE);
+    public static final Opt<String> DEVKIT = Opt.string("devkit", "DIR", "ILSVRC2012 devkit folder (data/meta.mat + validation ground "
+            + "truth) when the input has no LOC_synset_mapping.txt; default: <input>/ILSVRC2012_devkit_t12 if present.", "");
+    public static final Opt<String> RESULT = Opt.string("result", "PATH", "Where to write the run's result.json (status, counts, output, "
+            + "timings); default: <output>.result.json beside the dataset.", "");
+    public static final Opt<Integer> PROGRESS_SECONDS = Opt.intIn("progress-seconds", "N", "Seconds between progress lines (counts, rate, "
+            + "ETA); 0 = none.", 10, 0, 86_400);
+
+    /** The options whose doc or default depend on the dataset, declared per dataset. */
+    private static final class DatasetOptions {
+        final Opt<String> input;
+        final Opt<List<String>> splits;
+        final Opt<Compression> compression;
+        final Opt<Storage> storage;
+        final List<Opt<?>> all;
+
+        DatasetOptions(ImageDataset ds) {
+            input = Opt.required("input", "DIR", ds.inputDoc());
+            splits = Opt.names("splits", "LIST", "Splits to prepare.", ds.defaultSplits())
+                    .where(ds.splits()::containsAll, "a comma-separated list of some of " + String.join(", ", ds.splits()));
+            compression = Opt.choice("compression", "CODEC", "Parquet compression.",
+                    ds.defaultStorage() == Storage.RAW ? Compression.ZSTD : Compression.NONE, Compression::label);
+            storage = Opt.choice("storage", "KIND", "encoded (JPEG/PNG bytes) or raw (decoded uint8 HWC).", ds.defaultStorage(),
+                    Storage::label);
+            List<Opt<?>> o = new ArrayList<>(List.of(input, OUTPUT, MODE, splits, SEED, SHARD_MB, ROW_GROUP_MB, compression, storage,
+                    RESIZE, CENTER_CROP, QUALITY, MAX_MEGAPIXELS, LIMIT));
+            if (ds == ImageDataset.IMAGENET) {
+                o.add(DEVKIT);
+            }
+            o.add(RESULT);
+            o.add(PROGRESS_SECONDS);
+            all = List.copyOf(o);
         }
-        o.add(Spec.of("result", "PATH", "Where to write the run's result.json (status, counts, output, timings); "
-                + "default: <output>.result.json beside the dataset.", ""));
-        o.add(Spec.of("progress-seconds", "N", "Seconds between progress lines (counts, rate, ETA); 0 = none.", "10"));
-        return o;
+
+        ImagePrepConfig build(ImageDataset ds, Options o) {
+            String output = o.get(OUTPUT);
+            String result = o.get(RESULT);
+            return new ImagePrepConfig(ds,
+                    o.get(input),
+                    output,
+                    o.get(MODE),
+                    o.get(splits),
+                    o.get(SEED),
+                    Math.round(o.get(SHARD_MB) * MB),
+                    Math.round(o.get(ROW_GROUP_MB) * MB),
+                    o.get(compression),
+                    o.get(storage),
+                    o.get(RESIZE),
+                    o.get(CENTER_CROP),
+                    o.get(QUALITY),
+                    Math.round(o.get(MAX_MEGAPIXELS) * 1e6),
+                    o.get(LIMIT),
+                    ds == ImageDataset.IMAGENET ? o.get(DEVKIT) : "",
+                    result.isEmpty() ? defaultResult(output) : result,
+                    o.get(PROGRESS_SECONDS));
+        }
+    }
+
+    /** The command line of {@code ds}'s prep job. */
+    public static JobSpec<ImagePrepConfig> spec(ImageDataset ds) {
+        DatasetOptions d = new DatasetOptions(ds);
+        return new JobSpec<>(ds.job(), ds.title(), ds.summary(), d.all, o -> d.build(ds, o));
     }
 
     public static ImagePrepConfig fromArgs(ImageDataset ds, String[] args) {
-        Options o = Options.parse(ds.job(), options(ds), args);
-        List<String> splits = Arrays.stream(o.nonBlank("splits").split(","))
-                .map(String::trim).filter(s -> !s.isEmpty()).distinct().toList();
-        String output = o.nonBlank("output");
-        String result = o.string("result").isBlank() ? defaultResult(output) : o.string("result").trim();
-        return new ImagePrepConfig(ds,
-                o.nonBlank("input"),
-                output,
-                o.choice("mode", WriteMode.class, WriteMode::label),
-                splits,
-                o.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE),
-                Math.round(o.doubleIn("shard-mb", 0.001, 1_000_000) * MB),
-                Math.round(o.doubleIn("row-group-mb", 0, 4096) * MB),
-                o.choice("compression", Compression.class, Compression::label),
-                o.choice("storage", Storage.class, Storage::label),
-                o.intIn("resize", 0, 65_535),
-                o.intIn("center-crop", 0, 65_535),
-                o.intIn("quality", 1, 100),
-                Math.round(o.doubleIn("max-megapixels", 0.000001, 10_000) * 1e6),
-                o.intIn("limit", 0, Integer.MAX_VALUE),
-                ds == ImageDataset.IMAGENET ? o.string("devkit").trim() : "",
-                result,
-                o.intIn("progress-seconds", 0, 86_400));
+        return spec(ds).parse(args);
     }
 
     static String defaultResult(String output) {

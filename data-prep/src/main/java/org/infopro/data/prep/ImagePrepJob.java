@@ -13,10 +13,11 @@ import org.apache.spark.util.LongAccumulator;
 import org.infopro.data.io.AtomicOutput;
 import org.infopro.data.io.Fs;
 import org.infopro.data.io.Json;
+import org.infopro.data.io.Status;
 import org.infopro.data.io.Versions;
-import org.infopro.data.shard.DatasetManifest;
 import org.infopro.data.shard.DatasetManifest.ChannelStats;
 import org.infopro.data.shard.DatasetManifest.SplitInfo;
+import org.infopro.data.shard.DatasetManifest;
 import org.infopro.data.shard.ShardSchema;
 import org.infopro.data.shard.ShardWriter;
 import org.infopro.data.source.CityscapesSource;
@@ -64,7 +65,7 @@ public final class ImagePrepJob {
             return r;
         } catch (RuntimeException | Error e) {
             try {
-                writeResult(cfg, new ImagePrepResult(ImagePrepResult.FAILED, cfg.dataset().job(), cfg.output(), null,
+                writeResult(cfg, new ImagePrepResult(Status.of(e), cfg.dataset().job(), cfg.output(), null,
                         Map.of(), Map.of(), Map.of(), Map.of(), 0, 0, timings, e.getMessage()), conf);
             } catch (RuntimeException suppressed) {
                 e.addSuppressed(suppressed);
@@ -92,7 +93,7 @@ public final class ImagePrepJob {
         try (AtomicOutput out = AtomicOutput.open(cfg.output(), cfg.mode(), conf)) {
             if (out == null) {
                 LOG.info("{}: output {} exists and --mode skip: nothing to do", job, cfg.output());
-                return new ImagePrepResult(ImagePrepResult.SKIPPED, job, cfg.output(),
+                return new ImagePrepResult(Status.SKIPPED, job, cfg.output(),
                         DatasetManifest.path(cfg.output()).toString(), Map.of(), Map.of(), Map.of(), Map.of(), 0, 0, timings, null);
             }
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -197,7 +198,7 @@ public final class ImagePrepJob {
             out.publish();
             LOG.info("{}: published {}: {} rows in {} shards ({} MB), {} quarantined ({})", job, out.target(),
                     rows.values().stream().mapToLong(Long::longValue).sum(), files, bytes >> 20, quarantine.size(), byReason);
-            return new ImagePrepResult(ImagePrepResult.OK, job, out.target().toString(),
+            return new ImagePrepResult(Status.OK, job, out.target().toString(),
                     DatasetManifest.path(out.target().toString()).toString(), inputs, rows, quarantinedPerSplit, byReason,
                     files, bytes, timings, null);
         } catch (IOException e) {

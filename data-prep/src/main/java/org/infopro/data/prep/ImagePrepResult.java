@@ -1,14 +1,16 @@
 package org.infopro.data.prep;
 
+import org.infopro.data.io.Status;
+
 import java.util.Map;
 
 /**
  * What an image prep run did: the orchestrator contract, printed by the entry point and written as
- * {@code result.json}. {@code status} is ok, skipped or failed; on failure {@code error} says why and no
+ * {@code result.json}. {@code status} is ok, skipped, failed or invalid; when it is neither ok nor skipped, {@code error} says why and no
  * dataset exists at {@code output} (unless one was there before and the mode kept it).
  */
 public record ImagePrepResult(
-        String status,
+        Status status,
         String job,
         String output,
         String manifest,
@@ -20,8 +22,4 @@ public record ImagePrepResult(
         long shardBytes,
         Map<String, Long> timingsMs,
         String error) {
-
-    public static final String OK = "ok";
-    public static final String SKIPPED = "skipped";
-    public static final String FAILED = "failed";
 }

@@ -2,8 +2,8 @@ package org.infopro.data.bench;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import org.infopro.data.config.ConfigException;
+import org.infopro.data.config.Opt;
 import org.infopro.data.config.Options;
-import org.infopro.data.config.Options.Spec;
 import org.infopro.data.image.BadImageException;
 import org.infopro.data.image.ImageCodec;
 import org.infopro.data.image.RgbImage;
@@ -36,27 +36,29 @@ import java.util.stream.Stream;
 public final class ImagePrepBench {
     static final String JOB = "bench-prep";
 
-    static final List<Spec> SPECS = List.of(
-            Spec.of("images", "N", "ImageNet-style JPEGs to generate", "300"),
-            Spec.of("city-pairs", "M", "Cityscapes-style 2048x1024 image + label PNG pairs to generate", "10"),
-            Spec.of("rounds", "R", "timed passes per side after the warm-up; the fastest counts", "2"),
-            Spec.of("short-side", "S", "short side after resizing", "256"),
-            Spec.of("quality", "Q", "JPEG quality of the resized output, 1..100", "90"),
-            Spec.of("seed", "N", "seed of the generated images", "1"),
-            Spec.of("mogrify", "PATH", "ImageMagick's mogrify for the native reference, or 'none' to skip it", "mogrify"),
-            Spec.of("work", "DIR", "folder for generated inputs and outputs (default: a temporary folder, deleted)", ""),
-            Spec.of("json", "PATH", "where to write the results as JSON", "docs/results/prep-bench.json"),
-            Spec.of("markdown", "PATH", "where to write the results as a short markdown report", "docs/results/prep-bench.md"));
+    static final Opt<Integer> IMAGES = Opt.intIn("images", "N", "ImageNet-style JPEGs to generate.", 300, 1, 100_000);
+    static final Opt<Integer> CITY_PAIRS = Opt.intIn("city-pairs", "M", "Cityscapes-style 2048x1024 image + label PNG pairs to generate.",
+            10, 0, 1000);
+    static final Opt<Integer> ROUNDS = Opt.intIn("rounds", "R", "Timed passes per side after the warm-up; the fastest counts.", 2, 1, 20);
+    static final Opt<Integer> SHORT_SIDE = Opt.intIn("short-side", "S", "Short side after resizing.", 256, 8, 4096);
+    static final Opt<Integer> QUALITY = Opt.intIn("quality", "Q", "JPEG quality of the resized output.", 90, 1, 100);
+    static final Opt<Long> SEED = Opt.longIn("seed", "N", "Seed of the generated images.", 1, 0, Long.MAX_VALUE);
+    static final Opt<String> MOGRIFY = Opt.text("mogrify", "PATH", "ImageMagick's mogrify for the native reference, or 'none' to skip it.",
+            "mogrify");
+    static final Opt<String> WORK = Opt.string("work", "DIR", "Folder for generated inputs and outputs (default: a temporary folder, "
+            + "deleted).", "");
+    static final Opt<String> JSON = Opt.text("json", "PATH", "Where to write the results as JSON.", "docs/results/prep-bench.json");
+    static final Opt<String> MARKDOWN = Opt.text("markdown", "PATH", "Where to write the results as a short markdown report.",
+            "docs/results/prep-bench.md");
+    static final List<Opt<?>> OPTIONS = List.of(IMAGES, CITY_PAIRS, ROUNDS, SHORT_SIDE, QUALITY, SEED, MOGRIFY, WORK, JSON, MARKDOWN);
 
     /** The benchmark's settings, checked once. */
     public record Config(int images, int cityPairs, int rounds, int shortSide, int quality, long seed, String mogrify,
                          Path work, Path json, Path markdown) {
         static Config from(Options o) {
-            String work = o.string("work");
-            return new Config(o.intIn("images", 1, 100_000), o.intIn("city-pairs", 0, 1000), o.intIn("rounds", 1, 20),
-                    o.intIn("short-side", 8, 4096), o.intIn("quality", 1, 100), o.longIn("seed", 0, Long.MAX_VALUE),
-                    o.nonBlank("mogrify"), work.isBlank() ? null : Path.of(work), Path.of(o.nonBlank("json")),
-                    Path.of(o.nonBlank("markdown")));
+            String work = o.get(WORK);
+            return new Config(o.get(IMAGES), o.get(CITY_PAIRS), o.get(ROUNDS), o.get(SHORT_SIDE), o.get(QUALITY), o.get(SEED),
+                    o.get(MOGRIFY), work.isEmpty() ? null : Path.of(work), Path.of(o.get(JSON)), Path.of(o.get(MARKDOWN)));
         }
     }
 
@@ -100,12 +102,12 @@ public final class ImagePrepBench {
 
     public static void main(String[] args) {
         if (Options.wantsHelp(args)) {
-            System.out.print(Options.help(JOB, "Per-core image-prep throughput: ours vs ImageMagick.", SPECS));
+            System.out.print(Options.help(JOB, "Per-core image-prep throughput: ours vs ImageMagick.", OPTIONS));
             return;
         }
         int code;
         try {
-            Config config = Config.from(Options.parse(JOB, SPECS, args));
+            Config config = Options.parse(JOB, OPTIONS, args, Config::from);
             run(config);
             System.out.println("results: " + config.json() + ", " + config.markdown());
             code = 0;

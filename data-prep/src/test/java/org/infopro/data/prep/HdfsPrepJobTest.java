@@ -5,6 +5,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.spark.sql.SparkSession;
+import org.infopro.data.io.Status;
 import org.infopro.data.shard.DatasetManifest;
 import org.infopro.data.shard.ShardReader;
 import org.infopro.data.testing.LayoutFixtures;
@@ -59,7 +60,7 @@ class HdfsPrepJobTest {
         ImagePrepConfig cfg = ImagePrepConfig.fromArgs(ImageDataset.IMAGENET, new String[]{"--input", base + "/raw/ilsvrc",
                 "--output", out, "--progress-seconds", "0"});
         ImagePrepResult r = ImagePrepJob.run(cfg, spark);
-        assertEquals(ImagePrepResult.OK, r.status(), String.valueOf(r.error()));
+        assertEquals(Status.OK, r.status(), String.valueOf(r.error()));
         assertEquals(Map.of("train", 6L, "val", 3L), r.rowsPerSplit());
         assertTrue(fs.exists(new Path(out + "/_manifest.json")));
         assertTrue(fs.exists(new Path(out + ".result.json")), "result.json beside the dataset, on HDFS");

@@ -5,6 +5,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.io.Fs;
+import org.infopro.data.io.Status;
 import org.infopro.data.io.WriteMode;
 import org.infopro.data.shard.DatasetManifest;
 import org.infopro.data.shard.LabeledImage;
@@ -56,7 +57,7 @@ class IdxPrepJobTest {
         IdxFixtures.writeDataset(in, 230, 70, 10, true, 1);
         Path out = tmp.resolve("ds");
         PrepResult r = IdxPrepJob.run(config(in, out, 3, 42, WriteMode.ERROR), spark);
-        assertEquals(PrepResult.OK, r.status());
+        assertEquals(Status.OK, r.status());
         assertEquals(Map.of("train", 230L, "test", 70L), r.rowsPerSplit());
 
         Configuration conf = new Configuration();
@@ -127,8 +128,8 @@ class IdxPrepJobTest {
         IdxPrepJob.run(config(in, out, 2, 0, WriteMode.ERROR), spark);
         ConfigException e = assertThrows(ConfigException.class, () -> IdxPrepJob.run(config(in, out, 2, 0, WriteMode.ERROR), spark));
         assertTrue(e.getMessage().contains("already exists"), e.getMessage());
-        assertEquals(PrepResult.SKIPPED, IdxPrepJob.run(config(in, out, 2, 0, WriteMode.SKIP), spark).status());
-        assertEquals(PrepResult.OK, IdxPrepJob.run(config(in, out, 3, 0, WriteMode.OVERWRITE), spark).status());
+        assertEquals(Status.SKIPPED, IdxPrepJob.run(config(in, out, 2, 0, WriteMode.SKIP), spark).status());
+        assertEquals(Status.OK, IdxPrepJob.run(config(in, out, 3, 0, WriteMode.OVERWRITE), spark).status());
         assertEquals(3, DatasetManifest.read(out.toString(), new Configuration()).split("train").shards().size());
     }
 

@@ -7,6 +7,7 @@ import org.infopro.data.config.ConfigException;
 import org.infopro.data.image.ImageCodec;
 import org.infopro.data.image.RgbImage;
 import org.infopro.data.io.Json;
+import org.infopro.data.io.Status;
 import org.infopro.data.io.WriteMode;
 import org.infopro.data.shard.DatasetManifest;
 import org.infopro.data.shard.ShardReader;
@@ -103,7 +104,7 @@ class ImagePrepJobTest {
         oddImagenet(in);
         Path out = tmp.resolve("ds");
         ImagePrepResult r = ImagePrepJob.run(config(ImageDataset.IMAGENET, in, out, "--max-megapixels", "50"), spark);
-        assertEquals(ImagePrepResult.OK, r.status(), String.valueOf(r.error()));
+        assertEquals(Status.OK, r.status(), String.valueOf(r.error()));
         // train: 3 classes x 3 good + 11 odd files in n01443537 + 1 under an unknown wnid
         assertEquals(21L, r.inputsPerSplit().get("train"));
         assertEquals(7L, r.inputsPerSplit().get("val"));
@@ -194,7 +195,7 @@ class ImagePrepJobTest {
                 "the fixture must make devkit id - 1 differ from the sorted-wnid index");
         Path out = tmp.resolve("ds");
         ImagePrepResult r = ImagePrepJob.run(config(ImageDataset.IMAGENET, in, out, "--storage", "raw"), spark);
-        assertEquals(ImagePrepResult.OK, r.status(), String.valueOf(r.error()));
+        assertEquals(Status.OK, r.status(), String.valueOf(r.error()));
         Map<String, Row> val = rowsByKey(out, "val");
         for (int i = 0; i < expected.size(); i++) {
             Row row = val.get(String.format("val/ILSVRC2012_val_%08d", i + 1));
@@ -223,7 +224,7 @@ class ImagePrepJobTest {
         LayoutFixtures.cityscapesFrame(in, "test", "berlin", 0, 19, img, LayoutFixtures.labelIds(64, 32, 1, 1));
         Path out = tmp.resolve("ds");
         ImagePrepResult r = ImagePrepJob.run(config(ImageDataset.CITYSCAPES, in, out, "--splits", "train,val,test"), spark);
-        assertEquals(ImagePrepResult.OK, r.status(), String.valueOf(r.error()));
+        assertEquals(Status.OK, r.status(), String.valueOf(r.error()));
         assertEquals(Map.of("train", 5L, "val", 1L, "test", 1L), r.inputsPerSplit());
         Map<String, String> reasons = quarantineByKey(out).entrySet().stream()
                 .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().get("reason").asText()));
@@ -265,7 +266,7 @@ class ImagePrepJobTest {
         Path out = tmp.resolve("ds");
         ImagePrepResult r = ImagePrepJob.run(config(ImageDataset.CITYSCAPES, in, out, "--splits", "train", "--resize", "20",
                 "--storage", "raw"), spark);
-        assertEquals(ImagePrepResult.OK, r.status(), String.valueOf(r.error()));
+        assertEquals(Status.OK, r.status(), String.valueOf(r.error()));
         Row row = rowsByKey(out, "train").get("train/ulm_000000_000019");
         assertEquals(20, row.getInt(4));
         assertEquals(40, row.getInt(5));
@@ -283,7 +284,7 @@ class ImagePrepJobTest {
         Path crop = tmp.resolve("crop");
         ImagePrepResult c = ImagePrepJob.run(config(ImageDataset.IMAGENET, im, crop, "--resize", "32", "--center-crop", "24",
                 "--splits", "val"), spark);
-        assertEquals(ImagePrepResult.OK, c.status(), String.valueOf(c.error()));
+        assertEquals(Status.OK, c.status(), String.valueOf(c.error()));
         DatasetManifest m = DatasetManifest.read(crop.toString(), spark.sparkContext().hadoopConfiguration());
         assertEquals(24, m.image().height());
         assertEquals(24, m.image().width());
@@ -321,16 +322,16 @@ class ImagePrepJobTest {
         LayoutFixtures.imagenetLoc(in, 1, 0);
         Path out = tmp.resolve("ds");
         ImagePrepResult first = ImagePrepJob.run(config(ImageDataset.IMAGENET, in, out, "--splits", "train"), spark);
-        assertEquals(ImagePrepResult.OK, first.status());
+        assertEquals(Status.OK, first.status());
         JsonNode res = Json.mapper().readTree(Files.readString(tmp.resolve("ds.result.json")));
         assertEquals("ok", res.get("status").asText());
         assertEquals(3, res.get("rows_per_split").get("train").asInt());
         ImagePrepResult skip = ImagePrepJob.run(config(ImageDataset.IMAGENET, in, out, "--splits", "train", "--mode", "skip"), spark);
-        assertEquals(ImagePrepResult.SKIPPED, skip.status());
+        assertEquals(Status.SKIPPED, skip.status());
         assertThrows(ConfigException.class, () -> ImagePrepJob.run(config(ImageDataset.IMAGENET, in, out, "--splits", "train"), spark));
-        JsonNode failed = Json.mapper().readTree(Files.readString(tmp.resolve("ds.result.json")));
-        assertEquals("failed", failed.get("status").asText());
-        assertTrue(failed.get("error").asText().contains("already exists"));
+        JsonNode refused = Json.mapper().readTree(Files.readString(tmp.resolve("ds.result.json")));
+        assertEquals("invalid", refused.get("status").asText(), "a refused input is invalid, not a failed run");
+        assertTrue(refused.get("error").asText().contains("already exists"));
         assertTrue(Files.exists(out.resolve(DatasetManifest.FILE_NAME)), "the refused run left the old dataset alone");
         try (var s = Files.list(tmp)) {
             assertFalse(s.anyMatch(p -> p.getFileName().toString().contains("staging")), "no staging folder left behind");
@@ -341,7 +342,8 @@ class ImagePrepJobTest {
     void badOptionsNameTheValueAndTheFix(@TempDir Path tmp) {
         ConfigException e = assertThrows(ConfigException.class, () -> config(ImageDataset.CITYSCAPES, tmp, tmp.resolve("o"),
                 "--splits", "train,extra"));
-        assertTrue(e.getMessage().contains("invalid --splits entry 'extra'") && e.getMessage().contains("train, val, test"), e.getMessage());
+        assertEquals("prep-cityscapes: invalid --splits 'train,extra': expected a comma-separated list of some of train, val, test.",
+                e.getMessage());
         ConfigException crop = assertThrows(ConfigException.class, () -> config(ImageDataset.IMAGENET, tmp, tmp.resolve("o"),
                 "--resize", "64", "--center-crop", "128"));
         assertTrue(crop.getMessage().contains("--center-crop 128 is larger than --resize 64"), crop.getMessage());

@@ -4,6 +4,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.infopro.data.image.ImageCodec;
 import org.infopro.data.image.RgbImage;
+import org.infopro.data.io.Status;
 import org.infopro.data.shard.DatasetManifest;
 import org.infopro.data.shard.ShardSchema;
 import org.infopro.data.testing.SmallSetFixtures;
@@ -60,7 +61,7 @@ class SmallSetPrepJobTest {
         SmallSetFixtures.cifar10(in, 7, 9);
         Path out = tmp.resolve("ds");
         ImagePrepResult r = ImagePrepJob.run(ImagePrepJobTest.config(ImageDataset.CIFAR10, tmp, out), spark);
-        assertEquals(ImagePrepResult.OK, r.status(), String.valueOf(r.error()));
+        assertEquals(Status.OK, r.status(), String.valueOf(r.error()));
         assertEquals(Map.of("train", 35L, "test", 9L), r.rowsPerSplit());
         assertExact(out, "train", 32, SmallSetFixtures::cifarLabel);
         DatasetManifest m = DatasetManifest.read(out.toString(), spark.sparkContext().hadoopConfiguration());
@@ -75,7 +76,7 @@ class SmallSetPrepJobTest {
         Path out = tmp.resolve("ds");
         ImagePrepResult r = ImagePrepJob.run(ImagePrepJobTest.config(ImageDataset.SVHN, tmp, out,
                 "--splits", "train,test,extra"), spark);
-        assertEquals(ImagePrepResult.OK, r.status(), String.valueOf(r.error()));
+        assertEquals(Status.OK, r.status(), String.valueOf(r.error()));
         assertEquals(Map.of("train", 12L, "test", 5L, "extra", 4L), r.rowsPerSplit());
         assertExact(out, "train", 32, i -> SmallSetFixtures.svhnStoredLabel(i) % 10);
     }
@@ -86,7 +87,7 @@ class SmallSetPrepJobTest {
         Path out = tmp.resolve("ds");
         ImagePrepResult r = ImagePrepJob.run(ImagePrepJobTest.config(ImageDataset.STL10, tmp, out,
                 "--storage", "encoded"), spark);
-        assertEquals(ImagePrepResult.OK, r.status(), String.valueOf(r.error()));
+        assertEquals(Status.OK, r.status(), String.valueOf(r.error()));
         assertEquals(Map.of("train", 4L, "test", 3L), r.rowsPerSplit());
         DatasetManifest m = DatasetManifest.read(out.toString(), spark.sparkContext().hadoopConfiguration());
         assertEquals(ShardSchema.ENCODING_PNG, m.image().encoding(), "decoded records are stored losslessly when encoded");

@@ -1,10 +1,10 @@
 package org.infopro.spark.bench;
 
+import org.infopro.data.config.JobSpec;
+import org.infopro.data.config.Opt;
 import org.infopro.data.config.Options;
-import org.infopro.data.config.Options.Spec;
 import org.infopro.spark.loss.LossMode;
 
-import java.util.Arrays;
 import java.util.List;
 
 /** Configuration of the memory benchmark: which networks and K, at what batch size. */
@@ -16,40 +16,28 @@ public record MemoryBenchConfig(List<Integer> depths, List<Integer> ks, List<Str
             + "split tables, on synthetic 32x32x3 batches; prints a table and writes <out>.json and <out>.md.\n"
             + "Memory = ND4J workspace high-water marks + parameters + updater state + hand-off + batch (see docs).";
 
-    public static final List<Spec> OPTIONS = List.of(
-            Spec.of("depths", "LIST", "ResNet depths with reference split tables: 32, 110.", "32,110"),
-            Spec.of("k", "LIST", "Numbers of modules (1 = end-to-end).", "1,2,3,4,8"),
-            Spec.of("tables", "LIST", "Split tables from conf/infopro-splits.json; a (table, depth, K) without an entry is skipped.",
-                    "infopro,infopro*-cifar10"),
-            Spec.of("batch-size", "N", "Minibatch size.", "128"),
-            Spec.of("warmup", "N", "Untimed steps first (workspaces grow to their size).", "2"),
-            Spec.of("steps", "N", "Timed steps.", "2"),
-            Spec.of("loss", "MODE", "infopro-softmax | infopro-contrast for K > 1.", "infopro-contrast"),
-            Spec.of("out", "PATH", "Result path without extension.", "docs/results/memory"));
+    public static final Opt<List<Integer>> DEPTHS = Opt.intList("depths", "LIST", "ResNet depths; only these two have reference split "
+                    + "tables.", List.of(32, 110), 8, 1202)
+            .where(ds -> ds.stream().allMatch(d -> d == 32 || d == 110), "a comma-separated list of 32 and/or 110");
+    public static final Opt<List<Integer>> K = Opt.intList("k", "LIST", "Numbers of modules (1 = end-to-end).", List.of(1, 2, 3, 4, 8), 1, 64);
+    public static final Opt<List<String>> TABLES = Opt.names("tables", "LIST", "Split tables from conf/infopro-splits.json; a (table, "
+            + "depth, K) without an entry is skipped.", List.of("infopro", "infopro*-cifar10"));
+    public static final Opt<Integer> BATCH_SIZE = Opt.intIn("batch-size", "N", "Minibatch size.", 128, 1, 4096);
+    public static final Opt<Integer> WARMUP = Opt.intIn("warmup", "N", "Untimed steps first (workspaces grow to their size).", 2, 1, 100);
+    public static final Opt<Integer> STEPS = Opt.intIn("steps", "N", "Timed steps.", 2, 1, 1000);
+    public static final Opt<LossMode> LOSS = Opt.choice("loss", "MODE", "InfoPro's loss for K > 1.", LossMode.INFOPRO_CONTRAST,
+            List.of(LossMode.INFOPRO_SOFTMAX, LossMode.INFOPRO_CONTRAST), LossMode::label);
+    public static final Opt<String> OUT = Opt.text("out", "PATH", "Result path without extension.", "docs/results/memory");
+
+    public static final JobSpec<MemoryBenchConfig> SPEC = new JobSpec<>(JOB, "Benchmark: peak training memory, InfoPro against end-to-end.",
+            SUMMARY, List.of(DEPTHS, K, TABLES, BATCH_SIZE, WARMUP, STEPS, LOSS, OUT), MemoryBenchConfig::build);
 
     public static MemoryBenchConfig fromArgs(String[] args) {
-        Options o = Options.parse(JOB, OPTIONS, args);
-        List<Integer> depths = ints(o, "depths");
-        for (int d : depths) {
-            if (d != 32 && d != 110) {
-                throw o.bad("depths", o.string("depths"), "a list of 32 and/or 110 (the depths with reference split tables)");
-            }
-        }
-        List<Integer> ks = ints(o, "k");
-        LossMode loss = o.choice("loss", LossMode.class, LossMode::label);
-        if (loss != LossMode.INFOPRO_CONTRAST && loss != LossMode.INFOPRO_SOFTMAX) {
-            throw o.bad("loss", o.string("loss"), "infopro-softmax or infopro-contrast");
-        }
-        List<String> tables = Arrays.stream(o.string("tables").split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList();
-        return new MemoryBenchConfig(depths, ks, tables, o.intIn("batch-size", 1, 4096), o.intIn("warmup", 1, 100),
-                o.intIn("steps", 1, 1000), loss, o.nonBlank("out"));
+        return SPEC.parse(args);
     }
 
-    private static List<Integer> ints(Options o, String name) {
-        try {
-            return Arrays.stream(o.string(name).split(",")).map(String::trim).map(Integer::parseInt).toList();
-        } catch (NumberFormatException e) {
-            throw o.bad(name, o.string(name), "a comma-separated list of integers");
-        }
+    private static MemoryBenchConfig build(Options o) {
+        return new MemoryBenchConfig(o.get(DEPTHS), o.get(K), o.get(TABLES), o.get(BATCH_SIZE), o.get(WARMUP), o.get(STEPS),
+                o.get(LOSS), o.get(OUT));
     }
 }

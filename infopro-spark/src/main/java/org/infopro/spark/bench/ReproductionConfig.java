@@ -1,47 +1,47 @@
 package org.infopro.spark.bench;
 
+import org.infopro.data.config.JobSpec;
+import org.infopro.data.config.Opt;
 import org.infopro.data.config.Options;
-import org.infopro.data.config.Options.Spec;
+import org.infopro.spark.runtime.NativeRuntime;
 
-import java.util.Arrays;
 import java.util.List;
 
 /** Configuration of the Fashion-MNIST reproduction benchmark. */
-public record ReproductionConfig(String dataset, String out, String results, List<String> runs, int epochs, int limit,
+public record ReproductionConfig(String dataset, String out, String results, List<ReproductionRun> runs, int epochs, int limit,
                                  int valLimit, int threads) {
     public static final String JOB = "bench-reproduce";
 
-    /** The runs of the recipe, by name. */
-    public static final List<String> ALL_RUNS = List.of("e2e", "contrast-k4", "greedy-k4", "softmax-k4", "greedy-k8", "contrast-k8");
+    /** The runs of the recipe, in the order they are done. */
+    public static final List<ReproductionRun> ALL_RUNS = List.of(ReproductionRun.values());
 
     public static final String SUMMARY = "Reproduces InfoPro on real Fashion-MNIST with a fixed recipe (ResNet-32, 32x32x3 padded input,\n"
             + "crop+flip, batch 128, SGD Nesterov, cosine lr 0.1, seed 0) for E2E, greedy SL and InfoPro; writes\n"
             + "<results>.json and <results>.md after every run. A run whose <out>/<run>/result.json is complete with the\n"
             + "same config is reused, so an interrupted benchmark resumes. The full recipe takes hours on 2 cores.";
 
-    public static List<Spec> options(int defaultThreads) {
-        return List.of(
-                Spec.required("dataset", "DIR", "Prepared Fashion-MNIST (prep-idx --dataset fashion-mnist)."),
-                Spec.of("out", "DIR", "Folder for each run's training output.", "out/reproduction"),
-                Spec.of("results", "PATH", "Result path without extension.", "docs/results/fashion-mnist-reproduction"),
-                Spec.of("runs", "LIST", "Runs to do: " + String.join(",", ALL_RUNS) + ".", String.join(",", ALL_RUNS)),
-                Spec.of("epochs", "N", "Epochs per run (the recipe: 4).", "4"),
-                Spec.of("limit", "N", "Training images, the first N (the recipe: 20000).", "20000"),
-                Spec.of("val-limit", "N", "Test images (0 = all 10,000, the recipe).", "0"),
-                Spec.of("threads", "N", "Native threads of the training task.", Integer.toString(defaultThreads)));
+    public static final Opt<String> DATASET = Opt.required("dataset", "DIR", "Prepared Fashion-MNIST (prep-idx --dataset fashion-mnist).");
+    public static final Opt<String> OUT = Opt.text("out", "DIR", "Folder for each run's training output.", "out/reproduction");
+    public static final Opt<String> RESULTS = Opt.text("results", "PATH", "Result path without extension.",
+            "docs/results/fashion-mnist-reproduction");
+    public static final Opt<List<ReproductionRun>> RUNS = Opt.list("runs", "LIST", "Runs to do.", ALL_RUNS, ReproductionRun.class,
+            ReproductionRun::label);
+    public static final Opt<Integer> EPOCHS = Opt.intIn("epochs", "N", "Epochs per run (the recipe: 4).", 4, 1, 1000);
+    public static final Opt<Integer> LIMIT = Opt.intIn("limit", "N", "Training images, the first N (the recipe: 20000).", 20000, 0,
+            Integer.MAX_VALUE);
+    public static final Opt<Integer> VAL_LIMIT = Opt.intIn("val-limit", "N", "Test images (0 = all 10,000, the recipe).", 0, 0,
+            Integer.MAX_VALUE);
+
+    public static final JobSpec<ReproductionConfig> SPEC = new JobSpec<>(JOB, "Benchmark: the Fashion-MNIST reproduction recipe.",
+            SUMMARY, List.of(DATASET, OUT, RESULTS, RUNS, EPOCHS, LIMIT, VAL_LIMIT, NativeRuntime.THREADS), ReproductionConfig::build);
+
+    public static ReproductionConfig fromArgs(String[] args) {
+        return SPEC.parse(args);
     }
 
-    public static ReproductionConfig fromArgs(String[] args, int defaultThreads) {
-        Options o = Options.parse(JOB, options(defaultThreads), args);
-        List<String> runs = Arrays.stream(o.string("runs").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-        for (String r : runs) {
-            if (!ALL_RUNS.contains(r)) {
-                throw o.bad("runs", o.string("runs"), "a list of " + String.join(", ", ALL_RUNS));
-            }
-        }
-        return new ReproductionConfig(o.nonBlank("dataset"), o.nonBlank("out"), o.nonBlank("results"), runs,
-                o.intIn("epochs", 1, 1000), o.intIn("limit", 0, Integer.MAX_VALUE), o.intIn("val-limit", 0, Integer.MAX_VALUE),
-                o.intIn("threads", 1, 1024));
+    private static ReproductionConfig build(Options o) {
+        return new ReproductionConfig(o.get(DATASET), o.get(OUT), o.get(RESULTS), o.get(RUNS), o.get(EPOCHS), o.get(LIMIT),
+                o.get(VAL_LIMIT), o.get(NativeRuntime.THREADS));
     }
 
     /** True when this is the recipe as written (the committed results must be). */

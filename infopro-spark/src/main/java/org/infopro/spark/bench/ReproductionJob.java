@@ -6,14 +6,13 @@ import org.apache.spark.sql.SparkSession;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.io.Fs;
 import org.infopro.data.io.Json;
+import org.infopro.data.io.Status;
 import org.infopro.data.io.WriteMode;
 import org.infopro.data.shard.DatasetManifest;
 import org.infopro.data.shard.InputTransform;
-import org.infopro.spark.loss.LambdaSchedule;
-import org.infopro.spark.loss.LossMode;
-import org.infopro.spark.model.AuxNet;
 import org.infopro.spark.model.ReferenceTables;
 import org.infopro.spark.model.SplitPoint;
+import org.infopro.spark.config.LrSchedule;
 import org.infopro.spark.config.ScheduleKind;
 import org.infopro.spark.config.TrainConfig;
 import org.infopro.spark.train.TrainJob;
@@ -44,26 +43,34 @@ public final class ReproductionJob {
     private ReproductionJob() {
     }
 
-    /** The training config of one named run of the recipe. */
-    static TrainConfig runConfig(ReproductionConfig c, String run) {
-        LossMode mode;
-        int k;
-        AuxNet aux = AuxNet.C1F2;
-        LambdaSchedule lambda;
-        switch (run) {
-            case "e2e" -> { mode = LossMode.E2E; k = 1; lambda = new LambdaSchedule(0, 0, 0, 0); }
-            case "greedy-k4" -> { mode = LossMode.GREEDY; k = 4; aux = AuxNet.C0F1; lambda = new LambdaSchedule(0, 1, 0, 1); }
-            case "greedy-k8" -> { mode = LossMode.GREEDY; k = 8; aux = AuxNet.C0F1; lambda = new LambdaSchedule(0, 1, 0, 1); }
-            case "contrast-k4" -> { mode = LossMode.INFOPRO_CONTRAST; k = 4; lambda = new LambdaSchedule(6, 0, 1, 2); }
-            case "contrast-k8" -> { mode = LossMode.INFOPRO_CONTRAST; k = 8; lambda = new LambdaSchedule(5, 0, 0, 2); }
-            case "softmax-k4" -> { mode = LossMode.INFOPRO_SOFTMAX; k = 4; lambda = new LambdaSchedule(6, 0, 1, 2); }
-            default -> throw new IllegalArgumentException(run);
-        }
-        List<SplitPoint> splits = k == 1 ? List.of() : ReferenceTables.splits("infopro", DEPTH, k);
-        return new TrainConfig(c.dataset(), new Path(c.out(), run).toString(), ScheduleKind.SIMULTANEOUS, DEPTH, splits, mode, aux,
-                lambda, new InputTransform(32, 3, InputTransform.Augment.CROP_FLIP), c.epochs(), 128, 0.1, false, 0, 0.9, 1e-4,
-                0, c.limit(), c.valLimit(), c.threads(), 50, WriteMode.OVERWRITE, TrainConfig.Parallel.SINGLE,
-                TrainConfig.Pipeline.DEFAULT);
+    /** The training config of one run of the recipe. */
+    static TrainConfig runConfig(ReproductionConfig c, ReproductionRun run) {
+        List<SplitPoint> splits = run.modules() == 1 ? List.of() : ReferenceTables.splits("infopro", DEPTH, run.modules());
+        // every value the simultaneous schedule uses is spelled out, so changing a default cannot change the recipe
+        return TrainConfig.builder(c.dataset(), new Path(c.out(), run.label()).toString())
+                .schedule(ScheduleKind.SIMULTANEOUS)
+                .depth(DEPTH)
+                .splits(splits)
+                .loss(run.loss())
+                .auxNet(run.auxNet())
+                .lambda(run.lambda())
+                .transform(new InputTransform(32, 3, InputTransform.Augment.CROP_FLIP))
+                .epochs(c.epochs())
+                .batchSize(128)
+                .learningRate(0.1)
+                .lrSchedule(LrSchedule.COSINE_EPOCH)
+                .warmupEpochs(0)
+                .momentum(0.9)
+                .weightDecay(1e-4)
+                .seed(0)
+                .limit(c.limit())
+                .valLimit(c.valLimit())
+                .threads(c.threads())
+                .logEvery(50)
+                .mode(WriteMode.OVERWRITE)
+                .parallel(new TrainConfig.Parallel(1, 0, false))
+                .pipeline(TrainConfig.Pipeline.DEFAULT)
+                .build();
     }
 
     public static Map<String, Object> run(ReproductionConfig c, SparkSession spark) {
@@ -75,19 +82,19 @@ public final class ReproductionJob {
         }
         List<Row> rows = new ArrayList<>();
         Map<String, Object> doc = new LinkedHashMap<>();
-        for (String run : c.runs()) {
+        for (ReproductionRun run : c.runs()) {
             TrainConfig tc = runConfig(c, run);
             TrainResult r = completed(tc, spark);
             if (r != null) {
-                System.err.printf(Locale.ROOT, "[bench-reproduce] %s: reusing the completed run in %s%n", run, tc.out());
+                System.err.printf(Locale.ROOT, "[bench-reproduce] %s: reusing the completed run in %s%n", run.label(), tc.out());
             } else {
-                System.err.printf(Locale.ROOT, "[bench-reproduce] %s: %s K=%d ...%n", run, tc.loss().label(), tc.modules());
+                System.err.printf(Locale.ROOT, "[bench-reproduce] %s: %s K=%d ...%n", run.label(), tc.loss().label(), tc.modules());
                 r = TrainJob.run(tc, spark);
             }
-            rows.add(new Row(run, tc.loss().label(), tc.modules(), tc.epochs(), r.lastEpoch().train().images(),
+            rows.add(new Row(run.label(), tc.loss().label(), tc.modules(), tc.epochs(), r.lastEpoch().train().images(),
                     r.testAccuracy(), perEpoch(new Path(tc.out(), TrainJob.METRICS), spark), r.imagesPerS().endToEnd(),
                     r.peakMemoryBytes(), r.timingsS().total()));
-            System.err.printf(Locale.ROOT, "[bench-reproduce] %s: test accuracy %.4f%n", run, r.testAccuracy());
+            System.err.printf(Locale.ROOT, "[bench-reproduce] %s: test accuracy %.4f%n", run.label(), r.testAccuracy());
             double wall = rows.stream().mapToDouble(Row::wallS).sum();
             doc.put("created_at", Instant.now().toString());
             doc.put("command", "submit/infopro bench-reproduce --dataset " + c.dataset());
@@ -109,7 +116,7 @@ public final class ReproductionJob {
         }
         TrainResult r = Json.read(Fs.readString(result, conf), TrainResult.class);
         boolean same = Json.line(r.config()).equals(Json.line(tc.asMap()));
-        return TrainResult.OK.equals(r.status()) && same ? r : null;
+        return r.status() == Status.OK && same ? r : null;
     }
 
     static final String RECIPE = "real Fashion-MNIST, 28x28 zero-padded by 2 px to 32x32 and replicated to 3 channels, "

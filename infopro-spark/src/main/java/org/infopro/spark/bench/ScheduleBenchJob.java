@@ -6,14 +6,13 @@ import org.infopro.data.config.ConfigException;
 import org.infopro.data.io.Fs;
 import org.infopro.data.io.Json;
 import org.infopro.data.shard.DatasetManifest;
-import org.infopro.spark.spill.SpillMode;
 import org.infopro.spark.schedule.StaggeredReport;
+import org.infopro.spark.metrics.RunTotals;
+import org.infopro.spark.metrics.StageReport;
 import org.infopro.spark.metrics.ExecutorPeak;
 import org.infopro.spark.config.ScheduleKind;
 import org.infopro.spark.config.TrainConfig;
 import org.infopro.spark.train.TrainJob;
-import org.infopro.spark.metrics.RunTotals;
-import org.infopro.spark.metrics.StageReport;
 import org.infopro.spark.train.TrainResult;
 
 import java.time.Instant;
@@ -32,7 +31,7 @@ public final class ScheduleBenchJob {
     private static final int DEPTH = 32;
 
     /** One run's figures. */
-    public record Row(String run, String schedule, String spill, double wallS, double trainS, double spillS,
+    public record Row(ScheduleBenchRun run, String schedule, String spill, double wallS, double trainS, double spillS,
                       double validationS, double imagesPerS, long spillBytes, Long peakExecutorRssBytes,
                       long peakNd4jBytes, int executors, double testAccuracy, List<StageReport> stages,
                       double computeS, double overheadS, Map<String, Double> modelledTrainS, long rounds,
@@ -53,32 +52,20 @@ public final class ScheduleBenchJob {
     private ScheduleBenchJob() {
     }
 
-    static TrainConfig runConfig(ScheduleBenchConfig c, String run) {
-        ReproductionConfig rc = new ReproductionConfig(c.dataset(), c.out(), c.results(), List.of("softmax-k4"), c.epochs(),
-                c.limit(), c.valLimit(), c.threads());
-        TrainConfig base = ReproductionJob.runConfig(rc, "softmax-k4");
-        TrainConfig.Pipeline p = TrainConfig.Pipeline.DEFAULT;
-        ScheduleKind schedule;
-        int replicas = c.replicas();
-        switch (run) {
-            case "simultaneous" -> schedule = ScheduleKind.SIMULTANEOUS;
-            case "sequential-spill" -> {
-                schedule = ScheduleKind.SEQUENTIAL;
-                p = new TrainConfig.Pipeline(SpillMode.SPILL, "", p.store(), 1, false, c.waveFraction());
-            }
-            case "sequential-recompute" -> {
-                schedule = ScheduleKind.SEQUENTIAL;
-                p = new TrainConfig.Pipeline(SpillMode.RECOMPUTE, "", p.store(), 1, false, c.waveFraction());
-            }
-            case "staggered" -> {
-                schedule = ScheduleKind.STAGGERED;
-                replicas = 1;
-                p = new TrainConfig.Pipeline(SpillMode.AUTO, "", p.store(), 1, false, c.waveFraction());
-            }
-            default -> throw new IllegalArgumentException(run);
-        }
-        return base.with(new Path(c.out(), run).toString(), new TrainConfig.Parallel(replicas, c.syncSteps(), false))
-                .with(schedule, p);
+    static TrainConfig runConfig(ScheduleBenchConfig c, ScheduleBenchRun run) {
+        ReproductionConfig rc = new ReproductionConfig(c.dataset(), c.out(), c.results(), List.of(ReproductionRun.SOFTMAX_K4),
+                c.epochs(), c.limit(), c.valLimit(), c.threads());
+        TrainConfig base = ReproductionJob.runConfig(rc, ReproductionRun.SOFTMAX_K4);
+        TrainConfig.Pipeline p = new TrainConfig.Pipeline(run.spill(), "", TrainConfig.Pipeline.DEFAULT.store(), 1, false,
+                c.waveFraction());
+        // the staggered schedule's parallelism is its modules
+        int replicas = run.schedule() == ScheduleKind.STAGGERED ? 1 : c.replicas();
+        return base.toBuilder()
+                .out(new Path(c.out(), run.label()).toString())
+                .schedule(run.schedule())
+                .parallel(new TrainConfig.Parallel(replicas, c.syncSteps(), false))
+                .pipeline(p)
+                .build();
     }
 
     public static Map<String, Object> run(ScheduleBenchConfig c, SparkSession spark) {
@@ -89,17 +76,17 @@ public final class ScheduleBenchJob {
         }
         List<Row> rows = new ArrayList<>();
         Map<String, Object> doc = new LinkedHashMap<>();
-        for (String run : c.runs()) {
+        for (ScheduleBenchRun run : c.runs()) {
             TrainConfig tc = runConfig(c, run);
             TrainResult r = ReproductionJob.completed(tc, spark);
             if (r != null) {
-                System.err.printf(Locale.ROOT, "[bench-schedules] %s: reusing the completed run in %s%n", run, tc.out());
+                System.err.printf(Locale.ROOT, "[bench-schedules] %s: reusing the completed run in %s%n", run.label(), tc.out());
             } else {
-                System.err.printf(Locale.ROOT, "[bench-schedules] %s ...%n", run);
+                System.err.printf(Locale.ROOT, "[bench-schedules] %s ...%n", run.label());
                 r = TrainJob.run(tc, spark);
             }
             rows.add(row(run, tc, r, stateBytes(tc, spark)));
-            System.err.printf(Locale.ROOT, "[bench-schedules] %s: %.0f s, test accuracy %.4f%n", run, r.timingsS().total(),
+            System.err.printf(Locale.ROOT, "[bench-schedules] %s: %.0f s, test accuracy %.4f%n", run.label(), r.timingsS().total(),
                     r.testAccuracy());
             doc.put("created_at", Instant.now().toString());
             doc.put("command", "submit/bench-schedules.sh (bench-schedules --dataset " + c.dataset() + ")");
@@ -131,7 +118,7 @@ public final class ScheduleBenchJob {
         }
     }
 
-    private static Row row(String run, TrainConfig tc, TrainResult r, long stateBytes) {
+    private static Row row(ScheduleBenchRun run, TrainConfig tc, TrainResult r, long stateBytes) {
         RunTotals.Timings t = r.timingsS();
         double trainS = t.train();
         double spillS = t.spill();
@@ -170,21 +157,21 @@ public final class ScheduleBenchJob {
     /** A sentence on what bounds this run's speed-up, with its own numbers. */
     static String limits(Row r) {
         double busy = r.computeS() / Math.max(1e-9, r.trainS());
-        double fixed = r.run().equals("staggered") ? r.overheadS() * r.rounds() : r.overheadS();
+        double fixed = r.run() == ScheduleBenchRun.STAGGERED ? r.overheadS() * r.rounds() : r.overheadS();
         String common = String.format(Locale.ROOT, "tasks were busy %.0f s in %.0f s of training wall (%.2f executors' worth); "
                 + "fixed cost %.0f s (%.0f %% of the training wall)", r.computeS(), r.trainS(), busy, fixed,
                 100 * fixed / Math.max(1e-9, r.trainS()));
         List<Double> m = new ArrayList<>(r.modelledTrainS().values());
         String model = String.format(Locale.ROOT, "; modelled %.0f s at 4 and %.0f s at 16 executors", m.get(1), m.get(2));
         return switch (r.run()) {
-            case "staggered" -> common + ". A wave holds at most K = 4 module tasks, so executors beyond 4 add nothing, the "
+            case STAGGERED -> common + ". A wave holds at most K = 4 module tasks, so executors beyond 4 add nothing, the "
                     + "slowest module sets every wave's length, and K - 1 waves at each end run with idle modules" + model + ".";
-            case "sequential-spill" -> common + String.format(Locale.ROOT, ", plus %.0f s writing %.0f MiB of spill: module k "
+            case SEQUENTIAL_SPILL -> common + String.format(Locale.ROOT, ", plus %.0f s writing %.0f MiB of spill: module k "
                     + "reads its inputs instead of recomputing them, and each stage is data-parallel like the simultaneous "
                     + "schedule, so the same round costs bound it", r.spillS(), r.spillBytes() / 1048576.0) + model + ".";
-            case "sequential-recompute" -> common + ": every batch of module k also runs the frozen modules 1..k-1 forward "
+            case SEQUENTIAL_RECOMPUTE -> common + ": every batch of module k also runs the frozen modules 1..k-1 forward "
                     + "(inside the tasks' busy time), which more executors divide but never remove" + model + ".";
-            default -> common + ": with 2 replicas every round rebuilds the networks in each task, broadcasts the state and "
+            case SIMULTANEOUS -> common + ": with 2 replicas every round rebuilds the networks in each task, broadcasts the state and "
                     + "averages it on the driver; those costs stay while the compute divides" + model + ".";
         };
     }
@@ -218,7 +205,7 @@ public final class ScheduleBenchJob {
         sb.append("| run | wall s | train s | spill s | validation s | images/s | spill MiB | peak executor RSS MiB | ND4J peak MiB | test accuracy |\n");
         sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.0f | %.0f | %.1f | %.1f | %s | %.0f | %.4f |%n", r.run(),
+            sb.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.0f | %.0f | %.1f | %.1f | %s | %.0f | %.4f |%n", r.run().label(),
                     r.wallS(), r.trainS(), r.spillS(), r.validationS(), r.imagesPerS(), r.spillBytes() / 1048576.0,
                     r.peakExecutorRssBytes() == null ? "-" : String.format(Locale.ROOT, "%.0f", r.peakExecutorRssBytes() / 1048576.0),
                     r.peakNd4jBytes() / 1048576.0, r.testAccuracy()));
@@ -227,7 +214,7 @@ public final class ScheduleBenchJob {
         sb.append("| run | compute s | overhead s | measured executors | 4 executors | 16 executors |\n|---|---|---|---|---|---|\n");
         for (Row r : rows) {
             List<Double> v = new ArrayList<>(r.modelledTrainS().values());
-            sb.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.0f | %.0f | %.0f |%n", r.run(), r.computeS(), r.overheadS(),
+            sb.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.0f | %.0f | %.0f |%n", r.run().label(), r.computeS(), r.overheadS(),
                     v.get(0), v.get(1), v.get(2)));
         }
         sb.append("\n## Synchronisation: what a round costs the driver\n\n");
@@ -235,13 +222,13 @@ public final class ScheduleBenchJob {
                 + "|---|---|---|---|---|---|\n");
         for (Row r : rows) {
             long n = Math.max(1, r.rounds());
-            sb.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f (%.0f) | %.1f (%.0f) | %.0f |%n", r.run(), r.rounds(),
+            sb.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f (%.0f) | %.1f (%.0f) | %.0f |%n", r.run().label(), r.rounds(),
                     r.stateBytes() / 1048576.0, r.averagingS(), 1000 * r.averagingS() / n, r.checkpointS(),
                     1000 * r.checkpointS() / n, r.trainS()));
         }
         sb.append("\n## What limits each schedule (from the figures above)\n\n");
         for (Row r : rows) {
-            sb.append("* **").append(r.run()).append("**: ").append(limits(r)).append('\n');
+            sb.append("* **").append(r.run().label()).append("**: ").append(limits(r)).append('\n');
         }
         sb.append("\nMethod: ").append(METHOD).append('\n');
         return sb.toString();

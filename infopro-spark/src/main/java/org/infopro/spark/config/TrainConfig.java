@@ -1,9 +1,9 @@
 package org.infopro.spark.config;
 
-import org.infopro.spark.task.LearningRate;
 import org.infopro.data.config.ConfigException;
+import org.infopro.data.config.JobSpec;
+import org.infopro.data.config.Opt;
 import org.infopro.data.config.Options;
-import org.infopro.data.config.Options.Spec;
 import org.infopro.data.io.WriteMode;
 import org.infopro.data.shard.InputTransform;
 import org.infopro.spark.loss.LambdaSchedule;
@@ -12,19 +12,28 @@ import org.infopro.spark.model.AuxNet;
 import org.infopro.spark.model.HeadSpec;
 import org.infopro.spark.model.ReferenceTables;
 import org.infopro.spark.model.SplitPoint;
+import org.infopro.spark.runtime.NativeRuntime;
 import org.infopro.spark.spill.SpillMode;
 import org.infopro.spark.spill.Precision;
 import org.infopro.spark.spill.SpillCodec;
 import org.infopro.spark.spill.SpillConfig;
 import org.infopro.spark.spill.SpillFormat;
+import org.infopro.spark.task.LearningRate;
 
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
-/** The resolved configuration of a training run; parsed and validated once, before any Spark work. */
+/**
+ * The resolved configuration of a training run. Every knob is declared once below as an {@link Opt}; the compact
+ * constructor checks every value by its option's rule and every rule that spans options, so no TrainConfig is
+ * invalid however it was made. The command line builds it through {@link #fromArgs}, code through
+ * {@link #builder} or {@link #toBuilder}, both before any Spark work.
+ */
 public record TrainConfig(
         String dataset,
         String out,
@@ -38,7 +47,7 @@ public record TrainConfig(
         int epochs,
         int batchSize,
         double learningRate,
-        boolean lrPerStep,
+        LrSchedule lrSchedule,
         double warmupEpochs,
         double momentum,
         double weightDecay,
@@ -57,7 +66,8 @@ public record TrainConfig(
      * steps (a round; 0 = once per epoch). {@code resume} continues a run from its last complete round.
      */
     public record Parallel(int replicas, int syncSteps, boolean resume) implements Serializable {
-        public static final Parallel SINGLE = new Parallel(1, 0, false);
+        /** One replica, averaged once per epoch, not resumed: the options' defaults. */
+        public static final Parallel SINGLE = new Parallel(REPLICAS.defaultValue(), SYNC_STEPS.defaultValue(), RESUME.defaultValue());
     }
 
     /**
@@ -68,129 +78,61 @@ public record TrainConfig(
      */
     public record Pipeline(SpillMode spill, String spillDir, SpillConfig store, int views, boolean keepSpill,
                            double waveFraction) implements Serializable {
-        public static final Pipeline DEFAULT = new Pipeline(SpillMode.AUTO, "",
-                new SpillConfig(SpillFormat.BINARY, Precision.FP16, SpillCodec.ZSTD), 1, false, 0.25);
+        /** The options' defaults. */
+        public static final Pipeline DEFAULT = new Pipeline(SPILL.defaultValue(), SPILL_DIR.defaultValue(),
+                new SpillConfig(SPILL_FORMAT.defaultValue(), SPILL_PRECISION.defaultValue(), SPILL_CODEC.defaultValue()),
+                SPILL_VIEWS.defaultValue(), KEEP_SPILL.defaultValue(), WAVE_FRACTION.defaultValue());
     }
 
-    public static final String JOB = "train";
-
-    public static final String SUMMARY = "Trains a CIFAR-style ResNet as K gradient-isolated InfoPro local modules inside Spark tasks,\n"
-            + "reading a prepared dataset's shards, in the simultaneous, sequential or staggered schedule; the driver\n"
-            + "records per-epoch validation metrics of every module.\n"
-            + "Writes <out>/metrics.jsonl, <out>/result.json and <out>/checkpoint/.";
-
-    public static List<Spec> options(int defaultThreads) {
-        return List.of(
-                Spec.required("dataset", "DIR", "Prepared dataset folder (with _manifest.json), from prep-idx."),
-                Spec.required("out", "DIR", "Output folder for metrics, result and checkpoint."),
-                Spec.of("schedule", "NAME", "simultaneous (the paper's: every batch through all modules in one task) | sequential "
-                        + "(module after module, on spilled or recomputed inputs) | staggered (modules pipelined over waves).", "simultaneous"),
-                Spec.of("depth", "N", "ResNet depth 6n+2 (8, 14, 20, 32, 110, ...).", "20"),
-                Spec.of("splits", "LIST", "Module ends 'stage,block;...' (K = points + 1), 'none' (end-to-end), or a reference table such as infopro:k4 or infopro*-cifar10:k2.", "2,1"),
-                Spec.of("loss", "MODE", "e2e | greedy | infopro-softmax | infopro-contrast (see README).", "infopro-softmax"),
-                Spec.of("aux-net", "NET", "Auxiliary head 0c1f | 0c2f | 1c1f | 1c2f | 1c3f | 2c2f; auto = 0c1f for greedy, else 1c2f.", "auto"),
-                Spec.of("lambda", "IXX1,IXY1,IXX2,IXY2", "InfoPro λ1 (reconstruction) and λ2 (task) of the first and last local module, or shipped values such as cifar10/infopro.", "5,1,0,0"),
-                Spec.of("pad-to", "N", "Zero-pad images (centred) to NxN; 0 keeps the stored size.", "0"),
-                Spec.of("channels", "N", "Replicate gray images to N channels; 0 keeps the stored channels.", "0"),
-                Spec.of("augment", "KIND", "Training augmentation: none | crop-flip (reflect-pad 4, random crop, horizontal flip) | "
-                        + "random-resized-crop (ImageNet: area 8-100 %, aspect 3/4-4/3, flip; needs --crop) | scale-crop-flip (Cityscapes).", "none"),
-                Spec.of("crop", "N", "Train/evaluate on NxN crops of images of any size (ImageNet: 224); 0 = none.", "0"),
-                Spec.of("resize", "S", "Evaluation short side before the centre --crop (0 = crop/0.875, 256 for 224).", "0"),
-                Spec.of("epochs", "N", "Training epochs.", "2"),
-                Spec.of("batch-size", "N", "Minibatch size.", "128"),
-                Spec.of("lr", "X", "Initial learning rate of the cosine schedule.", "0.1"),
-                Spec.of("lr-schedule", "KIND", "cosine-epoch (rate set once per epoch) | cosine-step (every step).", "cosine-epoch"),
-                Spec.of("warmup-epochs", "X", "Linear warm-up from 0.01 over the first X epochs (0 = none).", "0"),
-                Spec.of("momentum", "X", "Nesterov momentum.", "0.9"),
-                Spec.of("weight-decay", "X", "L2 weight decay.", "1e-4"),
-                Spec.of("seed", "N", "Seed of initialisation and shuffling.", "0"),
-                Spec.of("limit", "N", "Train on the first N training images (0 = all).", "0"),
-                Spec.of("val-limit", "N", "Validate on the first N test images (0 = all).", "0"),
-                Spec.of("threads", "N", "Native (ND4J/OpenMP) threads per task; cores ÷ concurrent tasks.", Integer.toString(defaultThreads)),
-                Spec.of("log-every", "N", "Progress line every N training steps (0 = per epoch only).", "50"),
-                Spec.of("replicas", "N", "Data-parallel training tasks (Spark tasks, each on 1/N of the images, equal batches per replica).", "1"),
-                Spec.of("sync-steps", "S", "Average parameters and updater state over the replicas on the driver every S steps (a round; "
-                        + "0 = once per epoch); a checkpoint follows every round.", "0"),
-                Spec.of("resume", "BOOL", "true: continue the run in --out from its last complete round (the checkpoint's architecture "
-                        + "must match; it is refused otherwise).", "false"),
-                Spec.of("spill", "MODE", "Sequential schedule: spill (module k's outputs written once, read by module k+1) | "
-                        + "recompute (frozen modules 1..k rerun every batch) | auto (the planner chooses from spill bytes, "
-                        + "recompute FLOPs and free disk).", "auto"),
-                Spec.of("spill-dir", "URI", "Spill store, any Hadoop FileSystem URI (file:, hdfs:, s3a:); empty = <out>/spill.", ""),
-                Spec.of("spill-format", "FORMAT", "binary (compressed record blocks) | parquet.", "binary"),
-                Spec.of("spill-precision", "P", "fp16 | fp32 activations in the spill.", "fp16"),
-                Spec.of("spill-codec", "CODEC", "none | snappy | zstd compression of the spill.", "zstd"),
-                Spec.of("spill-views", "N", "Augmented views spilled per training image; epoch e trains on view e mod N.", "1"),
-                Spec.of("keep-spill", "BOOL", "true: keep every spill after use (default: a spill is deleted once the next "
-                        + "module no longer needs it).", "false"),
-                Spec.of("wave-fraction", "X", "Staggered schedule: a wave is this fraction of an epoch (0 < X <= 1).", "0.25"),
-                Spec.of("mode", "MODE", "If --out already holds a run: error | overwrite | skip.", "error"));
+    public TrainConfig {
+        DATASET.check(JOB, dataset);
+        OUT.check(JOB, out);
+        SCHEDULE.check(JOB, schedule);
+        DEPTH.check(JOB, depth);
+        splits = List.copyOf(splits);
+        LOSS.check(JOB, loss);
+        Objects.requireNonNull(auxNet, "auxNet");
+        Objects.requireNonNull(lambda, "lambda");
+        PAD_TO.check(JOB, transform.padTo());
+        CHANNELS.check(JOB, transform.channels());
+        AUGMENT.check(JOB, transform.augment());
+        CROP.check(JOB, transform.crop());
+        RESIZE.check(JOB, transform.resize());
+        EPOCHS.check(JOB, epochs);
+        BATCH_SIZE.check(JOB, batchSize);
+        LR.check(JOB, learningRate);
+        LR_SCHEDULE.check(JOB, lrSchedule);
+        WARMUP_EPOCHS.check(JOB, warmupEpochs);
+        MOMENTUM.check(JOB, momentum);
+        WEIGHT_DECAY.check(JOB, weightDecay);
+        LIMIT.check(JOB, limit);
+        VAL_LIMIT.check(JOB, valLimit);
+        NativeRuntime.THREADS.check(JOB, threads);
+        LOG_EVERY.check(JOB, logEvery);
+        MODE.check(JOB, mode);
+        REPLICAS.check(JOB, parallel.replicas());
+        SYNC_STEPS.check(JOB, parallel.syncSteps());
+        SPILL.check(JOB, pipeline.spill());
+        Objects.requireNonNull(pipeline.spillDir(), "spillDir");
+        SPILL_FORMAT.check(JOB, pipeline.store().format());
+        SPILL_PRECISION.check(JOB, pipeline.store().precision());
+        SPILL_CODEC.check(JOB, pipeline.store().codec());
+        SPILL_VIEWS.check(JOB, pipeline.views());
+        WAVE_FRACTION.check(JOB, pipeline.waveFraction());
+        checkAcrossOptions(schedule, splits, loss, transform, parallel, pipeline);
     }
 
-    public static TrainConfig fromArgs(String[] args, int defaultThreads) {
-        Options o = Options.parse(JOB, options(defaultThreads), args);
-        int depth = o.intIn("depth", 8, 1202);
-        List<SplitPoint> splits = splits(o.string("splits"), depth);
-        LambdaSchedule lambda = lambda(o.string("lambda"), depth, splits.size() + 1);
-        LossMode loss = o.choice("loss", LossMode.class, LossMode::label);
-        AuxNet aux;
-        if (o.string("aux-net").trim().equalsIgnoreCase("auto")) {
-            aux = loss == LossMode.GREEDY ? AuxNet.C0F1 : AuxNet.C1F2;
-        } else {
-            aux = o.choice("aux-net", AuxNet.class, AuxNet::label);
-        }
+    /** The rules that span options; each message names the options and the fix. */
+    private static void checkAcrossOptions(ScheduleKind schedule, List<SplitPoint> splits, LossMode loss, InputTransform transform,
+                                           Parallel parallel, Pipeline pipeline) {
         if (loss == LossMode.E2E && !splits.isEmpty()) {
-            throw new ConfigException(JOB + ": --loss e2e trains one module, but --splits '" + o.string("splits")
+            throw new ConfigException(JOB + ": --loss e2e trains one module, but --splits '" + splitsText(splits)
                     + "' asks for " + (splits.size() + 1) + ". Add --splits none.");
         }
         if (loss != LossMode.E2E && splits.isEmpty()) {
             throw new ConfigException(JOB + ": --loss " + loss.label() + " needs local modules, but --splits is none. "
                     + "Give split points (for example --splits 2,1) or use --loss e2e.");
         }
-        return new TrainConfig(
-                o.nonBlank("dataset"),
-                o.nonBlank("out"),
-                o.choice("schedule", ScheduleKind.class, ScheduleKind::label),
-                depth,
-                splits,
-                loss,
-                aux,
-                lambda,
-                new InputTransform(o.intIn("pad-to", 0, 4096), o.intIn("channels", 0, 4),
-                        o.choice("augment", InputTransform.Augment.class, InputTransform.Augment::label),
-                        o.intIn("crop", 0, 8192), o.intIn("resize", 0, 16384)),
-                o.intIn("epochs", 1, 100_000),
-                o.intIn("batch-size", 2, 65_536),
-                o.doubleIn("lr", 0, 100),
-                lrPerStep(o),
-                o.doubleIn("warmup-epochs", 0, 100_000),
-                o.doubleIn("momentum", 0, 0.999),
-                o.doubleIn("weight-decay", 0, 1),
-                o.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE),
-                o.intIn("limit", 0, Integer.MAX_VALUE),
-                o.intIn("val-limit", 0, Integer.MAX_VALUE),
-                o.intIn("threads", 1, 1024),
-                o.intIn("log-every", 0, Integer.MAX_VALUE),
-                o.choice("mode", WriteMode.class, WriteMode::label),
-                new Parallel(o.intIn("replicas", 1, 4096), o.intIn("sync-steps", 0, Integer.MAX_VALUE), bool(o, "resume")),
-                new Pipeline(o.choice("spill", SpillMode.class, SpillMode::label), o.string("spill-dir").trim(),
-                        new SpillConfig(o.choice("spill-format", SpillFormat.class, SpillFormat::label),
-                                o.choice("spill-precision", Precision.class, Precision::label),
-                                o.choice("spill-codec", SpillCodec.class, SpillCodec::label)),
-                        o.intIn("spill-views", 1, 1000), bool(o, "keep-spill"), waveFraction(o)))
-                .checked();
-    }
-
-    private static double waveFraction(Options o) {
-        double x = o.doubleIn("wave-fraction", 0, 1);
-        if (x <= 0) {
-            throw o.bad("wave-fraction", Double.toString(x), "a fraction of an epoch above 0 and at most 1, such as 0.25");
-        }
-        return x;
-    }
-
-    /** Cross-option checks. */
-    TrainConfig checked() {
         if (schedule == ScheduleKind.STAGGERED && parallel.replicas() > 1) {
             throw new ConfigException(JOB + ": --schedule staggered runs one task per module (the modules are its parallelism); "
                     + "--replicas " + parallel.replicas() + " is not supported with it. Use --replicas 1, or the simultaneous or "
@@ -200,32 +142,342 @@ public record TrainConfig(
             throw new ConfigException(JOB + ": --schedule " + schedule.label() + " needs several modules, but --splits is none. "
                     + "Give split points or use --schedule simultaneous.");
         }
-        return this;
-    }
-
-    /** This config with another schedule and pipeline settings. */
-    public TrainConfig with(ScheduleKind s, Pipeline p) {
-        return new TrainConfig(dataset, out, s, depth, splits, loss, auxNet, lambda, transform, epochs, batchSize, learningRate,
-                lrPerStep, warmupEpochs, momentum, weightDecay, seed, limit, valLimit, threads, logEvery, mode, parallel, p).checked();
-    }
-
-    /** This config writing to {@code o} with other parallelism. */
-    public TrainConfig with(String o, Parallel p) {
-        return new TrainConfig(dataset, o, schedule, depth, splits, loss, auxNet, lambda, transform, epochs, batchSize,
-                learningRate, lrPerStep, warmupEpochs, momentum, weightDecay, seed, limit, valLimit, threads, logEvery, mode, p,
-                pipeline).checked();
-    }
-
-    private static boolean bool(Options o, String name) {
-        String v = o.nonBlank(name).toLowerCase(java.util.Locale.ROOT);
-        if (!v.equals("true") && !v.equals("false")) {
-            throw o.bad(name, v, "true or false");
+        if (transform.augment() == InputTransform.Augment.SCALE_CROP_FLIP) {
+            throw new ConfigException(JOB + ": --augment scale-crop-flip is the Cityscapes segmentation augmentation (image and "
+                    + "mask scaled, cropped and flipped together), and segmentation training does not exist yet, so it would do "
+                    + "nothing here. Use --augment crop-flip (CIFAR-style), random-resized-crop with --crop N (ImageNet-style) "
+                    + "or none.");
         }
-        return v.equals("true");
+        if (pipeline.views() > 1 && transform.augment() == InputTransform.Augment.NONE) {
+            throw new ConfigException(JOB + ": --spill-views " + pipeline.views() + " spills identical views without augmentation; "
+                    + "use --spill-views 1, or give --augment.");
+        }
+    }
+
+    private static String splitsText(List<SplitPoint> splits) {
+        return splits.stream().map(SplitPoint::toString).collect(Collectors.joining());
+    }
+
+    public static final String JOB = "train";
+
+    public static final String SUMMARY = "Trains a CIFAR-style ResNet as K gradient-isolated InfoPro local modules inside Spark tasks,\n"
+            + "reading a prepared dataset's shards, in the simultaneous, sequential or staggered schedule; the driver\n"
+            + "records per-epoch validation metrics of every module.\n"
+            + "Writes <out>/metrics.jsonl, <out>/result.json and <out>/checkpoint/.";
+
+    public static final Opt<String> DATASET = Opt.required("dataset", "DIR", "Prepared dataset folder (with _manifest.json), from prep-idx.");
+    public static final Opt<String> OUT = Opt.required("out", "DIR", "Output folder for metrics, result and checkpoint.");
+    public static final Opt<ScheduleKind> SCHEDULE = Opt.choice("schedule", "NAME", "simultaneous: the paper's, every batch through all "
+            + "modules in one task; sequential: module after module, on spilled or recomputed inputs; staggered: modules pipelined "
+            + "over waves.", ScheduleKind.SIMULTANEOUS, ScheduleKind::label);
+    public static final Opt<Integer> DEPTH = Opt.intIn("depth", "N", "ResNet depth 6n+2 (8, 14, 20, 32, 110, ...).", 20, 8, 1202);
+    public static final Opt<String> SPLITS = Opt.text("splits", "LIST", "Module ends 'stage,block;...' (K = points + 1), 'none' "
+            + "(end-to-end), or a reference table such as infopro:k4 or infopro*-cifar10:k2.", "2,1");
+    public static final Opt<LossMode> LOSS = Opt.choice("loss", "MODE", "Local losses (see README).", LossMode.INFOPRO_SOFTMAX,
+            LossMode::label);
+    public static final Opt<Optional<AuxNet>> AUX_NET = Opt.choiceOrAuto("aux-net", "NET", "Auxiliary head; auto = 0c1f for greedy, "
+            + "else 1c2f.", AuxNet.class, AuxNet::label);
+    public static final Opt<String> LAMBDA = Opt.text("lambda", "IXX1,IXY1,IXX2,IXY2", "InfoPro λ1 (reconstruction) and λ2 (task) "
+            + "of the first and last local module, or shipped values such as cifar10/infopro.", "5,1,0,0");
+    public static final Opt<Integer> PAD_TO = Opt.intIn("pad-to", "N", "Zero-pad images (centred) to NxN; 0 keeps the stored size.",
+            0, 0, 4096);
+    public static final Opt<Integer> CHANNELS = Opt.intIn("channels", "N", "Replicate gray images to N channels; 0 keeps the stored "
+            + "channels.", 0, 0, 4);
+    public static final Opt<InputTransform.Augment> AUGMENT = Opt.choice("augment", "KIND", "Training augmentation: crop-flip: "
+            + "reflect-pad 4, random crop, horizontal flip; random-resized-crop: ImageNet's (area 8-100 %, aspect 3/4-4/3, flip; "
+            + "needs --crop); scale-crop-flip: Cityscapes segmentation's, refused until segmentation training exists.",
+            InputTransform.Augment.NONE, InputTransform.Augment::label);
+    public static final Opt<Integer> CROP = Opt.intIn("crop", "N", "Train/evaluate on NxN crops of images of any size (ImageNet: 224); "
+            + "0 = none.", 0, 0, 8192);
+    public static final Opt<Integer> RESIZE = Opt.intIn("resize", "S", "Evaluation short side before the centre --crop (0 = crop/0.875, "
+            + "256 for 224).", 0, 0, 16384);
+    public static final Opt<Integer> EPOCHS = Opt.intIn("epochs", "N", "Training epochs.", 2, 1, 100_000);
+    public static final Opt<Integer> BATCH_SIZE = Opt.intIn("batch-size", "N", "Minibatch size.", 128, 2, 65_536);
+    public static final Opt<Double> LR = Opt.doubleIn("lr", "X", "Initial learning rate of the cosine schedule.", 0.1, 0, 100);
+    public static final Opt<LrSchedule> LR_SCHEDULE = Opt.choice("lr-schedule", "KIND", "cosine-epoch: the rate is set once per epoch; "
+            + "cosine-step: at every step.", LrSchedule.COSINE_EPOCH, LrSchedule::label);
+    public static final Opt<Double> WARMUP_EPOCHS = Opt.doubleIn("warmup-epochs", "X", "Linear warm-up from 0.01 over the first X "
+            + "epochs (0 = none).", 0, 0, 100_000);
+    public static final Opt<Double> MOMENTUM = Opt.doubleIn("momentum", "X", "Nesterov momentum.", 0.9, 0, 0.999);
+    public static final Opt<Double> WEIGHT_DECAY = Opt.doubleIn("weight-decay", "X", "L2 weight decay.", 1e-4, 0, 1);
+    public static final Opt<Long> SEED = Opt.longIn("seed", "N", "Seed of initialisation and shuffling.", 0, Long.MIN_VALUE, Long.MAX_VALUE);
+    public static final Opt<Integer> LIMIT = Opt.intIn("limit", "N", "Train on the first N training images (0 = all).", 0, 0,
+            Integer.MAX_VALUE);
+    public static final Opt<Integer> VAL_LIMIT = Opt.intIn("val-limit", "N", "Validate on the first N test images (0 = all).", 0, 0,
+            Integer.MAX_VALUE);
+    public static final Opt<Integer> LOG_EVERY = Opt.intIn("log-every", "N", "Progress line every N training steps (0 = per epoch "
+            + "only).", 50, 0, Integer.MAX_VALUE);
+    public static final Opt<Integer> REPLICAS = Opt.intIn("replicas", "N", "Data-parallel training tasks (Spark tasks, each on 1/N of "
+            + "the images, equal batches per replica).", 1, 1, 4096);
+    public static final Opt<Integer> SYNC_STEPS = Opt.intIn("sync-steps", "S", "Average parameters and updater state over the replicas "
+            + "on the driver every S steps (a round; 0 = once per epoch); a checkpoint follows every round.", 0, 0, Integer.MAX_VALUE);
+    public static final Opt<Boolean> RESUME = Opt.bool("resume", "true: continue the run in --out from its last complete round (the "
+            + "checkpoint's architecture must match; it is refused otherwise).", false);
+    public static final Opt<SpillMode> SPILL = Opt.choice("spill", "MODE", "Sequential schedule: spill: module k's outputs written once, "
+            + "read by module k+1; recompute: frozen modules 1..k rerun every batch; auto: the planner chooses from spill bytes, "
+            + "recompute FLOPs and free disk.", SpillMode.AUTO, SpillMode::label);
+    public static final Opt<String> SPILL_DIR = Opt.string("spill-dir", "URI", "Spill store, any Hadoop FileSystem URI (file:, hdfs:, "
+            + "s3a:); empty = <out>/spill.", "");
+    public static final Opt<SpillFormat> SPILL_FORMAT = Opt.choice("spill-format", "FORMAT", "binary: compressed record blocks; "
+            + "parquet.", SpillFormat.BINARY, SpillFormat::label);
+    public static final Opt<Precision> SPILL_PRECISION = Opt.choice("spill-precision", "P", "Precision of the spilled activations.",
+            Precision.FP16, Precision::label);
+    public static final Opt<SpillCodec> SPILL_CODEC = Opt.choice("spill-codec", "CODEC", "Compression of the spill.", SpillCodec.ZSTD,
+            SpillCodec::label);
+    public static final Opt<Integer> SPILL_VIEWS = Opt.intIn("spill-views", "N", "Augmented views spilled per training image; epoch e "
+            + "trains on view e mod N.", 1, 1, 1000);
+    public static final Opt<Boolean> KEEP_SPILL = Opt.bool("keep-spill", "true: keep every spill after use (default: a spill is "
+            + "deleted once the next module no longer needs it).", false);
+    public static final Opt<Double> WAVE_FRACTION = Opt.fraction("wave-fraction", "X", "Staggered schedule: a wave is this fraction "
+            + "of an epoch.", 0.25);
+    public static final Opt<WriteMode> MODE = Opt.choice("mode", "MODE", "If --out already holds a run.", WriteMode.ERROR,
+            WriteMode::label);
+
+    public static final JobSpec<TrainConfig> SPEC = new JobSpec<>(JOB, "Train InfoPro local modules on a prepared dataset.", SUMMARY,
+            List.of(DATASET, OUT, SCHEDULE, DEPTH, SPLITS, LOSS, AUX_NET, LAMBDA, PAD_TO, CHANNELS, AUGMENT, CROP, RESIZE, EPOCHS,
+                    BATCH_SIZE, LR, LR_SCHEDULE, WARMUP_EPOCHS, MOMENTUM, WEIGHT_DECAY, SEED, LIMIT, VAL_LIMIT, NativeRuntime.THREADS,
+                    LOG_EVERY, REPLICAS, SYNC_STEPS, RESUME, SPILL, SPILL_DIR, SPILL_FORMAT, SPILL_PRECISION, SPILL_CODEC, SPILL_VIEWS,
+                    KEEP_SPILL, WAVE_FRACTION, MODE),
+            TrainConfig::build);
+
+    public static TrainConfig fromArgs(String[] args) {
+        return SPEC.parse(args);
+    }
+
+    private static TrainConfig build(Options o) {
+        int depth = o.get(DEPTH);
+        List<SplitPoint> splits = parseSplits(o.get(SPLITS), depth);
+        return builder(o.get(DATASET), o.get(OUT))
+                .schedule(o.get(SCHEDULE))
+                .depth(depth)
+                .splits(splits)
+                .loss(o.get(LOSS))
+                .auxNet(o.get(AUX_NET).orElse(null))
+                .lambda(parseLambda(o.get(LAMBDA), depth, splits.size() + 1))
+                .transform(new InputTransform(o.get(PAD_TO), o.get(CHANNELS), o.get(AUGMENT), o.get(CROP), o.get(RESIZE)))
+                .epochs(o.get(EPOCHS))
+                .batchSize(o.get(BATCH_SIZE))
+                .learningRate(o.get(LR))
+                .lrSchedule(o.get(LR_SCHEDULE))
+                .warmupEpochs(o.get(WARMUP_EPOCHS))
+                .momentum(o.get(MOMENTUM))
+                .weightDecay(o.get(WEIGHT_DECAY))
+                .seed(o.get(SEED))
+                .limit(o.get(LIMIT))
+                .valLimit(o.get(VAL_LIMIT))
+                .threads(o.get(NativeRuntime.THREADS))
+                .logEvery(o.get(LOG_EVERY))
+                .mode(o.get(MODE))
+                .parallel(new Parallel(o.get(REPLICAS), o.get(SYNC_STEPS), o.get(RESUME)))
+                .pipeline(new Pipeline(o.get(SPILL), o.get(SPILL_DIR), new SpillConfig(o.get(SPILL_FORMAT), o.get(SPILL_PRECISION),
+                        o.get(SPILL_CODEC)), o.get(SPILL_VIEWS), o.get(KEEP_SPILL), o.get(WAVE_FRACTION)))
+                .build();
+    }
+
+    /** A builder of a run on {@code dataset} writing to {@code out}, with every other knob at its option's default. */
+    public static Builder builder(String dataset, String out) {
+        return new Builder(dataset, out);
+    }
+
+    /** A builder holding this config's values, to change some of them. */
+    public Builder toBuilder() {
+        Builder b = new Builder(dataset, out);
+        b.schedule = schedule;
+        b.depth = depth;
+        b.splits = splits;
+        b.loss = loss;
+        b.auxNet = auxNet;
+        b.lambda = lambda;
+        b.transform = transform;
+        b.epochs = epochs;
+        b.batchSize = batchSize;
+        b.learningRate = learningRate;
+        b.lrSchedule = lrSchedule;
+        b.warmupEpochs = warmupEpochs;
+        b.momentum = momentum;
+        b.weightDecay = weightDecay;
+        b.seed = seed;
+        b.limit = limit;
+        b.valLimit = valLimit;
+        b.threads = threads;
+        b.logEvery = logEvery;
+        b.mode = mode;
+        b.parallel = parallel;
+        b.pipeline = pipeline;
+        return b;
+    }
+
+    /**
+     * The one way code makes a TrainConfig: start from the options' defaults ({@link #builder}) or from a config
+     * ({@link #toBuilder}), set what differs, {@link #build}. Unset splits, λ and auxiliary head resolve at build
+     * time as on the command line: the default splits for the depth, the default λ, and the loss's head.
+     */
+    public static final class Builder {
+        private String dataset;
+        private String out;
+        private ScheduleKind schedule = SCHEDULE.defaultValue();
+        private int depth = DEPTH.defaultValue();
+        private List<SplitPoint> splits;
+        private LossMode loss = LOSS.defaultValue();
+        private AuxNet auxNet;
+        private LambdaSchedule lambda;
+        private InputTransform transform = new InputTransform(PAD_TO.defaultValue(), CHANNELS.defaultValue(),
+                AUGMENT.defaultValue(), CROP.defaultValue(), RESIZE.defaultValue());
+        private int epochs = EPOCHS.defaultValue();
+        private int batchSize = BATCH_SIZE.defaultValue();
+        private double learningRate = LR.defaultValue();
+        private LrSchedule lrSchedule = LR_SCHEDULE.defaultValue();
+        private double warmupEpochs = WARMUP_EPOCHS.defaultValue();
+        private double momentum = MOMENTUM.defaultValue();
+        private double weightDecay = WEIGHT_DECAY.defaultValue();
+        private long seed = SEED.defaultValue();
+        private int limit = LIMIT.defaultValue();
+        private int valLimit = VAL_LIMIT.defaultValue();
+        private int threads = NativeRuntime.THREADS.defaultValue();
+        private int logEvery = LOG_EVERY.defaultValue();
+        private WriteMode mode = MODE.defaultValue();
+        private Parallel parallel = Parallel.SINGLE;
+        private Pipeline pipeline = Pipeline.DEFAULT;
+
+        private Builder(String dataset, String out) {
+            this.dataset = dataset;
+            this.out = out;
+        }
+
+        public Builder dataset(String v) {
+            dataset = v;
+            return this;
+        }
+
+        public Builder out(String v) {
+            out = v;
+            return this;
+        }
+
+        public Builder schedule(ScheduleKind v) {
+            schedule = v;
+            return this;
+        }
+
+        public Builder depth(int v) {
+            depth = v;
+            return this;
+        }
+
+        public Builder splits(List<SplitPoint> v) {
+            splits = v;
+            return this;
+        }
+
+        public Builder loss(LossMode v) {
+            loss = v;
+            return this;
+        }
+
+        /** The auxiliary head; null = the loss's (0c1f for greedy, else 1c2f). */
+        public Builder auxNet(AuxNet v) {
+            auxNet = v;
+            return this;
+        }
+
+        public Builder lambda(LambdaSchedule v) {
+            lambda = v;
+            return this;
+        }
+
+        public Builder transform(InputTransform v) {
+            transform = v;
+            return this;
+        }
+
+        public Builder epochs(int v) {
+            epochs = v;
+            return this;
+        }
+
+        public Builder batchSize(int v) {
+            batchSize = v;
+            return this;
+        }
+
+        public Builder learningRate(double v) {
+            learningRate = v;
+            return this;
+        }
+
+        public Builder lrSchedule(LrSchedule v) {
+            lrSchedule = v;
+            return this;
+        }
+
+        public Builder warmupEpochs(double v) {
+            warmupEpochs = v;
+            return this;
+        }
+
+        public Builder momentum(double v) {
+            momentum = v;
+            return this;
+        }
+
+        public Builder weightDecay(double v) {
+            weightDecay = v;
+            return this;
+        }
+
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        public Builder limit(int v) {
+            limit = v;
+            return this;
+        }
+
+        public Builder valLimit(int v) {
+            valLimit = v;
+            return this;
+        }
+
+        public Builder threads(int v) {
+            threads = v;
+            return this;
+        }
+
+        public Builder logEvery(int v) {
+            logEvery = v;
+            return this;
+        }
+
+        public Builder mode(WriteMode v) {
+            mode = v;
+            return this;
+        }
+
+        public Builder parallel(Parallel v) {
+            parallel = v;
+            return this;
+        }
+
+        public Builder pipeline(Pipeline v) {
+            pipeline = v;
+            return this;
+        }
+
+        /** The config, validated; a {@link ConfigException} names what is wrong and the fix. */
+        public TrainConfig build() {
+            List<SplitPoint> s = splits != null ? splits : parseSplits(SPLITS.defaultValue(), depth);
+            LambdaSchedule l = lambda != null ? lambda : parseLambda(LAMBDA.defaultValue(), depth, s.size() + 1);
+            AuxNet a = auxNet != null ? auxNet : loss == LossMode.GREEDY ? AuxNet.C0F1 : AuxNet.C1F2;
+            return new TrainConfig(dataset, out, schedule, depth, s, loss, a, l, transform, epochs, batchSize, learningRate,
+                    lrSchedule, warmupEpochs, momentum, weightDecay, seed, limit, valLimit, threads, logEvery, mode, parallel,
+                    pipeline);
+        }
     }
 
     /** Explicit split points, or {@code <table>:k<K>} from conf/infopro-splits.json. */
-    private static List<SplitPoint> splits(String text, int depth) {
+    private static List<SplitPoint> parseSplits(String text, int depth) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("([a-z0-9*-]+):k(\\d+)").matcher(text.trim());
         try {
             return m.matches() ? ReferenceTables.splits(m.group(1), depth, Integer.parseInt(m.group(2)))
@@ -236,7 +488,7 @@ public record TrainConfig(
     }
 
     /** Four numbers, or {@code <dataset>/<variant>} from conf/infopro-lambdas.json. */
-    private static LambdaSchedule lambda(String text, int depth, int k) {
+    private static LambdaSchedule parseLambda(String text, int depth, int k) {
         String t = text.trim();
         try {
             if (t.contains("/")) {
@@ -249,16 +501,8 @@ public record TrainConfig(
         }
     }
 
-    private static boolean lrPerStep(Options o) {
-        String v = o.string("lr-schedule").trim();
-        if (v.equals("cosine-epoch") || v.equals("cosine-step")) {
-            return v.equals("cosine-step");
-        }
-        throw o.bad("lr-schedule", v, "one of cosine-epoch, cosine-step");
-    }
-
     public LearningRate learningRateSchedule() {
-        return new LearningRate(learningRate, epochs, lrPerStep, warmupEpochs, 0.01);
+        return new LearningRate(learningRate, epochs, lrSchedule.perStep(), warmupEpochs, 0.01);
     }
 
     public int modules() {
@@ -292,7 +536,7 @@ public record TrainConfig(
         m.put("batch_size", batchSize);
         m.put("transform", transform);
         m.put("lr", learningRate);
-        m.put("lr_schedule", lrPerStep ? "cosine per step" : "cosine per epoch");
+        m.put("lr_schedule", lrSchedule.description());
         m.put("warmup_epochs", warmupEpochs);
         m.put("momentum", momentum);
         m.put("nesterov", true);

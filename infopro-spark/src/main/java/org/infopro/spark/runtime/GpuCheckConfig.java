@@ -1,7 +1,7 @@
 package org.infopro.spark.runtime;
 
-import org.infopro.data.config.Options;
-import org.infopro.data.config.Options.Spec;
+import org.infopro.data.config.JobSpec;
+import org.infopro.data.config.Opt;
 
 import java.util.List;
 
@@ -13,11 +13,14 @@ public record GpuCheckConfig(int tasks) {
             + "assigned it and what GpuBinding bound ND4J to, as one line of JSON. Request GPUs with\n"
             + "--conf spark.executor.resource.gpu.amount=1 --conf spark.task.resource.gpu.amount=1 (see README, \"GPU clusters\").";
 
-    public static final List<Spec> OPTIONS = List.of(
-            Spec.of("tasks", "N", "Tasks to run; at least the cluster's task slots, to reach every executor.", "2"));
+    public static final Opt<Integer> TASKS = Opt.intIn("tasks", "N", "Tasks to run; at least the cluster's task slots, to reach every "
+            + "executor.", 2, 1, 100_000);
+
+    public static final JobSpec<GpuCheckConfig> SPEC = new JobSpec<>(JOB,
+            "Diagnostics: run N tasks and report each task's assigned GPU and ND4J binding.", SUMMARY, List.of(TASKS),
+            o -> new GpuCheckConfig(o.get(TASKS)));
 
     public static GpuCheckConfig fromArgs(String[] args) {
-        Options o = Options.parse(JOB, OPTIONS, args);
-        return new GpuCheckConfig(o.intIn("tasks", 1, 100000));
+        return SPEC.parse(args);
     }
 }

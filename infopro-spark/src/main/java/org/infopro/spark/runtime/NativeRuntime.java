@@ -1,6 +1,7 @@
 package org.infopro.spark.runtime;
 
 import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
+import org.infopro.data.config.Opt;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
@@ -15,6 +16,10 @@ import java.util.Locale;
  */
 public final class NativeRuntime {
     public static final String HELPERS_PROPERTY = "org.eclipse.deeplearning4j.helpers.disable";
+
+    /** The {@code --threads} option of every job that runs ND4J in Spark tasks. */
+    public static final Opt<Integer> THREADS = Opt.intIn("threads", "N", "Native (ND4J/OpenMP) threads per task: cores ÷ concurrent "
+            + "tasks; default OMP_NUM_THREADS, else 1.", 1, 1, 1024).withDefault(() -> Math.min(1024, defaultThreads()));
 
     private NativeRuntime() {
     }

@@ -1,7 +1,8 @@
 package org.infopro.spark.train;
 
-import org.infopro.data.config.Options;
-import org.infopro.data.config.Options.Spec;
+import org.infopro.data.config.JobSpec;
+import org.infopro.data.config.Opt;
+import org.infopro.spark.runtime.NativeRuntime;
 
 import java.util.List;
 
@@ -12,18 +13,17 @@ public record EvaluateConfig(String run, String dataset, String split, int limit
     public static final String SUMMARY = "Loads a training run's exported inference model (the whole network without auxiliary heads)\n"
             + "and evaluates it on a prepared dataset split, distributed over the executors; prints accuracy and loss.";
 
-    public static List<Spec> options(int defaultThreads) {
-        return List.of(
-                Spec.required("run", "DIR", "A finished train --out folder (with result.json and " + TrainJob.MODEL + ")."),
-                Spec.of("dataset", "DIR", "Prepared dataset; empty = the one the run trained on.", ""),
-                Spec.of("split", "NAME", "Split to evaluate.", "test"),
-                Spec.of("limit", "N", "Evaluate the first N images (0 = all).", "0"),
-                Spec.of("threads", "N", "Native threads per task.", Integer.toString(defaultThreads)));
-    }
+    public static final Opt<String> RUN = Opt.required("run", "DIR", "A finished train --out folder (with result.json and "
+            + TrainJob.MODEL + ").");
+    public static final Opt<String> DATASET = Opt.string("dataset", "DIR", "Prepared dataset; empty = the one the run trained on.", "");
+    public static final Opt<String> SPLIT = Opt.text("split", "NAME", "Split to evaluate.", "test");
+    public static final Opt<Integer> LIMIT = Opt.intIn("limit", "N", "Evaluate the first N images (0 = all).", 0, 0, Integer.MAX_VALUE);
 
-    public static EvaluateConfig fromArgs(String[] args, int defaultThreads) {
-        Options o = Options.parse(JOB, options(defaultThreads), args);
-        return new EvaluateConfig(o.nonBlank("run"), o.string("dataset").trim(), o.nonBlank("split"),
-                o.intIn("limit", 0, Integer.MAX_VALUE), o.intIn("threads", 1, 1024));
+    public static final JobSpec<EvaluateConfig> SPEC = new JobSpec<>(JOB, "Evaluate a run's exported inference model on a dataset.",
+            SUMMARY, List.of(RUN, DATASET, SPLIT, LIMIT, NativeRuntime.THREADS),
+            o -> new EvaluateConfig(o.get(RUN), o.get(DATASET), o.get(SPLIT), o.get(LIMIT), o.get(NativeRuntime.THREADS)));
+
+    public static EvaluateConfig fromArgs(String[] args) {
+        return SPEC.parse(args);
     }
 }

@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.io.Fs;
 import org.infopro.data.io.Json;
+import org.infopro.data.io.Status;
 import org.infopro.data.shard.BatchAssembler;
 import org.infopro.data.shard.ImageBatch;
 import org.infopro.data.shard.LabeledImage;
@@ -33,7 +34,7 @@ public final class EvaluateJob {
     private static final int BATCH = 256;
 
     /** What the evaluation measured. */
-    public record Result(String status, String model, String dataset, String split, long images, double accuracy,
+    public record Result(Status status, String model, String dataset, String split, long images, double accuracy,
                          double crossEntropy) {
     }
 
@@ -94,7 +95,7 @@ public final class EvaluateJob {
         if (n == 0) {
             throw new ConfigException("split '" + cfg.split() + "' of " + dataset + " has no images to evaluate.");
         }
-        return new Result("ok", model.toString(), dataset, cfg.split(), n, sums[1] / n, sums[2] / n);
+        return new Result(Status.OK, model.toString(), dataset, cfg.split(), n, sums[1] / n, sums[2] / n);
     }
 
     private static JsonNode read(Path file, Configuration conf) {

@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.io.Fs;
 import org.infopro.data.io.Json;
+import org.infopro.data.io.Status;
 import org.infopro.data.io.WriteMode;
 import org.infopro.data.io.Versions;
 import org.infopro.data.shard.BatchAssembler;
@@ -77,13 +78,14 @@ public final class TrainJob {
             checkSameSchedule(cfg, saved, out);
             schedule.checkResumable(saved.position(), cfg, out);
         } else if (!prepareOutput(out, cfg.mode(), conf)) {
-            return TrainResult.notRun(TrainResult.SKIPPED, null, cfg.schedule().label(), cfg.asMap(), seconds(t0),
+            return TrainResult.notRun(Status.SKIPPED, null, cfg.schedule().label(), cfg.asMap(), seconds(t0),
                     resultPath.toString(), Versions.of(spark));
         }
         try {
             return train(cfg, spark, reader, assembler, setup, schedule, out, saved, t0);
         } catch (RuntimeException e) {
-            TrainResult failed = TrainResult.notRun(TrainResult.FAILED, String.valueOf(e.getMessage()), cfg.schedule().label(),
+            // a refused input found only now (invalid) differs from a broken run (failed) here alone in cluster modes
+            TrainResult failed = TrainResult.notRun(Status.of(e), String.valueOf(e.getMessage()), cfg.schedule().label(),
                     cfg.asMap(), seconds(t0), resultPath.toString(), Versions.of(spark));
             Fs.writeStringAtomically(resultPath, Json.pretty(failed), conf);
             throw e;
@@ -154,7 +156,7 @@ public final class TrainJob {
 
             TrainResult.Paths paths = new TrainResult.Paths(out.toString(), metrics.path().toString(), store.dir().toString(),
                     new Path(out, MODEL).toString(), new Path(out, RESULT).toString());
-            TrainResult result = new TrainResult(TrainResult.OK, null, cfg.schedule().label(), cfg.asMap(), testAccuracy,
+            TrainResult result = new TrainResult(Status.OK, null, cfg.schedule().label(), cfg.asMap(), testAccuracy,
                     totals.last(), totals.throughput(), totals.peakMemory(), totals.timings(setupS, finalEvalS, seconds(t0)),
                     store.rounds(), totals.stages(), totals.spillBytes(), totals.executors(),
                     report instanceof SpillPlan p ? p : null, report instanceof StaggeredReport s ? s : null, paths,

@@ -1,5 +1,6 @@
 package org.infopro.spark.train;
 
+import org.infopro.data.io.Status;
 import org.infopro.spark.metrics.EpochMetrics;
 import org.infopro.spark.metrics.ExecutorPeak;
 import org.infopro.spark.metrics.RunTotals;
@@ -11,20 +12,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * result.json: the orchestrator contract of a training run. {@code status} is ok, skipped or failed;
+ * result.json: the orchestrator contract of a training run. {@code status} is ok, skipped, failed or invalid;
  * on success it holds the final validation metrics of the composed network, throughput, timings per
  * phase and per stage, the spill written, the peak memory of every executor, the sequential schedule's
  * spill plan or the staggered schedule's pipeline figures, and the paths of the outputs.
  */
-public record TrainResult(String status, String error, String schedule, Map<String, Object> config, Double testAccuracy,
+public record TrainResult(Status status, String error, String schedule, Map<String, Object> config, Double testAccuracy,
                           EpochMetrics lastEpoch, RunTotals.Throughput imagesPerS, Long peakMemoryBytes,
                           RunTotals.Timings timingsS, Long rounds, List<StageReport> stages, Long spillBytes,
                           Map<String, ExecutorPeak> executors, SpillPlan plan, StaggeredReport pipeline,
                           Paths paths, String nativeRuntime, Map<String, String> versions) {
-    public static final String OK = "ok";
-    public static final String SKIPPED = "skipped";
-    public static final String FAILED = "failed";
-
     /** Where a run's outputs are; only {@code result} for a run that did not train. */
     public record Paths(String out, String metrics, String checkpoint, String inferenceModel, String result) {
         static Paths resultOnly(String result) {
@@ -32,7 +29,7 @@ public record TrainResult(String status, String error, String schedule, Map<Stri
         }
     }
 
-    static TrainResult notRun(String status, String error, String schedule, Map<String, Object> config, double totalS,
+    static TrainResult notRun(Status status, String error, String schedule, Map<String, Object> config, double totalS,
                               String resultPath, Map<String, String> versions) {
         return new TrainResult(status, error, schedule, config, null, null, null, null, RunTotals.Timings.only(totalS), null,
                 List.of(), null, Map.of(), null, null, Paths.resultOnly(resultPath), null, versions);

@@ -25,7 +25,7 @@ class ConfigJsonTest {
                         "--warmup-epochs", "2.5"},
                 new String[]{"--dataset", "d", "--out", "o", "--loss", "e2e", "--splits", "none", "--mode", "overwrite"},
                 new String[]{"--dataset", "d", "--out", "o", "--loss", "greedy", "--splits", "infopro:k8", "--depth", "32"})) {
-            TrainConfig c = TrainConfig.fromArgs(args, 2);
+            TrainConfig c = TrainConfig.fromArgs(args);
             assertEquals(c, Json.read(Json.line(c), TrainConfig.class), String.join(" ", args));
         }
     }
@@ -40,7 +40,7 @@ class ConfigJsonTest {
     @Test
     void modulePlansAndHeadsRoundTrip() {
         TrainConfig c = TrainConfig.fromArgs(new String[]{"--dataset", "d", "--out", "o", "--depth", "32",
-                "--splits", "infopro:k4", "--lambda", "cifar10/infopro", "--loss", "infopro-contrast"}, 1);
+                "--splits", "infopro:k4", "--lambda", "cifar10/infopro", "--loss", "infopro-contrast"});
         List<ModulePlan> plans = ModulePlan.plan(new ResNetSpec(32, 32, 32, 3, 10), c.splits(), c.effectiveLambda());
         for (ModulePlan p : plans) {
             ModulePlan back = Json.read(Json.line(p), ModulePlan.class);

@@ -3,6 +3,7 @@ package org.infopro.spark.config;
 import org.infopro.data.config.ConfigException;
 import org.infopro.spark.loss.LossMode;
 import org.infopro.spark.model.AuxNet;
+import org.infopro.spark.spill.SpillMode;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,7 +16,7 @@ class TrainConfigTest {
         String[] all = new String[base.length + extra.length];
         System.arraycopy(base, 0, all, 0, base.length);
         System.arraycopy(extra, 0, all, base.length, extra.length);
-        return TrainConfig.fromArgs(all, 1);
+        return TrainConfig.fromArgs(all);
     }
 
     @Test
@@ -48,10 +49,57 @@ class TrainConfigTest {
     @Test
     void badValuesNameTheValidChoices() {
         ConfigException a = assertThrows(ConfigException.class, () -> parse("--aux-net", "3c3f"));
-        assertEquals("train: invalid --aux-net '3c3f': expected one of 0c1f, 0c2f, 1c1f, 1c2f, 1c3f, 2c2f.", a.getMessage());
+        assertEquals("train: invalid --aux-net '3c3f': expected one of auto, 0c1f, 0c2f, 1c1f, 1c2f, 1c3f, 2c2f.", a.getMessage());
         ConfigException l = assertThrows(ConfigException.class, () -> parse("--loss", "infopro"));
         assertEquals("train: invalid --loss 'infopro': expected one of e2e, greedy, infopro-softmax, infopro-contrast.", l.getMessage());
         ConfigException s = assertThrows(ConfigException.class, () -> parse("--splits", "2;1"));
         assertTrue(s.getMessage().startsWith("train: invalid --splits '2;1'"), s.getMessage());
+    }
+
+    @Test
+    void theBuilderStartsFromTheOptionsDefaultsAndRoundTrips() {
+        TrainConfig parsed = parse();
+        assertEquals(parsed, TrainConfig.builder("d", "o").build());
+        assertEquals(parsed, parsed.toBuilder().build());
+        TrainConfig c = parse("--loss", "greedy", "--lr-schedule", "cosine-step", "--epochs", "7", "--schedule", "sequential");
+        assertEquals(c, c.toBuilder().build());
+        assertEquals(AuxNet.C0F1, TrainConfig.builder("d", "o").loss(LossMode.GREEDY).build().auxNet(), "auto head as on the command line");
+        assertEquals(LrSchedule.COSINE_STEP, c.lrSchedule());
+        assertTrue(c.learningRateSchedule().perStep());
+        assertEquals("cosine per step", c.asMap().get("lr_schedule"));
+        assertEquals("cosine per epoch", parsed.asMap().get("lr_schedule"));
+        assertEquals("sequential", c.asMap().get("schedule"));
+    }
+
+    @Test
+    void aConfigBuiltInCodeIsCheckedLikeTheCommandLine() {
+        ConfigException epochs = assertThrows(ConfigException.class, () -> TrainConfig.builder("d", "o").epochs(0).build());
+        assertEquals("train: invalid --epochs '0': expected an integer in [1, 100000].", epochs.getMessage());
+        assertEquals(epochs.getMessage(), assertThrows(ConfigException.class, () -> parse("--epochs", "0")).getMessage());
+        ConfigException wave = assertThrows(ConfigException.class, () -> TrainConfig.builder("d", "o")
+                .pipeline(new TrainConfig.Pipeline(SpillMode.AUTO, "", TrainConfig.Pipeline.DEFAULT.store(), 1, false, 0)).build());
+        assertEquals("train: invalid --wave-fraction '0': expected a fraction above 0 and at most 1, such as 0.25.", wave.getMessage());
+        ConfigException e2e = assertThrows(ConfigException.class, () -> TrainConfig.builder("d", "o").loss(LossMode.E2E).build());
+        assertEquals("train: --loss e2e trains one module, but --splits '[2,1]' asks for 2. Add --splits none.", e2e.getMessage());
+        ConfigException staggered = assertThrows(ConfigException.class, () -> TrainConfig.builder("d", "o")
+                .schedule(ScheduleKind.STAGGERED).parallel(new TrainConfig.Parallel(2, 0, false)).build());
+        assertTrue(staggered.getMessage().contains("--replicas 2 is not supported with it"), staggered.getMessage());
+    }
+
+    @Test
+    void severalSpilledViewsNeedAugmentationAndAreRefusedBeforeAnySparkWork() {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("--schedule", "sequential", "--spill-views", "2"));
+        assertEquals("train: --spill-views 2 spills identical views without augmentation; use --spill-views 1, or give --augment.",
+                e.getMessage());
+        assertEquals(2, parse("--schedule", "sequential", "--spill-views", "2", "--augment", "crop-flip").pipeline().views());
+    }
+
+    @Test
+    void theSegmentationAugmentationIsRefusedForClassification() {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("--augment", "scale-crop-flip", "--crop", "16"));
+        assertEquals(1, e.getMessage().lines().count());
+        assertTrue(e.getMessage().startsWith("train: --augment scale-crop-flip is the Cityscapes segmentation augmentation"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("Use --augment crop-flip"), e.getMessage());
     }
 }

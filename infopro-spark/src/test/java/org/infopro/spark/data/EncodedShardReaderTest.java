@@ -1,6 +1,7 @@
 package org.infopro.spark.data;
 
 import org.apache.spark.sql.SparkSession;
+import org.infopro.data.io.Status;
 import org.infopro.data.prep.ImageDataset;
 import org.infopro.data.shard.BatchAssembler;
 import org.infopro.data.shard.ImageBatch;
@@ -57,7 +58,7 @@ class EncodedShardReaderTest {
         Path in = tmp.resolve("ilsvrc");
         LayoutFixtures.imagenetLoc(in, 4, 3);
         Path ds = tmp.resolve("ds");
-        assertEquals(ImagePrepResult.OK, prep(ImageDataset.IMAGENET, in, ds).status());
+        assertEquals(Status.OK, prep(ImageDataset.IMAGENET, in, ds).status());
         ShardReader reader = ShardReader.open(spark, ds.toString());
         List<LabeledImage> train = reader.images("train", 0).collect().stream()
                 .sorted(Comparator.comparing(LabeledImage::key)).toList();
@@ -99,7 +100,7 @@ class EncodedShardReaderTest {
         LayoutFixtures.cityscapesFrame(in, "val", "lindau", 0, 19, ImageFixtures.photoLike(64, 32, 9),
                 LayoutFixtures.labelIds(64, 32, 8, 11));
         Path ds = tmp.resolve("ds");
-        assertEquals(ImagePrepResult.OK, prep(ImageDataset.CITYSCAPES, in, ds).status());
+        assertEquals(Status.OK, prep(ImageDataset.CITYSCAPES, in, ds).status());
         ShardReader reader = ShardReader.open(spark, ds.toString());
         List<LabeledImage> train = reader.images("train", 0).collect();
         assertEquals(64 * 32, train.get(0).mask().length);

@@ -67,11 +67,11 @@ class ReferenceTablesTest {
     @Test
     void trainSelectsTablesByName() {
         TrainConfig c = TrainConfig.fromArgs(new String[]{"--dataset", "d", "--out", "o", "--depth", "110",
-                "--splits", "infopro:k4", "--lambda", "cifar10/infopro", "--loss", "infopro-contrast"}, 1);
+                "--splits", "infopro:k4", "--lambda", "cifar10/infopro", "--loss", "infopro-contrast"});
         assertEquals(ReferenceTables.splits("infopro", 110, 4), c.splits());
         assertEquals(new LambdaSchedule(1, 0, 0, 1), c.lambda());
         ConfigException e = assertThrows(ConfigException.class, () -> TrainConfig.fromArgs(
-                new String[]{"--dataset", "d", "--out", "o", "--depth", "32", "--splits", "infopro:k5"}, 1));
+                new String[]{"--dataset", "d", "--out", "o", "--depth", "32", "--splits", "infopro:k5"}));
         assertTrue(e.getMessage().startsWith("train: invalid --splits 'infopro:k5': no split table 'infopro:k5' for ResNet-32"),
                 e.getMessage());
     }

@@ -10,6 +10,7 @@ import org.infopro.spark.task.RoundTask;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.infopro.data.config.ConfigException;
+import org.infopro.data.io.Status;
 import org.infopro.data.io.WriteMode;
 import org.infopro.data.testing.SparkSessions;
 import org.infopro.spark.checkpoint.Checkpoint;
@@ -51,10 +52,13 @@ class DataParallelTrainingTest {
 
     private static TrainConfig config(java.nio.file.Path ds, java.nio.file.Path out, int epochs, int depth,
                                       TrainConfig.Parallel parallel) {
-        TrainConfig c = TrainJobEndToEndTest.config(ds, out, WriteMode.OVERWRITE);
-        return new TrainConfig(c.dataset(), c.out(), c.schedule(), depth, c.splits(), c.loss(), c.auxNet(), c.lambda(),
-                c.transform(), epochs, c.batchSize(), c.learningRate(), c.lrPerStep(), c.warmupEpochs(), c.momentum(),
-                c.weightDecay(), c.seed(), c.limit(), 64, c.threads(), 0, c.mode(), parallel, c.pipeline());
+        return TrainJobEndToEndTest.config(ds, out, WriteMode.OVERWRITE).toBuilder()
+                .depth(depth)
+                .epochs(epochs)
+                .valLimit(64)
+                .logEvery(0)
+                .parallel(parallel)
+                .build();
     }
 
     private static ModuleStack.Setup setup(TrainConfig cfg) {
@@ -93,7 +97,7 @@ class DataParallelTrainingTest {
         TrainConfig b = config(ds, tmp.resolve("b"), 3, 8, new TrainConfig.Parallel(2, 1, false));
         TrainResult ra = TrainJob.run(a, spark);
         TrainJob.run(b, spark);
-        assertEquals(TrainResult.OK, ra.status());
+        assertEquals(Status.OK, ra.status());
         assertSameStates(finalState(a), finalState(b));
         List<String> lines = Files.readAllLines(tmp.resolve("a/metrics.jsonl"));
         assertEquals(3, lines.size());
@@ -139,7 +143,7 @@ class DataParallelTrainingTest {
                 () -> TrainJob.run(config(ds, tmp.resolve("run"), 1, 8, new TrainConfig.Parallel(1, 2, true)), spark));
         assertTrue(finished.getMessage().contains("already finished"), finished.getMessage());
         TrainResult more = TrainJob.run(config(ds, tmp.resolve("run"), 2, 8, new TrainConfig.Parallel(1, 2, true)), spark);
-        assertEquals(TrainResult.OK, more.status());
+        assertEquals(Status.OK, more.status());
         assertEquals(2, more.lastEpoch().epoch(), "the resumed run trained epoch 2 only");
         assertFalse(finalState(done).isEmpty());
     }

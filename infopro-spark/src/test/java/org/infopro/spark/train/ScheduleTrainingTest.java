@@ -1,7 +1,9 @@
 package org.infopro.spark.train;
 
-import org.infopro.spark.config.ScheduleKind;
 import org.infopro.spark.config.TrainConfig;
+
+import org.infopro.spark.config.ScheduleKind;
+
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.infopro.data.io.WriteMode;
@@ -56,12 +58,18 @@ class ScheduleTrainingTest {
 
     /** One epoch, no augmentation (so a spilled view is the image itself), validation on 64 images. */
     private static TrainConfig config(java.nio.file.Path out, ScheduleKind schedule, TrainConfig.Pipeline pipeline) {
-        TrainConfig c = TrainJobEndToEndTest.config(dataset, out, WriteMode.OVERWRITE);
-        TrainConfig one = new TrainConfig(c.dataset(), c.out(), c.schedule(), 8, c.splits(), c.loss(), c.auxNet(), c.lambda(),
-                new InputTransform(32, 3, InputTransform.Augment.NONE), 1, c.batchSize(), c.learningRate(), c.lrPerStep(),
-                c.warmupEpochs(), c.momentum(), c.weightDecay(), c.seed(), c.limit(), 64, c.threads(), 0, c.mode(),
-                c.parallel(), c.pipeline());
-        return one.with(schedule, pipeline);
+        return builder(out, schedule, pipeline).build();
+    }
+
+    private static TrainConfig.Builder builder(java.nio.file.Path out, ScheduleKind schedule, TrainConfig.Pipeline pipeline) {
+        return TrainJobEndToEndTest.config(dataset, out, WriteMode.OVERWRITE).toBuilder()
+                .depth(8)
+                .transform(new InputTransform(32, 3, InputTransform.Augment.NONE))
+                .epochs(1)
+                .valLimit(64)
+                .logEvery(0)
+                .schedule(schedule)
+                .pipeline(pipeline);
     }
 
     private static TrainConfig.Pipeline pipeline(SpillMode mode, Precision precision, boolean keep, double waveFraction) {
@@ -162,12 +170,11 @@ class ScheduleTrainingTest {
 
     @Test
     void sequentialSpillsSeveralAugmentedViewsOfEveryTrainingImage(@TempDir java.nio.file.Path tmp) {
-        TrainConfig d = config(tmp.resolve("run"), ScheduleKind.SEQUENTIAL, new TrainConfig.Pipeline(SpillMode.SPILL, "",
-                new SpillConfig(SpillFormat.PARQUET, Precision.FP16, SpillCodec.SNAPPY), 2, true, 0.25));
-        TrainConfig c = new TrainConfig(d.dataset(), d.out(), d.schedule(), d.depth(), d.splits(), d.loss(), d.auxNet(),
-                d.lambda(), new InputTransform(32, 3, InputTransform.Augment.CROP_FLIP), 2, d.batchSize(), d.learningRate(),
-                d.lrPerStep(), d.warmupEpochs(), d.momentum(), d.weightDecay(), d.seed(), d.limit(), d.valLimit(), d.threads(),
-                d.logEvery(), d.mode(), d.parallel(), d.pipeline());
+        TrainConfig c = builder(tmp.resolve("run"), ScheduleKind.SEQUENTIAL, new TrainConfig.Pipeline(SpillMode.SPILL, "",
+                new SpillConfig(SpillFormat.PARQUET, Precision.FP16, SpillCodec.SNAPPY), 2, true, 0.25))
+                .transform(new InputTransform(32, 3, InputTransform.Augment.CROP_FLIP))
+                .epochs(2)
+                .build();
         TrainJob.run(c, spark);
         var conf = spark.sparkContext().hadoopConfiguration();
         Path train = new Path(tmp.resolve("run/spill/module-1/train").toString());
@@ -185,12 +192,10 @@ class ScheduleTrainingTest {
 
     @Test
     void sequentialDeletesEachSpillOnceTheNextModuleNoLongerNeedsIt(@TempDir java.nio.file.Path tmp) throws Exception {
-        TrainConfig d = config(tmp.resolve("run"), ScheduleKind.SEQUENTIAL, pipeline(SpillMode.SPILL, Precision.FP16, false, 0.25));
         // λ = (5, 0): module 1 has a decoder and no classifier, so its validation has no accuracy to report
-        TrainConfig c = new TrainConfig(d.dataset(), d.out(), d.schedule(), d.depth(), d.splits(), d.loss(), d.auxNet(),
-                new org.infopro.spark.loss.LambdaSchedule(5, 0, 0, 0), d.transform(), d.epochs(), d.batchSize(), d.learningRate(),
-                d.lrPerStep(), d.warmupEpochs(), d.momentum(), d.weightDecay(), d.seed(), d.limit(), d.valLimit(), d.threads(),
-                d.logEvery(), d.mode(), d.parallel(), d.pipeline());
+        TrainConfig c = builder(tmp.resolve("run"), ScheduleKind.SEQUENTIAL, pipeline(SpillMode.SPILL, Precision.FP16, false, 0.25))
+                .lambda(new org.infopro.spark.loss.LambdaSchedule(5, 0, 0, 0))
+                .build();
         TrainResult r = TrainJob.run(c, spark);
         assertTrue(r.spillBytes() > 0);
         assertFalse(Files.exists(tmp.resolve("run/spill/module-1")), "the spill of module 1 is gone after module 2 trained");

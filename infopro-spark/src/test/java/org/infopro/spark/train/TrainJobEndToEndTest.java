@@ -1,13 +1,18 @@
 package org.infopro.spark.train;
 
-import org.infopro.spark.config.ScheduleKind;
+import org.infopro.spark.config.LrSchedule;
+
 import org.infopro.spark.config.TrainConfig;
+
+import org.infopro.spark.config.ScheduleKind;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.io.Json;
+import org.infopro.data.io.Status;
 import org.infopro.data.io.WriteMode;
 import org.infopro.data.prep.IdxDataset;
 import org.infopro.data.prep.IdxPrepConfig;
@@ -71,10 +76,28 @@ class TrainJobEndToEndTest {
     }
 
     static TrainConfig config(Path ds, Path out, WriteMode mode) {
-        return new TrainConfig(ds.toString(), out.toString(), ScheduleKind.SIMULTANEOUS, 8, SplitPoint.parseList("2,0"),
-                LossMode.INFOPRO_SOFTMAX, AuxNet.C1F2, new LambdaSchedule(5, 1, 0, 0),
-                new InputTransform(32, 3, InputTransform.Augment.CROP_FLIP), 2, 64, 0.05, true, 0, 0.9, 1e-4, 0, 256,
-                256, 1, 2, mode, TrainConfig.Parallel.SINGLE, TrainConfig.Pipeline.DEFAULT);
+        return TrainConfig.builder(ds.toString(), out.toString())
+                .schedule(ScheduleKind.SIMULTANEOUS)
+                .depth(8)
+                .splits(SplitPoint.parseList("2,0"))
+                .loss(LossMode.INFOPRO_SOFTMAX)
+                .auxNet(AuxNet.C1F2)
+                .lambda(new LambdaSchedule(5, 1, 0, 0))
+                .transform(new InputTransform(32, 3, InputTransform.Augment.CROP_FLIP))
+                .epochs(2)
+                .batchSize(64)
+                .learningRate(0.05)
+                .lrSchedule(LrSchedule.COSINE_STEP)
+                .warmupEpochs(0)
+                .momentum(0.9)
+                .weightDecay(1e-4)
+                .seed(0)
+                .limit(256)
+                .valLimit(256)
+                .threads(1)
+                .logEvery(2)
+                .mode(mode)
+                .build();
     }
 
     @Test
@@ -82,7 +105,7 @@ class TrainJobEndToEndTest {
         Path ds = prepare(tmp);
         Path out = tmp.resolve("run");
         TrainResult r = TrainJob.run(config(ds, out, WriteMode.ERROR), spark);
-        assertEquals(TrainResult.OK, r.status());
+        assertEquals(Status.OK, r.status());
 
         JsonNode result = Json.mapper().readTree(Files.readString(out.resolve(TrainJob.RESULT)));
         assertEquals("ok", result.get("status").asText());
@@ -142,7 +165,20 @@ class TrainJobEndToEndTest {
         Files.writeString(out.resolve("something"), "x");
         ConfigException e = assertThrows(ConfigException.class, () -> TrainJob.run(config(ds, out, WriteMode.ERROR), spark));
         assertTrue(e.getMessage().contains("already exists and is not empty"), e.getMessage());
-        assertEquals(TrainResult.SKIPPED, TrainJob.run(config(ds, out, WriteMode.SKIP), spark).status());
+        assertEquals(Status.SKIPPED, TrainJob.run(config(ds, out, WriteMode.SKIP), spark).status());
+    }
+
+    @Test
+    void anInputRefusedDuringTheRunIsRecordedAsInvalid(@TempDir Path tmp) throws Exception {
+        Path ds = prepare(tmp);
+        Path out = tmp.resolve("run");
+        // 4 images cannot feed 8 replicas: found only once the images are partitioned, inside the run
+        TrainConfig cfg = config(ds, out, WriteMode.ERROR).toBuilder().limit(4).parallel(new TrainConfig.Parallel(8, 0, false)).build();
+        ConfigException e = assertThrows(ConfigException.class, () -> TrainJob.run(cfg, spark));
+        assertTrue(e.getMessage().contains("leaves a replica without images"), e.getMessage());
+        JsonNode result = Json.mapper().readTree(Files.readString(out.resolve(TrainJob.RESULT)));
+        assertEquals("invalid", result.get("status").asText());
+        assertEquals(e.getMessage(), result.get("error").asText());
     }
 
     @Test
