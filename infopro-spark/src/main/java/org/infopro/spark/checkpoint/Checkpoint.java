@@ -4,11 +4,9 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.deeplearning4j.util.ModelSerializer;
 import org.infopro.data.io.Fs;
 import org.infopro.data.io.Json;
 import org.infopro.data.io.Replace;
-import org.infopro.spark.module.LocalModule;
 import org.infopro.spark.module.ModuleStack;
 import org.infopro.spark.module.ModuleState;
 import org.slf4j.Logger;
@@ -25,11 +23,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A training checkpoint that carries its config: one DL4J model file per module (parameters, batch-norm
- * statistics, updater state), the exact {@link ModuleState} of every module ({@code <module>.state}: what a
- * resume loads), and {@code checkpoint.json} with the resolved config, the position (epoch, next step; the
- * random streams are functions of seed and position, so the position is their state), and a hash of the
- * architecture that a resume must match.
+ * A training checkpoint that carries its config: the exact {@link ModuleState} of every module
+ * ({@code <module>.state}: parameters with batch-norm statistics, updater state and counters; what a resume
+ * loads), and {@code checkpoint.json} with the resolved config, the position (epoch, next step; the random
+ * streams are functions of seed and position, so the position is their state), and a hash of the
+ * architecture that a resume must match. The trained network as a DL4J model is the run's final export, not
+ * part of the checkpoint.
  *
  * <p>Written into {@code .checkpoint.staging} beside the folder, {@code checkpoint.json} last, and put in place
  * with {@link Replace}: the old checkpoint is moved aside, the new one renamed in, the old one deleted. A driver
@@ -70,25 +69,32 @@ public final class Checkpoint {
     public record Saved(Position position, String architectureSha256, Map<String, Object> config, List<ModuleState> states) {
     }
 
+    /** Writes the checkpoint of {@code stack}'s modules; see {@link #write(Path, List, ModuleStack.Setup, Map, Position, Configuration)}. */
     public static Path write(Path dir, ModuleStack stack, ModuleStack.Setup setup, Map<String, Object> config,
                              Position position, Configuration conf) {
+        return write(dir, stack.state(), setup, config, position, conf);
+    }
+
+    /** Writes the checkpoint of {@code states} (one per module of {@code setup}, in order) at {@code dir}, replacing the last one. */
+    public static Path write(Path dir, List<ModuleState> states, ModuleStack.Setup setup, Map<String, Object> config,
+                             Position position, Configuration conf) {
+        if (states.size() != setup.plans().size()) {
+            throw new IllegalArgumentException("checkpoint " + dir + ": " + states.size() + " module states for "
+                    + setup.plans().size() + " modules; pass one state per module, in order");
+        }
         FileSystem fs = Fs.of(dir, conf);
         Path staging = staging(dir);
         try {
             finishInterruptedReplace(fs, dir);
             fs.delete(staging, true);
             fs.mkdirs(staging);
-            List<LocalModule> modules = stack.modules();
             List<String> files = new java.util.ArrayList<>();
-            for (LocalModule m : modules) {
-                String name = m.plan().name() + ".zip";
+            for (int i = 0; i < states.size(); i++) {
+                String name = setup.plans().get(i).name() + STATE;
                 try (FSDataOutputStream out = fs.create(new Path(staging, name), true)) {
-                    ModelSerializer.writeModel(m.network(), out, true);
+                    writeState(states.get(i), out);
                 }
                 files.add(name);
-                try (FSDataOutputStream out = fs.create(new Path(staging, m.plan().name() + STATE), true)) {
-                    writeState(m.state(), out);
-                }
             }
             Map<String, Object> meta = new LinkedHashMap<>();
             meta.put("epochs_completed", position.epoch());

@@ -54,16 +54,20 @@ class CheckpointTest {
         return new Checkpoint.Position(0, epoch, 0, 4, 1, 4L * epoch, false);
     }
 
-    /** Writes a complete checkpoint of position {@code epoch} at {@code dir}. */
-    private static void write(Path dir, int epoch) {
+    /** The modules at position {@code epoch}: every parameter equal to the epoch. */
+    private static List<ModuleState> states(int epoch) {
         List<ModuleState> states = new ArrayList<>();
         for (ModuleState s : stack.state()) {
             float[] p = new float[s.params().length];
             Arrays.fill(p, epoch);
             states.add(new ModuleState(s.module(), p, s.updater(), 4 * epoch, epoch));
         }
-        stack.load(states);
-        Checkpoint.write(hadoop(dir), stack, setup, Map.of("epochs", 9), at(epoch), CONF);
+        return states;
+    }
+
+    /** Writes a complete checkpoint of position {@code epoch} at {@code dir}. */
+    private static void write(Path dir, int epoch) {
+        Checkpoint.write(hadoop(dir), states(epoch), setup, Map.of("epochs", 9), at(epoch), CONF);
     }
 
     /** A complete checkpoint of {@code epoch}, written elsewhere and moved to {@code run/to}, where a kill would leave it. */
@@ -88,6 +92,16 @@ class CheckpointTest {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(".crc")).sorted().toList();
         }
+    }
+
+    @Test
+    void aCheckpointHoldsEachModuleOnceAsItsExactState(@TempDir Path run) throws IOException {
+        stack.load(states(1));
+        Checkpoint.write(hadoop(run.resolve("checkpoint")), stack, setup, Map.of("epochs", 9), at(1), CONF);
+        assertEquals(List.of("checkpoint.json", "module-1.state", "module-2.state"), names(run.resolve("checkpoint")));
+        String meta = Files.readString(run.resolve("checkpoint/checkpoint.json"));
+        assertTrue(meta.contains("\"modules\" : [ \"module-1.state\", \"module-2.state\" ]"), meta);
+        assertEquals(1, epochRead(run));
     }
 
     @Test
