@@ -125,7 +125,10 @@ class TrainJobEndToEndTest {
             assertEquals(List.of("checkpoint.json", "module-1.state", "module-2.state"),
                     files.map(f -> f.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList());
         }
-        assertFalse(Files.exists(tmp.resolve(".checkpoint.staging")));
+        try (Stream<Path> siblings = Files.list(out)) {
+            assertEquals(List.of(), siblings.map(f -> f.getFileName().toString()).filter(n -> n.startsWith(".checkpoint")).toList(),
+                    "neither the staging folder nor a moved-aside checkpoint is left beside " + ckpt);
+        }
         ComputationGraph model = ModelSerializer.restoreComputationGraph(new File(out.resolve(TrainJob.MODEL).toString()), false);
         assertEquals(List.of("out"), model.getConfiguration().getNetworkOutputs(), "the inference model has no auxiliary heads");
 
