@@ -31,10 +31,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class DataParallelTrainingTest {
     private static SparkSession spark;
+    private static java.nio.file.Path dataset;
 
     @BeforeAll
-    static void start() {
+    static void start(@TempDir java.nio.file.Path tmp) {
         spark = SparkSessions.local("DataParallelTrainingTest");
+        dataset = TrainJobEndToEndTest.prepare(tmp, spark);
     }
 
     @AfterAll
@@ -44,7 +46,7 @@ class DataParallelTrainingTest {
 
     private static TrainConfig config(java.nio.file.Path ds, java.nio.file.Path out, int epochs, int depth,
                                       TrainConfig.Parallel parallel) {
-        TrainConfig c = TrainJobEndToEndTest.config(ds, out, WriteMode.OVERWRITE);
+        TrainConfig c = TrainJobEndToEndTest.config(dataset, out, WriteMode.OVERWRITE);
         return new TrainConfig(c.dataset(), c.out(), c.schedule(), depth, c.splits(), c.loss(), c.auxNet(), c.lambda(),
                 c.transform(), epochs, c.batchSize(), c.learningRate(), c.lrPerStep(), c.warmupEpochs(), c.momentum(),
                 c.weightDecay(), c.seed(), c.limit(), 64, c.threads(), 0, c.mode(), parallel, c.pipeline());
@@ -70,9 +72,8 @@ class DataParallelTrainingTest {
 
     @Test
     void oneReplicaGivesBitIdenticalModulesWhateverTheRoundSize(@TempDir java.nio.file.Path tmp) {
-        java.nio.file.Path ds = TrainJobEndToEndTest.prepare(tmp, spark);
-        TrainConfig whole = config(ds, tmp.resolve("whole"), 1, 8, new TrainConfig.Parallel(1, 0, false));
-        TrainConfig rounds = config(ds, tmp.resolve("rounds"), 1, 8, new TrainConfig.Parallel(1, 1, false));
+        TrainConfig whole = config(dataset, tmp.resolve("whole"), 1, 8, new TrainConfig.Parallel(1, 0, false));
+        TrainConfig rounds = config(dataset, tmp.resolve("rounds"), 1, 8, new TrainConfig.Parallel(1, 1, false));
         TrainJob.run(whole, spark);
         TrainJob.run(rounds, spark);
         // 256 images / batch 64 = 4 steps: one round against four, each with a rebuild, reload and checkpoint
@@ -81,9 +82,8 @@ class DataParallelTrainingTest {
 
     @Test
     void twoReplicasTrainDeterministicallyAndLearn(@TempDir java.nio.file.Path tmp) throws Exception {
-        java.nio.file.Path ds = TrainJobEndToEndTest.prepare(tmp, spark);
-        TrainConfig a = config(ds, tmp.resolve("a"), 3, 8, new TrainConfig.Parallel(2, 1, false));
-        TrainConfig b = config(ds, tmp.resolve("b"), 3, 8, new TrainConfig.Parallel(2, 1, false));
+        TrainConfig a = config(dataset, tmp.resolve("a"), 3, 8, new TrainConfig.Parallel(2, 1, false));
+        TrainConfig b = config(dataset, tmp.resolve("b"), 3, 8, new TrainConfig.Parallel(2, 1, false));
         TrainResult ra = TrainJob.run(a, spark);
         TrainJob.run(b, spark);
         assertEquals(TrainResult.OK, ra.status());
@@ -122,16 +122,15 @@ class DataParallelTrainingTest {
 
     @Test
     void resumeRefusesAnotherArchitectureAndAFinishedRun(@TempDir java.nio.file.Path tmp) {
-        java.nio.file.Path ds = TrainJobEndToEndTest.prepare(tmp, spark);
-        TrainConfig done = config(ds, tmp.resolve("run"), 1, 8, new TrainConfig.Parallel(1, 2, false));
+        TrainConfig done = config(dataset, tmp.resolve("run"), 1, 8, new TrainConfig.Parallel(1, 2, false));
         TrainJob.run(done, spark);
         ConfigException other = assertThrows(ConfigException.class,
-                () -> TrainJob.run(config(ds, tmp.resolve("run"), 2, 14, new TrainConfig.Parallel(1, 2, true)), spark));
+                () -> TrainJob.run(config(dataset, tmp.resolve("run"), 2, 14, new TrainConfig.Parallel(1, 2, true)), spark));
         assertTrue(other.getMessage().contains("another architecture") && other.getMessage().contains("depth"), other.getMessage());
         ConfigException finished = assertThrows(ConfigException.class,
-                () -> TrainJob.run(config(ds, tmp.resolve("run"), 1, 8, new TrainConfig.Parallel(1, 2, true)), spark));
+                () -> TrainJob.run(config(dataset, tmp.resolve("run"), 1, 8, new TrainConfig.Parallel(1, 2, true)), spark));
         assertTrue(finished.getMessage().contains("already finished"), finished.getMessage());
-        TrainResult more = TrainJob.run(config(ds, tmp.resolve("run"), 2, 8, new TrainConfig.Parallel(1, 2, true)), spark);
+        TrainResult more = TrainJob.run(config(dataset, tmp.resolve("run"), 2, 8, new TrainConfig.Parallel(1, 2, true)), spark);
         assertEquals(TrainResult.OK, more.status());
         assertEquals(2, more.lastEpoch().epoch(), "the resumed run trained epoch 2 only");
         assertFalse(finalState(done).isEmpty());

@@ -36,10 +36,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Prep, then train two InfoPro modules for a few steps inside Spark, and check every output. */
 class TrainJobEndToEndTest {
     private static SparkSession spark;
+    private static Path dataset;
 
     @BeforeAll
-    static void start() {
+    static void start(@TempDir Path tmp) {
         spark = SparkSessions.local("TrainJobEndToEndTest");
+        dataset = prepare(tmp, spark);
     }
 
     @AfterAll
@@ -47,11 +49,10 @@ class TrainJobEndToEndTest {
         spark.stop();
     }
 
-    /** A 512-image slice of real Fashion-MNIST when it is cached, else a generated IDX set; says which. */
-    static Path prepare(Path tmp) {
-        return prepare(tmp, spark);
-    }
-
+    /**
+     * A 512-image slice of real Fashion-MNIST when it is cached, else a generated IDX set; says which. A full
+     * prep job: call it once per test class ({@code @BeforeAll}) and share the dataset, which no test changes.
+     */
     static Path prepare(Path tmp, SparkSession spark) {
         Path idx = IdxFixtures.cachedFashionMnist();
         IdxDataset name = IdxDataset.FASHION_MNIST;
@@ -78,9 +79,8 @@ class TrainJobEndToEndTest {
 
     @Test
     void trainsTwoModulesInsideSparkAndWritesCompleteOutputs(@TempDir Path tmp) throws Exception {
-        Path ds = prepare(tmp);
         Path out = tmp.resolve("run");
-        TrainResult r = TrainJob.run(config(ds, out, WriteMode.ERROR), spark);
+        TrainResult r = TrainJob.run(config(dataset, out, WriteMode.ERROR), spark);
         assertEquals(TrainResult.OK, r.status());
 
         JsonNode result = Json.mapper().readTree(Files.readString(out.resolve(TrainJob.RESULT)));
@@ -141,13 +141,12 @@ class TrainJobEndToEndTest {
 
     @Test
     void existingRunIsRefusedUnlessOverwriteOrSkip(@TempDir Path tmp) throws Exception {
-        Path ds = prepare(tmp);
         Path out = tmp.resolve("run");
         Files.createDirectories(out);
         Files.writeString(out.resolve("something"), "x");
-        ConfigException e = assertThrows(ConfigException.class, () -> TrainJob.run(config(ds, out, WriteMode.ERROR), spark));
+        ConfigException e = assertThrows(ConfigException.class, () -> TrainJob.run(config(dataset, out, WriteMode.ERROR), spark));
         assertTrue(e.getMessage().contains("already exists and is not empty"), e.getMessage());
-        assertEquals(TrainResult.SKIPPED, TrainJob.run(config(ds, out, WriteMode.SKIP), spark).status());
+        assertEquals(TrainResult.SKIPPED, TrainJob.run(config(dataset, out, WriteMode.SKIP), spark).status());
     }
 
     @Test
