@@ -17,6 +17,7 @@ import org.infopro.spark.loss.LambdaSchedule;
 import org.infopro.spark.loss.LossMode;
 import org.infopro.spark.model.AuxNet;
 import org.infopro.spark.model.SplitPoint;
+import org.infopro.spark.runtime.GpuBinding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -137,6 +138,29 @@ class TrainJobEndToEndTest {
         assertEquals(256, eval.images());
         assertEquals(acc, eval.accuracy(), 1e-9);
         assertEquals(last.get("validation").get("test_loss").asDouble(), eval.crossEntropy(), 1e-4);
+    }
+
+    @Test
+    void evaluatingARunTrainedOnCropsScoresWhatItsValidationDid(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("run");
+        // trained on random-resized 24x24 crops of the 28x28 images, validated on centre crops of the 27-pixel resize
+        TrainConfig cfg = TrainConfig.fromArgs(new String[]{"--dataset", dataset.toString(), "--out", out.toString(),
+                "--depth", "8", "--splits", "2,0", "--augment", "random-resized-crop", "--crop", "24", "--epochs", "1",
+                "--batch-size", "64", "--lr", "0.05", "--limit", "256", "--val-limit", "256", "--threads", "1",
+                "--log-every", "0"}, 1);
+        assertEquals(TrainResult.OK, TrainJob.run(cfg, spark).status());
+        JsonNode validation = Json.mapper().readTree(Files.readString(out.resolve(TrainJob.RESULT))).get("last_epoch").get("validation");
+
+        EvaluateJob.Result eval;
+        List<String> bindings;
+        try (LogLines gpu = LogLines.of(GpuBinding.class)) {
+            eval = EvaluateJob.run(new EvaluateConfig(out.toString(), "", "test", 256, 1), spark);
+            bindings = gpu.lines();
+        }
+        assertEquals(256, eval.images());
+        assertEquals(validation.get("test_accuracy").asDouble(), eval.accuracy(), 1e-9);
+        assertEquals(validation.get("test_loss").asDouble(), eval.crossEntropy(), 1e-4);
+        assertFalse(bindings.isEmpty(), "each evaluate task binds its GPU (none here) first, as every other task does");
     }
 
     @Test
