@@ -84,22 +84,10 @@ public final class AtomicOutput implements AutoCloseable {
         return target;
     }
 
-    /** Moves the complete staging folder into place, replacing an old output only now. */
+    /** Moves the complete staging folder into place, replacing an old output only now ({@link Replace}). */
     public void publish() {
         try {
-            if (fs.exists(target)) {
-                Path old = new Path(target.getParent(), "." + target.getName() + ".old-" + UUID.randomUUID());
-                if (!fs.rename(target, old)) {
-                    throw new IOException("cannot move the old output aside");
-                }
-                if (!fs.rename(staging, target)) {
-                    fs.rename(old, target);
-                    throw new IOException("rename " + staging + " -> " + target + " failed");
-                }
-                fs.delete(old, true);
-            } else if (!fs.rename(staging, target)) {
-                throw new IOException("rename " + staging + " -> " + target + " failed");
-            }
+            Replace.into(fs, staging, target);
             published = true;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot publish " + target + ": " + e.getMessage(), e);

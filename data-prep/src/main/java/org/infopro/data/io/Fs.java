@@ -42,7 +42,10 @@ public final class Fs {
         }
     }
 
-    /** Writes through a temporary sibling and renames, so a reader never sees a half-written file. */
+    /**
+     * Writes through a temporary sibling and puts it in place with {@link Replace}, so a reader never sees a
+     * half-written file and a failed rename keeps the old text.
+     */
     public static void writeStringAtomically(Path p, String text, Configuration conf) {
         FileSystem fs = of(p, conf);
         Path tmp = new Path(p.getParent(), "." + p.getName() + ".tmp");
@@ -50,12 +53,7 @@ public final class Fs {
             try (FSDataOutputStream out = fs.create(tmp, true)) {
                 out.write(text.getBytes(StandardCharsets.UTF_8));
             }
-            if (fs.exists(p)) {
-                fs.delete(p, false);
-            }
-            if (!fs.rename(tmp, p)) {
-                throw new IOException("rename " + tmp + " -> " + p + " failed");
-            }
+            Replace.into(fs, tmp, p);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + p + ": " + e.getMessage(), e);
         }

@@ -4,12 +4,13 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.deeplearning4j.util.ModelSerializer;
 import org.infopro.data.io.Fs;
 import org.infopro.data.io.Json;
-import org.infopro.spark.module.LocalModule;
+import org.infopro.data.io.Replace;
 import org.infopro.spark.module.ModuleStack;
 import org.infopro.spark.module.ModuleState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,15 +23,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A training checkpoint that carries its config: one DL4J model file per module (parameters, batch-norm
- * statistics, updater state), the exact {@link ModuleState} of every module ({@code <module>.state}: what a
- * resume loads), and {@code checkpoint.json} with the resolved config, the position (epoch, next step; the
- * random streams are functions of seed and position, so the position is their state), and a hash of the
- * architecture that a resume must match. Written into a staging folder and renamed into place.
+ * A training checkpoint that carries its config: the exact {@link ModuleState} of every module
+ * ({@code <module>.state}: parameters with batch-norm statistics, updater state and counters; what a resume
+ * loads), and {@code checkpoint.json} with the resolved config, the position (epoch, next step; the random
+ * streams are functions of seed and position, so the position is their state), and a hash of the
+ * architecture that a resume must match. The trained network as a DL4J model is the run's final export, not
+ * part of the checkpoint.
+ *
+ * <p>Written into {@code .checkpoint.staging} beside the folder, {@code checkpoint.json} last, and put in place
+ * with {@link Replace}: the old checkpoint is moved aside, the new one renamed in, the old one deleted. A driver
+ * killed between the two renames leaves no {@code checkpoint/}, but a complete staging folder and the moved-aside
+ * old one; {@link #read} resumes from the newer of them, and the next {@link #write} puts it back in place first.
  */
 public final class Checkpoint {
     public static final String META = "checkpoint.json";
     private static final String STATE = ".state";
+    private static final Logger LOG = LoggerFactory.getLogger(Checkpoint.class);
 
     private Checkpoint() {
     }
@@ -61,24 +69,32 @@ public final class Checkpoint {
     public record Saved(Position position, String architectureSha256, Map<String, Object> config, List<ModuleState> states) {
     }
 
+    /** Writes the checkpoint of {@code stack}'s modules; see {@link #write(Path, List, ModuleStack.Setup, Map, Position, Configuration)}. */
     public static Path write(Path dir, ModuleStack stack, ModuleStack.Setup setup, Map<String, Object> config,
                              Position position, Configuration conf) {
+        return write(dir, stack.state(), setup, config, position, conf);
+    }
+
+    /** Writes the checkpoint of {@code states} (one per module of {@code setup}, in order) at {@code dir}, replacing the last one. */
+    public static Path write(Path dir, List<ModuleState> states, ModuleStack.Setup setup, Map<String, Object> config,
+                             Position position, Configuration conf) {
+        if (states.size() != setup.plans().size()) {
+            throw new IllegalArgumentException("checkpoint " + dir + ": " + states.size() + " module states for "
+                    + setup.plans().size() + " modules; pass one state per module, in order");
+        }
         FileSystem fs = Fs.of(dir, conf);
-        Path staging = new Path(dir.getParent(), "." + dir.getName() + ".staging");
+        Path staging = staging(dir);
         try {
+            finishInterruptedReplace(fs, dir);
             fs.delete(staging, true);
             fs.mkdirs(staging);
-            List<LocalModule> modules = stack.modules();
             List<String> files = new java.util.ArrayList<>();
-            for (LocalModule m : modules) {
-                String name = m.plan().name() + ".zip";
+            for (int i = 0; i < states.size(); i++) {
+                String name = setup.plans().get(i).name() + STATE;
                 try (FSDataOutputStream out = fs.create(new Path(staging, name), true)) {
-                    ModelSerializer.writeModel(m.network(), out, true);
+                    writeState(states.get(i), out);
                 }
                 files.add(name);
-                try (FSDataOutputStream out = fs.create(new Path(staging, m.plan().name() + STATE), true)) {
-                    writeState(m.state(), out);
-                }
             }
             Map<String, Object> meta = new LinkedHashMap<>();
             meta.put("epochs_completed", position.epoch());
@@ -88,14 +104,55 @@ public final class Checkpoint {
             meta.put("plans", setup.plans());
             meta.put("modules", files);
             meta.put("config", config);
+            // last, and atomically: its presence is what makes the staging folder a complete checkpoint
             Fs.writeStringAtomically(new Path(staging, META), Json.pretty(meta), conf);
-            fs.delete(dir, true);
-            if (!fs.rename(staging, dir)) {
-                throw new IOException("rename " + staging + " -> " + dir + " failed");
+            Replace.into(fs, staging, dir);
+            for (Path old : Replace.movedAside(fs, dir)) {
+                fs.delete(old, true); // left by an earlier kill; the new checkpoint is in place
             }
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Path staging(Path dir) {
+        return new Path(dir.getParent(), "." + dir.getName() + ".staging");
+    }
+
+    /**
+     * The complete copy a kill left when it came between moving the old checkpoint aside and renaming the new
+     * one in, or null. A complete staging folder was written by the latest write, so it is newer than anything
+     * moved aside; of several moved-aside copies (kills in earlier writes), the one written last.
+     */
+    private static Path recoverable(FileSystem fs, Path dir) throws IOException {
+        Path staging = staging(dir);
+        if (fs.exists(new Path(staging, META))) {
+            return staging;
+        }
+        Path newest = null;
+        long newestTime = Long.MIN_VALUE;
+        for (Path old : Replace.movedAside(fs, dir)) {
+            Path meta = new Path(old, META);
+            if (fs.exists(meta) && fs.getFileStatus(meta).getModificationTime() > newestTime) {
+                newest = old;
+                newestTime = fs.getFileStatus(meta).getModificationTime();
+            }
+        }
+        return newest;
+    }
+
+    /** Puts the copy a kill left back at {@code dir}, so that reusing the staging folder never deletes the only complete checkpoint. */
+    private static void finishInterruptedReplace(FileSystem fs, Path dir) throws IOException {
+        if (fs.exists(new Path(dir, META))) {
+            return;
+        }
+        Path copy = recoverable(fs, dir);
+        if (copy != null) {
+            fs.delete(dir, true);
+            if (!fs.rename(copy, dir)) {
+                throw new IOException("cannot put the checkpoint left at " + copy + " back at " + dir);
+            }
         }
     }
 
@@ -105,12 +162,21 @@ public final class Checkpoint {
      */
     @SuppressWarnings("unchecked")
     public static Saved read(Path dir, ModuleStack.Setup setup, Configuration conf) {
-        Path metaPath = new Path(dir, META);
-        if (!Fs.exists(metaPath, conf)) {
-            throw new org.infopro.data.config.ConfigException("train --resume: no checkpoint at " + dir
-                    + " (no " + META + "); start without --resume, or point --out at the run to continue.");
+        FileSystem fs = Fs.of(dir, conf);
+        Path from = dir;
+        if (!Fs.exists(new Path(dir, META), conf)) {
+            try {
+                from = recoverable(fs, dir);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot look for a checkpoint beside " + dir + ": " + e.getMessage(), e);
+            }
+            if (from == null) {
+                throw new org.infopro.data.config.ConfigException("train --resume: no checkpoint at " + dir
+                        + " (no " + META + ", and no complete copy beside it); start without --resume, or point --out at the run "
+                        + "to continue.");
+            }
         }
-        Map<String, Object> meta = Json.read(Fs.readString(metaPath, conf), Map.class);
+        Map<String, Object> meta = Json.read(Fs.readString(new Path(from, META), conf), Map.class);
         String want = architectureHash(setup);
         String have = String.valueOf(meta.get("architecture_sha256"));
         if (!want.equals(have)) {
@@ -119,10 +185,13 @@ public final class Checkpoint {
                     + ". Resume with the run's own settings, or start a new run in another --out.");
         }
         Position pos = Json.mapper().convertValue(meta.get("position"), Position.class);
+        if (!from.equals(dir)) {
+            LOG.warn("checkpoint {} is missing: the run was killed while replacing it; resuming from the complete copy {} "
+                    + "(epoch {}, step {})", dir, from, pos.epoch(), pos.step());
+        }
         List<ModuleState> states = new java.util.ArrayList<>();
-        FileSystem fs = Fs.of(dir, conf);
         for (var plan : setup.plans()) {
-            Path p = new Path(dir, plan.name() + STATE);
+            Path p = new Path(from, plan.name() + STATE);
             try (java.io.InputStream in = fs.open(p)) {
                 states.add(readState(new java.io.DataInputStream(new java.io.BufferedInputStream(in))));
             } catch (IOException e) {

@@ -17,6 +17,7 @@ import org.infopro.data.shard.InputTransform;
 import org.infopro.data.shard.ShardReader;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.infopro.spark.measure.Classification;
+import org.infopro.spark.runtime.GpuBinding;
 import org.infopro.spark.runtime.NativeRuntime;
 
 import java.io.ByteArrayInputStream;
@@ -49,13 +50,12 @@ public final class EvaluateJob {
             throw new ConfigException("--run " + cfg.run() + " has no " + TrainJob.MODEL + " and " + TrainJob.RESULT
                     + "; give the --out folder of a finished train run.");
         }
-        // the model expects its training input transform (padding, channels); the run recorded it
+        // the model expects the input its training run validated on: the recorded transform (padding, channels,
+        // crop and resize), applied as validation applies it, without a random source (no augmentation, centre crops)
         JsonNode trained = read(resultFile, conf).get("config");
-        InputTransform transform = InputTransform.identity();
-        if (trained.has("transform")) {
-            InputTransform t = Json.mapper().convertValue(trained.get("transform"), InputTransform.class);
-            transform = new InputTransform(t.padTo(), t.channels(), InputTransform.Augment.NONE);
-        }
+        InputTransform transform = trained.has("transform")
+                ? Json.mapper().convertValue(trained.get("transform"), InputTransform.class)
+                : InputTransform.identity();
         String dataset = cfg.dataset().isEmpty() ? trained.get("dataset").asText() : cfg.dataset();
         ShardReader reader = ShardReader.open(spark, dataset);
         BatchAssembler assembler = new BatchAssembler(reader.manifest(), transform);
@@ -71,6 +71,7 @@ public final class EvaluateJob {
         double[] sums = reader.images(cfg.split(), cfg.limit()).repartition(jsc.defaultParallelism())
                 .mapPartitions(it -> {
                     NativeRuntime.useThreads(threads);
+                    GpuBinding.bindCurrentTask();
                     List<LabeledImage> images = new ArrayList<>();
                     it.forEachRemaining(images::add);
                     double[] s = new double[3];

@@ -39,10 +39,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class DataParallelTrainingTest {
     private static SparkSession spark;
+    private static java.nio.file.Path dataset;
 
     @BeforeAll
-    static void start() {
+    static void start(@TempDir java.nio.file.Path tmp) {
         spark = SparkSessions.local("DataParallelTrainingTest");
+        dataset = TrainJobEndToEndTest.prepare(tmp, spark);
     }
 
     @AfterAll
@@ -52,7 +54,7 @@ class DataParallelTrainingTest {
 
     private static TrainConfig config(java.nio.file.Path ds, java.nio.file.Path out, int epochs, int depth,
                                       TrainConfig.Parallel parallel) {
-        return TrainJobEndToEndTest.config(ds, out, WriteMode.OVERWRITE).toBuilder()
+        return TrainJobEndToEndTest.config(dataset, out, WriteMode.OVERWRITE).toBuilder()
                 .depth(depth)
                 .epochs(epochs)
                 .valLimit(64)
@@ -81,9 +83,8 @@ class DataParallelTrainingTest {
 
     @Test
     void oneReplicaGivesBitIdenticalModulesWhateverTheRoundSize(@TempDir java.nio.file.Path tmp) {
-        java.nio.file.Path ds = TrainJobEndToEndTest.prepare(tmp, spark);
-        TrainConfig whole = config(ds, tmp.resolve("whole"), 1, 8, new TrainConfig.Parallel(1, 0, false));
-        TrainConfig rounds = config(ds, tmp.resolve("rounds"), 1, 8, new TrainConfig.Parallel(1, 1, false));
+        TrainConfig whole = config(dataset, tmp.resolve("whole"), 1, 8, new TrainConfig.Parallel(1, 0, false));
+        TrainConfig rounds = config(dataset, tmp.resolve("rounds"), 1, 8, new TrainConfig.Parallel(1, 1, false));
         TrainJob.run(whole, spark);
         TrainJob.run(rounds, spark);
         // 256 images / batch 64 = 4 steps: one round against four, each with a rebuild, reload and checkpoint
@@ -92,9 +93,8 @@ class DataParallelTrainingTest {
 
     @Test
     void twoReplicasTrainDeterministicallyAndLearn(@TempDir java.nio.file.Path tmp) throws Exception {
-        java.nio.file.Path ds = TrainJobEndToEndTest.prepare(tmp, spark);
-        TrainConfig a = config(ds, tmp.resolve("a"), 3, 8, new TrainConfig.Parallel(2, 1, false));
-        TrainConfig b = config(ds, tmp.resolve("b"), 3, 8, new TrainConfig.Parallel(2, 1, false));
+        TrainConfig a = config(dataset, tmp.resolve("a"), 3, 8, new TrainConfig.Parallel(2, 1, false));
+        TrainConfig b = config(dataset, tmp.resolve("b"), 3, 8, new TrainConfig.Parallel(2, 1, false));
         TrainResult ra = TrainJob.run(a, spark);
         TrainJob.run(b, spark);
         assertEquals(Status.OK, ra.status());
@@ -133,16 +133,15 @@ class DataParallelTrainingTest {
 
     @Test
     void resumeRefusesAnotherArchitectureAndAFinishedRun(@TempDir java.nio.file.Path tmp) {
-        java.nio.file.Path ds = TrainJobEndToEndTest.prepare(tmp, spark);
-        TrainConfig done = config(ds, tmp.resolve("run"), 1, 8, new TrainConfig.Parallel(1, 2, false));
+        TrainConfig done = config(dataset, tmp.resolve("run"), 1, 8, new TrainConfig.Parallel(1, 2, false));
         TrainJob.run(done, spark);
         ConfigException other = assertThrows(ConfigException.class,
-                () -> TrainJob.run(config(ds, tmp.resolve("run"), 2, 14, new TrainConfig.Parallel(1, 2, true)), spark));
+                () -> TrainJob.run(config(dataset, tmp.resolve("run"), 2, 14, new TrainConfig.Parallel(1, 2, true)), spark));
         assertTrue(other.getMessage().contains("another architecture") && other.getMessage().contains("depth"), other.getMessage());
         ConfigException finished = assertThrows(ConfigException.class,
-                () -> TrainJob.run(config(ds, tmp.resolve("run"), 1, 8, new TrainConfig.Parallel(1, 2, true)), spark));
+                () -> TrainJob.run(config(dataset, tmp.resolve("run"), 1, 8, new TrainConfig.Parallel(1, 2, true)), spark));
         assertTrue(finished.getMessage().contains("already finished"), finished.getMessage());
-        TrainResult more = TrainJob.run(config(ds, tmp.resolve("run"), 2, 8, new TrainConfig.Parallel(1, 2, true)), spark);
+        TrainResult more = TrainJob.run(config(dataset, tmp.resolve("run"), 2, 8, new TrainConfig.Parallel(1, 2, true)), spark);
         assertEquals(Status.OK, more.status());
         assertEquals(2, more.lastEpoch().epoch(), "the resumed run trained epoch 2 only");
         assertFalse(finalState(done).isEmpty());

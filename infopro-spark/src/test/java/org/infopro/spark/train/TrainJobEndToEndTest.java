@@ -24,6 +24,7 @@ import org.infopro.spark.loss.LambdaSchedule;
 import org.infopro.spark.loss.LossMode;
 import org.infopro.spark.model.AuxNet;
 import org.infopro.spark.model.SplitPoint;
+import org.infopro.spark.runtime.GpuBinding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,6 +34,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -42,10 +44,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Prep, then train two InfoPro modules for a few steps inside Spark, and check every output. */
 class TrainJobEndToEndTest {
     private static SparkSession spark;
+    private static Path dataset;
 
     @BeforeAll
-    static void start() {
+    static void start(@TempDir Path tmp) {
         spark = SparkSessions.local("TrainJobEndToEndTest");
+        dataset = prepare(tmp, spark);
     }
 
     @AfterAll
@@ -53,11 +57,10 @@ class TrainJobEndToEndTest {
         spark.stop();
     }
 
-    /** A 512-image slice of real Fashion-MNIST when it is cached, else a generated IDX set; says which. */
-    static Path prepare(Path tmp) {
-        return prepare(tmp, spark);
-    }
-
+    /**
+     * A 512-image slice of real Fashion-MNIST when it is cached, else a generated IDX set; says which. A full
+     * prep job: call it once per test class ({@code @BeforeAll}) and share the dataset, which no test changes.
+     */
     static Path prepare(Path tmp, SparkSession spark) {
         Path idx = IdxFixtures.cachedFashionMnist();
         IdxDataset name = IdxDataset.FASHION_MNIST;
@@ -102,9 +105,8 @@ class TrainJobEndToEndTest {
 
     @Test
     void trainsTwoModulesInsideSparkAndWritesCompleteOutputs(@TempDir Path tmp) throws Exception {
-        Path ds = prepare(tmp);
         Path out = tmp.resolve("run");
-        TrainResult r = TrainJob.run(config(ds, out, WriteMode.ERROR), spark);
+        TrainResult r = TrainJob.run(config(dataset, out, WriteMode.ERROR), spark);
         assertEquals(Status.OK, r.status());
 
         JsonNode result = Json.mapper().readTree(Files.readString(out.resolve(TrainJob.RESULT)));
@@ -144,9 +146,16 @@ class TrainJobEndToEndTest {
         assertEquals(8, meta.get("config").get("depth").asInt());
         assertEquals("[2,0]", meta.get("config").get("splits").asText());
         assertEquals(64, meta.get("architecture_sha256").asText().length());
-        ComputationGraph restored = ModelSerializer.restoreComputationGraph(new File(ckpt.resolve("module-2.zip").toString()), true);
-        assertTrue(restored.numParams() > 0);
-        assertFalse(Files.exists(tmp.resolve(".checkpoint.staging")));
+        // each module once, as the exact state a resume loads; the DL4J model is the final export below
+        assertEquals("[\"module-1.state\",\"module-2.state\"]", meta.get("modules").toString());
+        try (Stream<Path> files = Files.list(ckpt)) {
+            assertEquals(List.of("checkpoint.json", "module-1.state", "module-2.state"),
+                    files.map(f -> f.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList());
+        }
+        try (Stream<Path> siblings = Files.list(out)) {
+            assertEquals(List.of(), siblings.map(f -> f.getFileName().toString()).filter(n -> n.startsWith(".checkpoint")).toList(),
+                    "neither the staging folder nor a moved-aside checkpoint is left beside " + ckpt);
+        }
         ComputationGraph model = ModelSerializer.restoreComputationGraph(new File(out.resolve(TrainJob.MODEL).toString()), false);
         assertEquals(List.of("out"), model.getConfiguration().getNetworkOutputs(), "the inference model has no auxiliary heads");
 
@@ -158,22 +167,43 @@ class TrainJobEndToEndTest {
     }
 
     @Test
+    void evaluatingARunTrainedOnCropsScoresWhatItsValidationDid(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("run");
+        // trained on random-resized 24x24 crops of the 28x28 images, validated on centre crops of the 27-pixel resize
+        TrainConfig cfg = TrainConfig.fromArgs(new String[]{"--dataset", dataset.toString(), "--out", out.toString(),
+                "--depth", "8", "--splits", "2,0", "--augment", "random-resized-crop", "--crop", "24", "--epochs", "1",
+                "--batch-size", "64", "--lr", "0.05", "--limit", "256", "--val-limit", "256", "--threads", "1",
+                "--log-every", "0"});
+        assertEquals(Status.OK, TrainJob.run(cfg, spark).status());
+        JsonNode validation = Json.mapper().readTree(Files.readString(out.resolve(TrainJob.RESULT))).get("last_epoch").get("validation");
+
+        EvaluateJob.Result eval;
+        List<String> bindings;
+        try (LogLines gpu = LogLines.of(GpuBinding.class)) {
+            eval = EvaluateJob.run(new EvaluateConfig(out.toString(), "", "test", 256, 1), spark);
+            bindings = gpu.lines();
+        }
+        assertEquals(256, eval.images());
+        assertEquals(validation.get("test_accuracy").asDouble(), eval.accuracy(), 1e-9);
+        assertEquals(validation.get("test_loss").asDouble(), eval.crossEntropy(), 1e-4);
+        assertFalse(bindings.isEmpty(), "each evaluate task binds its GPU (none here) first, as every other task does");
+    }
+
+    @Test
     void existingRunIsRefusedUnlessOverwriteOrSkip(@TempDir Path tmp) throws Exception {
-        Path ds = prepare(tmp);
         Path out = tmp.resolve("run");
         Files.createDirectories(out);
         Files.writeString(out.resolve("something"), "x");
-        ConfigException e = assertThrows(ConfigException.class, () -> TrainJob.run(config(ds, out, WriteMode.ERROR), spark));
+        ConfigException e = assertThrows(ConfigException.class, () -> TrainJob.run(config(dataset, out, WriteMode.ERROR), spark));
         assertTrue(e.getMessage().contains("already exists and is not empty"), e.getMessage());
-        assertEquals(Status.SKIPPED, TrainJob.run(config(ds, out, WriteMode.SKIP), spark).status());
+        assertEquals(Status.SKIPPED, TrainJob.run(config(dataset, out, WriteMode.SKIP), spark).status());
     }
 
     @Test
     void anInputRefusedDuringTheRunIsRecordedAsInvalid(@TempDir Path tmp) throws Exception {
-        Path ds = prepare(tmp);
         Path out = tmp.resolve("run");
         // 4 images cannot feed 8 replicas: found only once the images are partitioned, inside the run
-        TrainConfig cfg = config(ds, out, WriteMode.ERROR).toBuilder().limit(4).parallel(new TrainConfig.Parallel(8, 0, false)).build();
+        TrainConfig cfg = config(dataset, out, WriteMode.ERROR).toBuilder().limit(4).parallel(new TrainConfig.Parallel(8, 0, false)).build();
         ConfigException e = assertThrows(ConfigException.class, () -> TrainJob.run(cfg, spark));
         assertTrue(e.getMessage().contains("leaves a replica without images"), e.getMessage());
         JsonNode result = Json.mapper().readTree(Files.readString(out.resolve(TrainJob.RESULT)));
