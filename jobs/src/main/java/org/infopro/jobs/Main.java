@@ -1,5 +1,7 @@
 package org.infopro.jobs;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import org.apache.spark.sql.SparkSession;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.config.JobSpec;
@@ -33,7 +35,8 @@ import java.util.function.BiFunction;
 
 /**
  * The jobs jar's entry point: {@code Main <job> [options]}. Parses and validates the job's config before
- * any Spark work, runs it, prints its result as JSON, and maps the outcome to an exit code:
+ * any Spark work, runs it, prints one summary line and then its result as pretty JSON on stdout (progress and
+ * logs go to stderr), and maps the outcome to an exit code:
  * 0 ok, 2 invalid input or configuration, 1 runtime failure. Only {@link #main} calls System.exit, and not
  * as a YARN cluster-mode driver, which returns or throws instead ({@link ExitPolicy}). An {@link Error} (out of
  * memory, say) is no outcome: it propagates, after the Spark session is stopped.
@@ -154,7 +157,9 @@ public final class Main {
             return Outcome.ok(name);
         }
         try {
-            System.out.println(Json.line(job.parseAndRun(args)));
+            Object result = job.parseAndRun(args);
+            System.out.println(summary(name, result));
+            System.out.println(Json.pretty(result));
             return Outcome.ok(name);
         } catch (ConfigException e) {
             System.err.println(e.getMessage());
@@ -164,6 +169,32 @@ public final class Main {
             e.printStackTrace(System.err);
             return new Outcome(name, Status.FAILED, e);
         }
+    }
+
+    /**
+     * The one human-readable line printed before the result JSON: the job, its status and its headline figures
+     * (accuracy, images, wall time, where the result file is), whichever the result has.
+     */
+    static String summary(String job, Object result) {
+        JsonNode r = Json.mapper().valueToTree(result);
+        StringBuilder sb = new StringBuilder("infopro ").append(job).append(": ").append(r.path("status").asText("ok"));
+        for (String field : List.of("test_accuracy", "accuracy")) {
+            if (r.path(field).isNumber()) {
+                sb.append(String.format(Locale.ROOT, " | %s %.4f", field.replace('_', ' '), r.get(field).asDouble()));
+            }
+        }
+        if (r.path("images").isNumber()) {
+            sb.append(" | ").append(r.get("images").asLong()).append(" images");
+        }
+        JsonNode total = r.path("timings_s").path("total");
+        if (total.isNumber()) {
+            sb.append(String.format(Locale.ROOT, " | %.1f s", total.asDouble()));
+        }
+        JsonNode file = r.path("paths").path("result");
+        if (file.isTextual()) {
+            sb.append(" | ").append(file.asText());
+        }
+        return sb.toString();
     }
 
     static String usage() {

@@ -41,6 +41,35 @@ class GpuClusterIT {
     private static String masterUrl;
     private static final List<Long> daemonPids = new ArrayList<>();
 
+    /**
+     * The result JSON Main prints on stdout after its summary line ("infopro JOB: ..."), from output where stderr is
+     * merged in: the lines from the summary's next "{" to the closing "}", without interleaved log lines.
+     */
+    static String resultAfterSummary(String output, String job) {
+        List<String> lines = output.lines().toList();
+        int at = -1;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith("infopro " + job + ": ")) {
+                at = i;
+            }
+        }
+        if (at < 0) {
+            throw new AssertionError("no summary line of " + job + ":\n" + output);
+        }
+        StringBuilder json = new StringBuilder();
+        for (int i = at + 1; i < lines.size(); i++) {
+            String l = lines.get(i);
+            if (l.matches("\\d\\d:\\d\\d:\\d\\d [A-Z]+ .*")) {
+                continue; // a log line (conf/log4j2.properties' pattern) from stderr
+            }
+            json.append(l).append('\n');
+            if (l.equals("}")) {
+                return json.toString();
+            }
+        }
+        throw new AssertionError("no result JSON after the summary line:\n" + output);
+    }
+
     private record Result(int code, String output) {
     }
 
@@ -107,9 +136,7 @@ class GpuClusterIT {
                 "--conf", "spark.scheduler.maxRegisteredResourcesWaitingTime=120s",
                 "gpu-check", "--tasks", "2"));
         assertEquals(0, r.code(), r.output());
-        String line = r.output().lines().filter(l -> l.startsWith("{\"application_id\"")).findFirst()
-                .orElseThrow(() -> new AssertionError("no result line:\n" + r.output()));
-        JsonNode result = Json.mapper().readTree(line);
+        JsonNode result = Json.mapper().readTree(resultAfterSummary(r.output(), "gpu-check"));
         String app = result.get("application_id").asText();
 
         // What the cluster itself says: each worker's executors for this application and the GPUs they own.
@@ -132,7 +159,7 @@ class GpuClusterIT {
         }
 
         JsonNode tasks = result.get("assignments");
-        assertEquals(2, tasks.size(), line);
+        assertEquals(2, tasks.size(), result.toString());
         Set<String> executors = new HashSet<>();
         Set<String> workers = new HashSet<>();
         for (JsonNode t : tasks) {
@@ -146,7 +173,7 @@ class GpuClusterIT {
             assertEquals(ownedByExecutor.get(executor).get(0), address, "the task's GPU is its executor's: " + t);
             assertEquals("cpu backend: not bound", t.get("device").asText(), t.toString());
         }
-        assertEquals(2, executors.size(), "two executors: " + line);
+        assertEquals(2, executors.size(), "two executors: " + result);
         assertEquals(2, workers.size(), "on two worker JVMs: " + workerOfExecutor);
         List<String> ids = new ArrayList<>(executors);
         assertNotEquals(ids.get(0), ids.get(1));

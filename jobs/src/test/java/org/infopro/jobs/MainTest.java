@@ -4,6 +4,7 @@ import org.apache.spark.sql.SparkSession;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.config.JobSpec;
 import org.infopro.data.config.Opt;
+import org.infopro.data.io.Json;
 import org.infopro.data.io.Status;
 import org.infopro.data.prep.ImageDataset;
 import org.infopro.data.prep.ImagePrepConfig;
@@ -13,6 +14,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -98,6 +100,18 @@ class MainTest {
         Run spill = run("train", "--dataset", "d", "--out", "o", "--schedule", "sequential", "--spill-precision", "fp8");
         assertEquals(Main.INVALID, spill.code());
         assertEquals("train: invalid --spill-precision 'fp8': expected one of fp16, fp32.", spill.err().strip());
+    }
+
+    @Test
+    void stdoutCarriesOneSummaryLineThenTheResultAsPrettyJson() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        Main.Outcome o = quietly(out, err, () -> Main.execute(job(() -> Map.of("status", "ok", "test_accuracy", 0.875,
+                "timings_s", Map.of("total", 12.5), "paths", Map.of("result", "out/run/result.json"))), new String[0]));
+        assertEquals(Main.OK, o.exitCode());
+        String[] lines = out.toString(StandardCharsets.UTF_8).split("\n", 2);
+        assertEquals("infopro t: ok | test accuracy 0.8750 | 12.5 s | out/run/result.json", lines[0]);
+        assertTrue(lines[1].startsWith("{\n"), "pretty-printed: " + lines[1]);
+        assertEquals(0.875, Json.mapper().readTree(lines[1]).get("test_accuracy").asDouble());
     }
 
     @Test

@@ -9,7 +9,9 @@ import org.infopro.data.shard.InputTransform;
 import org.infopro.spark.loss.LambdaSchedule;
 import org.infopro.spark.loss.LossMode;
 import org.infopro.spark.model.AuxNet;
+import org.infopro.spark.model.CifarResNetFamily;
 import org.infopro.spark.model.HeadSpec;
+import org.infopro.spark.model.NetworkFamily;
 import org.infopro.spark.model.ReferenceTables;
 import org.infopro.spark.model.SplitPoint;
 import org.infopro.spark.runtime.NativeRuntime;
@@ -38,7 +40,9 @@ public record TrainConfig(
         String dataset,
         String out,
         ScheduleKind schedule,
+        String arch,
         int depth,
+        double width,
         List<SplitPoint> splits,
         LossMode loss,
         AuxNet auxNet,
@@ -88,7 +92,10 @@ public record TrainConfig(
         DATASET.check(JOB, dataset);
         OUT.check(JOB, out);
         SCHEDULE.check(JOB, schedule);
+        ARCH.check(JOB, arch);
         DEPTH.check(JOB, depth);
+        WIDTH.check(JOB, width);
+        NetworkFamily.named(arch).check(depth, width);
         splits = List.copyOf(splits);
         LOSS.check(JOB, loss);
         Objects.requireNonNull(auxNet, "auxNet");
@@ -160,7 +167,7 @@ public record TrainConfig(
 
     public static final String JOB = "train";
 
-    public static final String SUMMARY = "Trains a CIFAR-style ResNet as K gradient-isolated InfoPro local modules inside Spark tasks,\n"
+    public static final String SUMMARY = "Trains a network (--arch) as K gradient-isolated InfoPro local modules inside Spark tasks,\n"
             + "reading a prepared dataset's shards, in the simultaneous, sequential or staggered schedule; the driver\n"
             + "records per-epoch validation metrics of every module.\n"
             + "Writes <out>/metrics.jsonl, <out>/result.json and <out>/checkpoint/.";
@@ -170,7 +177,12 @@ public record TrainConfig(
     public static final Opt<ScheduleKind> SCHEDULE = Opt.choice("schedule", "NAME", "simultaneous: the paper's, every batch through all "
             + "modules in one task; sequential: module after module, on spilled or recomputed inputs; staggered: modules pipelined "
             + "over waves.", ScheduleKind.SIMULTANEOUS, ScheduleKind::label);
-    public static final Opt<Integer> DEPTH = Opt.intIn("depth", "N", "ResNet depth 6n+2 (8, 14, 20, 32, 110, ...).", 20, 8, 1202);
+    public static final Opt<String> ARCH = Opt.string("arch", "FAMILY", "Network family: cifar-resnet (the paper's CIFAR ResNets) | "
+            + "imagenet-resnet (torchvision's bottleneck ResNets); any family on the class path (see README).", CifarResNetFamily.NAME);
+    public static final Opt<Integer> DEPTH = Opt.intIn("depth", "N", "Depth in the family: 6n+2 for cifar-resnet (8, 14, 20, 32, 110, ...); "
+            + "50, 101 or 152 for imagenet-resnet.", 20, 2, 1202);
+    public static final Opt<Double> WIDTH = Opt.doubleIn("width", "X", "Channel multiplier (imagenet-resnet: base width 64·X; "
+            + "cifar-resnet has only 1).", 1.0, 0.01, 16);
     public static final Opt<String> SPLITS = Opt.text("splits", "LIST", "Module ends 'stage,block;...' (K = points + 1), 'none' "
             + "(end-to-end), or a reference table such as infopro:k4 or infopro*-cifar10:k2.", "2,1");
     public static final Opt<LossMode> LOSS = Opt.choice("loss", "MODE", "Local losses (see README).", LossMode.INFOPRO_SOFTMAX,
@@ -234,7 +246,7 @@ public record TrainConfig(
             WriteMode::label);
 
     public static final JobSpec<TrainConfig> SPEC = new JobSpec<>(JOB, "Train InfoPro local modules on a prepared dataset.", SUMMARY,
-            List.of(DATASET, OUT, SCHEDULE, DEPTH, SPLITS, LOSS, AUX_NET, LAMBDA, PAD_TO, CHANNELS, AUGMENT, CROP, RESIZE, EPOCHS,
+            List.of(DATASET, OUT, SCHEDULE, ARCH, DEPTH, WIDTH, SPLITS, LOSS, AUX_NET, LAMBDA, PAD_TO, CHANNELS, AUGMENT, CROP, RESIZE, EPOCHS,
                     BATCH_SIZE, LR, LR_SCHEDULE, WARMUP_EPOCHS, MOMENTUM, WEIGHT_DECAY, SEED, LIMIT, VAL_LIMIT, NativeRuntime.THREADS,
                     LOG_EVERY, REPLICAS, SYNC_STEPS, RESUME, SPILL, SPILL_DIR, SPILL_FORMAT, SPILL_PRECISION, SPILL_CODEC, SPILL_VIEWS,
                     KEEP_SPILL, WAVE_FRACTION, MODE),
@@ -249,7 +261,9 @@ public record TrainConfig(
         List<SplitPoint> splits = parseSplits(o.get(SPLITS), depth);
         return builder(o.get(DATASET), o.get(OUT))
                 .schedule(o.get(SCHEDULE))
+                .arch(o.get(ARCH))
                 .depth(depth)
+                .width(o.get(WIDTH))
                 .splits(splits)
                 .loss(o.get(LOSS))
                 .auxNet(o.get(AUX_NET).orElse(null))
@@ -283,7 +297,9 @@ public record TrainConfig(
     public Builder toBuilder() {
         Builder b = new Builder(dataset, out);
         b.schedule = schedule;
+        b.arch = arch;
         b.depth = depth;
+        b.width = width;
         b.splits = splits;
         b.loss = loss;
         b.auxNet = auxNet;
@@ -316,7 +332,9 @@ public record TrainConfig(
         private String dataset;
         private String out;
         private ScheduleKind schedule = SCHEDULE.defaultValue();
+        private String arch = ARCH.defaultValue();
         private int depth = DEPTH.defaultValue();
+        private double width = WIDTH.defaultValue();
         private List<SplitPoint> splits;
         private LossMode loss = LOSS.defaultValue();
         private AuxNet auxNet;
@@ -359,8 +377,18 @@ public record TrainConfig(
             return this;
         }
 
+        public Builder arch(String v) {
+            arch = v;
+            return this;
+        }
+
         public Builder depth(int v) {
             depth = v;
+            return this;
+        }
+
+        public Builder width(double v) {
+            width = v;
             return this;
         }
 
@@ -470,7 +498,7 @@ public record TrainConfig(
             List<SplitPoint> s = splits != null ? splits : parseSplits(SPLITS.defaultValue(), depth);
             LambdaSchedule l = lambda != null ? lambda : parseLambda(LAMBDA.defaultValue(), depth, s.size() + 1);
             AuxNet a = auxNet != null ? auxNet : loss == LossMode.GREEDY ? AuxNet.C0F1 : AuxNet.C1F2;
-            return new TrainConfig(dataset, out, schedule, depth, s, loss, a, l, transform, epochs, batchSize, learningRate,
+            return new TrainConfig(dataset, out, schedule, arch, depth, width, s, loss, a, l, transform, epochs, batchSize, learningRate,
                     lrSchedule, warmupEpochs, momentum, weightDecay, seed, limit, valLimit, threads, logEvery, mode, parallel,
                     pipeline);
         }
@@ -525,7 +553,11 @@ public record TrainConfig(
         m.put("dataset", dataset);
         m.put("out", out);
         m.put("schedule", schedule.label());
+        m.put("arch", arch);
         m.put("depth", depth);
+        if (width != 1) {
+            m.put("width", width);
+        }
         m.put("splits", splits.stream().map(SplitPoint::toString).collect(Collectors.joining(" ")));
         m.put("modules", modules());
         m.put("loss", loss.label());

@@ -13,6 +13,7 @@ import org.infopro.spark.measure.HeadMetrics;
 import org.infopro.spark.metrics.RunListener;
 import org.infopro.spark.module.ModuleStack;
 import org.infopro.spark.module.ModuleState;
+import org.infopro.spark.task.DivergedException;
 import org.infopro.spark.task.EvalTask;
 import org.infopro.spark.task.Segment;
 import org.infopro.spark.task.TaskSettings;
@@ -52,22 +53,28 @@ public record RunContext(TrainConfig cfg, SparkSession spark, ModuleStack.Setup 
 
     /**
      * Runs {@code job} on the current state, broadcast once and destroyed however the job ends; a training task's
-     * divergence surfaces as a {@link org.infopro.spark.task.DivergedException} naming the checkpoint kept.
+     * divergence surfaces as a {@link DivergedException} naming the checkpoint kept.
      */
     public <R> R withState(Function<Broadcast<List<ModuleState>>, R> job) {
         Broadcast<List<ModuleState>> b = jsc().broadcast(store.state());
         try {
             return job.apply(b);
-        } catch (RuntimeException e) {
-            org.infopro.spark.task.DivergedException d = org.infopro.spark.task.DivergedException.in(e);
+        } catch (Exception e) { // Spark's SparkException is checked, thrown from Scala undeclared
+            DivergedException d = DivergedException.in(e);
             if (d == null) {
-                throw e;
+                throw RunContext.<RuntimeException>rethrow(e);
             }
             throw d.withHint("the last good checkpoint (" + store.rounds() + " rounds) is kept in " + store.dir()
-                    + "; lower --lr or raise --warmup-epochs and start again, or resume from it with other settings");
+                    + "; lower --lr or raise --warmup-epochs and start a new run");
         } finally {
             b.destroy();
         }
+    }
+
+    /** Rethrows {@code e} as it is, checked or not. */
+    @SuppressWarnings("unchecked")
+    private static <E extends Exception> E rethrow(Exception e) throws E {
+        throw (E) e;
     }
 
     /** Distributed validation of {@code segment}'s modules with the current state, reduced on the driver. */

@@ -33,7 +33,7 @@ public final class DivergedException extends RuntimeException {
         return new DivergedException(module, epoch, step, loss, hint);
     }
 
-    /** The divergence behind a failed Spark job, or null when it failed for another reason. */
+    /** The divergence behind a failed Spark job (the task's exception is the job's cause), or null. */
     public static DivergedException in(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof DivergedException d) {

@@ -17,8 +17,7 @@ import org.infopro.data.shard.InputTransform;
 import org.infopro.data.shard.ShardReader;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.infopro.spark.measure.Classification;
-import org.infopro.spark.runtime.GpuBinding;
-import org.infopro.spark.runtime.NativeRuntime;
+import org.infopro.spark.task.TaskScope;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -68,30 +67,34 @@ public final class EvaluateJob {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<byte[]> bModel = jsc.broadcast(bytes);
         int threads = cfg.threads();
-        double[] sums = reader.images(cfg.split(), cfg.limit()).repartition(jsc.defaultParallelism())
-                .mapPartitions(it -> {
-                    NativeRuntime.useThreads(threads);
-                    GpuBinding.bindCurrentTask();
-                    List<LabeledImage> images = new ArrayList<>();
-                    it.forEachRemaining(images::add);
-                    double[] s = new double[3];
-                    if (images.isEmpty()) {
-                        return List.of(s).iterator();
-                    }
-                    ComputationGraph net = org.deeplearning4j.util.ModelSerializer.restoreComputationGraph(
-                            new ByteArrayInputStream(bModel.value()), false);
-                    for (int from = 0; from < images.size(); from += BATCH) {
-                        try (ImageBatch b = assembler.assemble(images, from, Math.min(images.size(), from + BATCH))) {
-                            Classification c = Classification.of(net.output(false, b.features())[0], b.labelIndices());
-                            s[0] += b.size();
-                            s[1] += c.correct();
-                            s[2] += c.crossEntropySum();
+        double[] sums;
+        try {
+            sums = reader.images(cfg.split(), cfg.limit()).repartition(jsc.defaultParallelism())
+                    .mapPartitions(it -> {
+                        List<LabeledImage> images = new ArrayList<>();
+                        it.forEachRemaining(images::add);
+                        double[] s = new double[3];
+                        if (images.isEmpty()) {
+                            return List.of(s).iterator();
                         }
-                    }
-                    return List.of(s).iterator();
-                })
-                .reduce((a, b) -> new double[]{a[0] + b[0], a[1] + b[1], a[2] + b[2]});
-        bModel.destroy();
+                        try (TaskScope scope = TaskScope.enter(threads)) {
+                            ComputationGraph net = scope.network(org.deeplearning4j.util.ModelSerializer.restoreComputationGraph(
+                                    new ByteArrayInputStream(bModel.value()), false));
+                            for (int from = 0; from < images.size(); from += BATCH) {
+                                try (ImageBatch b = assembler.assemble(images, from, Math.min(images.size(), from + BATCH))) {
+                                    Classification c = Classification.of(net.output(false, b.features())[0], b.labelIndices());
+                                    s[0] += b.size();
+                                    s[1] += c.correct();
+                                    s[2] += c.crossEntropySum();
+                                }
+                            }
+                        }
+                        return List.of(s).iterator();
+                    })
+                    .reduce((a, b) -> new double[]{a[0] + b[0], a[1] + b[1], a[2] + b[2]});
+        } finally {
+            bModel.destroy();
+        }
         long n = (long) sums[0];
         if (n == 0) {
             throw new ConfigException("split '" + cfg.split() + "' of " + dataset + " has no images to evaluate.");

@@ -22,7 +22,6 @@ import org.infopro.spark.metrics.MetricsLog;
 import org.infopro.spark.metrics.ProgressListener;
 import org.infopro.spark.metrics.RunListener;
 import org.infopro.spark.metrics.RunTotals;
-import org.infopro.spark.model.CifarResNetFamily;
 import org.infopro.spark.model.Hyper;
 import org.infopro.spark.model.ModulePlan;
 import org.infopro.spark.model.NetworkFamily;
@@ -95,13 +94,11 @@ public final class TrainJob {
     /** The network of the run: its family's trunk for the dataset's input shape and classes, split into modules. */
     static ModuleStack.Setup setup(TrainConfig cfg, BatchAssembler assembler, int numClasses) {
         int[] hwc = assembler.outputShape();
-        Trunk trunk = NetworkFamily.named(ARCH).trunk(cfg.depth(), 1.0, new int[]{hwc[2], hwc[0], hwc[1]}, numClasses);
+        Trunk trunk = NetworkFamily.named(cfg.arch()).trunk(cfg.depth(), cfg.width(), new int[]{hwc[2], hwc[0], hwc[1]}, numClasses);
         List<ModulePlan> plans = ModulePlan.plan(trunk, cfg.splits(), cfg.effectiveLambda());
         return new ModuleStack.Setup(trunk, plans, new Hyper(cfg.seed(), cfg.learningRate(), cfg.momentum(), cfg.weightDecay()),
                 cfg.head());
     }
-
-    private static final String ARCH = CifarResNetFamily.NAME;
 
     private static void checkSameSchedule(TrainConfig cfg, Checkpoint.Saved saved, Path out) {
         Object schedule = saved.config().get("schedule");

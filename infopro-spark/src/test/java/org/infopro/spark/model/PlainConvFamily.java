@@ -5,7 +5,14 @@ import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.infopro.data.config.ConfigException;
 
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
+
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A network family that exists only in the tests, to show the seam: a plain (non-residual) stack of
@@ -15,12 +22,17 @@ import java.util.List;
  * took this class, its trunk and factory, and one line in {@code META-INF/services} of the test resources:
  * nothing in the schedules or the tasks.
  */
-public final class PlainConvFamily implements NetworkFamily {
+public class PlainConvFamily implements NetworkFamily {
     public static final String NAME = "test-plain-conv";
 
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** How many loss evaluations of the last module stay finite before it diverges; 0 = never. */
+    int divergeAfter() {
+        return 0;
     }
 
     @Override
@@ -43,15 +55,12 @@ public final class PlainConvFamily implements NetworkFamily {
     @Override
     public Trunk trunk(int depth, double width, int[] chw, int numClasses) {
         check(depth, width);
-        return new Spec(depth, Math.max(2, (int) Math.round(8 * width)), chw[0], chw[1], chw[2], numClasses);
+        return new Spec(name(), depth, Math.max(2, (int) Math.round(8 * width)), chw[0], chw[1], chw[2], numClasses, divergeAfter());
     }
 
     /** The trunk: units 0..depth-1, all at the input resolution. */
-    public record Spec(int depth, int channelsWide, int channels, int height, int width, int numClasses) implements Trunk {
-        @Override
-        public String family() {
-            return NAME;
-        }
+    public record Spec(String family, int depth, int channelsWide, int channels, int height, int width, int numClasses,
+                       int divergeAfter) implements Trunk {
 
         @Override
         public int units() {
@@ -92,6 +101,52 @@ public final class PlainConvFamily implements NetworkFamily {
         }
     }
 
+    /**
+     * The same family, except that its last module's loss turns NaN after {@code DivergingLoss.FINITE} evaluations
+     * (counted in this JVM, which in local mode runs the tasks): a run that diverges mid-training.
+     */
+    public static final class Diverging extends PlainConvFamily {
+        public static final String NAME = "test-diverging-conv";
+
+        @Override
+        public String name() {
+            return NAME;
+        }
+
+        @Override
+        int divergeAfter() {
+            return DivergingLoss.FINITE;
+        }
+    }
+
+    /** Cross-entropy that returns NaN from its {@code FINITE + 1}-th evaluation in this JVM on. */
+    public static final class DivergingLoss extends LossMCXENT {
+        public static final int FINITE = 2;
+        public static final AtomicInteger CALLS = new AtomicInteger();
+        private int after;
+
+        public DivergingLoss() {
+        }
+
+        DivergingLoss(int after) {
+            this.after = after;
+        }
+
+        public int getAfter() {
+            return after;
+        }
+
+        public void setAfter(int after) {
+            this.after = after;
+        }
+
+        @Override
+        public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean average) {
+            double s = super.computeScore(labels, preOutput, activationFn, mask, average);
+            return CALLS.incrementAndGet() > after ? Double.NaN : s;
+        }
+    }
+
     private record Factory(Spec spec, Hyper hyper, HeadSpec head) implements ModuleNetworkFactory {
         @Override
         public ComputationGraph build(ModulePlan plan) {
@@ -104,7 +159,10 @@ public final class PlainConvFamily implements NetworkFamily {
             }
             if (plan.isLast()) {
                 l.g.addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), prev);
-                l.g.addLayer(InfoProNetworkFactory.CLASSIFIER, l.softmax(c, spec.numClasses(), 1.0), "gap");
+                l.g.addLayer(InfoProNetworkFactory.CLASSIFIER, spec.divergeAfter() > 0
+                        ? new OutputLayer.Builder(new DivergingLoss(spec.divergeAfter())).nIn(c).nOut(spec.numClasses())
+                        .activation(Activation.SOFTMAX).updater(l.updater).build()
+                        : l.softmax(c, spec.numClasses(), 1.0), "gap");
             } else {
                 if (plan.weights().reconstruction() > 0) {
                     l.g.addLayer("dec", l.conv(1, 1, 0, c, spec.channels(), true), prev);
