@@ -1,7 +1,6 @@
 package org.infopro.data.prep;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.io.Fs;

@@ -4,7 +4,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.io.Fs;
-import org.infopro.data.io.Json;
 import org.infopro.data.shard.DatasetManifest;
 import org.infopro.spark.schedule.StaggeredReport;
 import org.infopro.spark.metrics.RunTotals;

@@ -11,7 +11,6 @@ import org.infopro.spark.module.LocalModule;
 import org.infopro.spark.module.ModuleStack;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 

@@ -1,6 +1,7 @@
 package org.infopro.spark.schedule;
 
 import org.apache.hadoop.fs.Path;
+import org.infopro.data.config.ConfigException;
 import org.infopro.spark.checkpoint.Checkpoint;
 import org.infopro.spark.config.ScheduleKind;
 import org.infopro.spark.config.TrainConfig;
@@ -23,13 +24,19 @@ public sealed interface Schedule permits SimultaneousSchedule, SequentialSchedul
 
     /**
      * Refuses, with the fix, a resume of the run in {@code out} at {@code p} that this schedule cannot continue
-     * (checked before anything in --out is touched).
+     * (checked before anything in --out is touched): by default, a finished run.
      */
-    void checkResumable(Checkpoint.Position p, TrainConfig cfg, Path out);
+    default void checkResumable(Checkpoint.Position p, TrainConfig cfg, Path out) {
+        if (p.finished()) {
+            throw new ConfigException("train --resume: the run in " + out + " has already finished; nothing to do. Start a new run.");
+        }
+    }
 
     /** Trains the run; what it planned or measured of its own goes into result.json. */
     ScheduleReport run(RunContext ctx);
 
     /** True when the run's last metrics line is already a validation of the composed network. */
-    boolean lastEpochValidatesComposed();
+    default boolean lastEpochValidatesComposed() {
+        return false;
+    }
 }

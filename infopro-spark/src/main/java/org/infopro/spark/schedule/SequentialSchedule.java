@@ -2,7 +2,6 @@ package org.infopro.spark.schedule;
 
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
-import org.infopro.data.config.ConfigException;
 import org.infopro.data.shard.InputTransform;
 import org.infopro.data.shard.LabeledImage;
 import org.infopro.spark.checkpoint.Checkpoint;
@@ -31,18 +30,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SequentialSchedule implements Schedule {
     private static final Logger LOG = LoggerFactory.getLogger(SequentialSchedule.class);
-
-    @Override
-    public void checkResumable(Checkpoint.Position p, TrainConfig cfg, Path out) {
-        if (p.finished()) {
-            throw new ConfigException("train --resume: the run in " + out + " has already finished; nothing to do. Start a new run.");
-        }
-    }
-
-    @Override
-    public boolean lastEpochValidatesComposed() {
-        return false;
-    }
 
     @Override
     public ScheduleReport run(RunContext ctx) {

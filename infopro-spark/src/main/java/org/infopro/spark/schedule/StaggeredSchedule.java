@@ -37,18 +37,6 @@ public final class StaggeredSchedule implements Schedule {
     private static final Logger LOG = LoggerFactory.getLogger(StaggeredSchedule.class);
 
     @Override
-    public void checkResumable(Checkpoint.Position p, TrainConfig cfg, Path out) {
-        if (p.finished()) {
-            throw new ConfigException("train --resume: the run in " + out + " has already finished; nothing to do. Start a new run.");
-        }
-    }
-
-    @Override
-    public boolean lastEpochValidatesComposed() {
-        return false;
-    }
-
-    @Override
     public ScheduleReport run(RunContext ctx) {
         TrainConfig cfg = ctx.cfg();
         int k = ctx.modules();

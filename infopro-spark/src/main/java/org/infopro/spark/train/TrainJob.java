@@ -143,7 +143,6 @@ public final class TrainJob {
                         network.images()));
             }
             store.checkpoint(store.last().done());
-            data.release();
             ComputationGraph net = InferenceExport.export(store.modules(), setup);
             try {
                 InferenceExport.write(net, new Path(out, MODEL), conf);

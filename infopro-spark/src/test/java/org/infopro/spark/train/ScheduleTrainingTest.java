@@ -16,7 +16,6 @@ import org.infopro.spark.model.ResNetSpec;
 import org.infopro.spark.module.ModuleStack;
 import org.infopro.spark.module.ModuleState;
 import org.infopro.spark.spill.SpillMode;
-import org.infopro.spark.schedule.SpillPlan;
 import org.infopro.spark.schedule.StaggeredReport;
 import org.infopro.spark.spill.Precision;
 import org.infopro.spark.spill.SpillCodec;
