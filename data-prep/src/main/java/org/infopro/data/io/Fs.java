@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
 
 /** Small helpers over Hadoop's FileSystem, so every path may be local, HDFS or S3A. */
 public final class Fs {
@@ -48,15 +50,53 @@ public final class Fs {
      */
     public static void writeStringAtomically(Path p, String text, Configuration conf) {
         FileSystem fs = of(p, conf);
-        Path tmp = new Path(p.getParent(), "." + p.getName() + ".tmp");
+        Path tmp = tmpOf(p);
         try {
             try (FSDataOutputStream out = fs.create(tmp, true)) {
                 out.write(text.getBytes(StandardCharsets.UTF_8));
             }
             Replace.into(fs, tmp, p);
+            for (Path stale : Replace.movedAside(fs, p)) { // left by a process killed before it deleted them
+                fs.delete(stale, true);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + p + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The text {@link #writeStringAtomically} last put at {@code p}, also when a kill interrupted a replacement
+     * between its two renames: then {@code p} is missing, the new text is complete in its temporary file and the
+     * old one is moved aside, and the new one is returned. Empty when there is no complete text (a first write
+     * killed before its rename leaves only a partial temporary file, which is never read).
+     */
+    public static Optional<String> readStringRecovering(Path p, Configuration conf) {
+        if (exists(p, conf)) {
+            return Optional.of(readString(p, conf));
+        }
+        try {
+            FileSystem fs = of(p, conf);
+            List<Path> aside = Replace.movedAside(fs, p);
+            if (aside.isEmpty()) {
+                return Optional.empty();
+            }
+            if (fs.exists(tmpOf(p))) {
+                return Optional.of(readString(tmpOf(p), conf));
+            }
+            Path newest = aside.get(0);
+            for (Path a : aside) {
+                if (fs.getFileStatus(a).getModificationTime() > fs.getFileStatus(newest).getModificationTime()) {
+                    newest = a;
+                }
+            }
+            return Optional.of(readString(newest, conf));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot look for " + p + " beside it: " + e.getMessage(), e);
+        }
+    }
+
+    private static Path tmpOf(Path p) {
+        return new Path(p.getParent(), "." + p.getName() + ".tmp");
     }
 
     public static String sha256(Path p, Configuration conf) {

@@ -63,4 +63,22 @@ class FsTest {
         assertTrue(Files.exists(file), "the old result.json must still be there");
         assertEquals("old", Files.readString(file));
     }
+
+    @Test
+    void aReplacementKilledBetweenItsRenamesStillReadsBackTheNewText(@TempDir java.nio.file.Path tmp) throws IOException {
+        Configuration conf = new Configuration();
+        Path file = new Path(tmp.resolve("metrics.jsonl").toUri());
+        // what a kill between Replace's two renames leaves: no file, the old text aside, the new one complete in .tmp
+        Files.writeString(tmp.resolve(".metrics.jsonl.old-1"), "line 1\n");
+        Files.writeString(tmp.resolve(".metrics.jsonl.tmp"), "line 1\nline 2\n");
+        assertEquals("line 1\nline 2\n", Fs.readStringRecovering(file, conf).orElseThrow());
+        Files.delete(tmp.resolve(".metrics.jsonl.tmp"));
+        assertEquals("line 1\n", Fs.readStringRecovering(file, conf).orElseThrow(), "without the new text, the old one");
+    }
+
+    @Test
+    void aFirstWriteKilledBeforeItsRenameIsNeverReadHalfWritten(@TempDir java.nio.file.Path tmp) throws IOException {
+        Files.writeString(tmp.resolve(".metrics.jsonl.tmp"), "line 1\nli");
+        assertTrue(Fs.readStringRecovering(new Path(tmp.resolve("metrics.jsonl").toUri()), new Configuration()).isEmpty());
+    }
 }

@@ -16,12 +16,13 @@ public final class MetricsLog implements RunListener {
         this.conf = conf;
     }
 
-    /** Continues an existing log (a resumed run): its lines are kept and new ones follow. */
+    /**
+     * Continues an existing log (a resumed run): its lines are kept and new ones follow, also when the driver was
+     * killed while it replaced the file.
+     */
     public static MetricsLog continuing(Path path, Configuration conf) {
         MetricsLog log = new MetricsLog(path, conf);
-        if (Fs.exists(path, conf)) {
-            log.lines.append(Fs.readString(path, conf));
-        }
+        Fs.readStringRecovering(path, conf).ifPresent(log.lines::append);
         return log;
     }
 
