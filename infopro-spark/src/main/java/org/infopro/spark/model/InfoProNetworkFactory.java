@@ -2,7 +2,6 @@ package org.infopro.spark.model;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
-import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
@@ -141,9 +140,8 @@ public final class InfoProNetworkFactory implements ModuleNetworkFactory {
         l.g.addLayer("dec_up", new BilinearUpsample("dec_up", spec.height(), spec.width()), in);
         ConvolutionLayer c1 = l.conv(3, 1, 1, cIn, DECODER_WIDTH, true);
         l.g.addLayer("dec_conv1", c1, "dec_up");
-        l.g.addLayer("dec_bn", l.bn(DECODER_WIDTH), "dec_conv1");
-        l.g.addLayer("dec_relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), "dec_bn");
-        l.g.addLayer("dec_conv2", l.conv(3, 1, 1, DECODER_WIDTH, spec.channels(), true), "dec_relu");
+        l.g.addLayer("dec_bnrelu", l.bnRelu(DECODER_WIDTH), "dec_conv1");
+        l.g.addLayer("dec_conv2", l.conv(3, 1, 1, DECODER_WIDTH, spec.channels(), true), "dec_bnrelu");
         // DL4J sums BCE over elements and averages over the batch; PyTorch's BCELoss averages over all
         // N·C·H·W elements, so each element is weighted λ1/(C·H·W).
         l.reconstruction(RECONSTRUCTION, "dec_conv2", lambda, spec.channels(), spec.height(), spec.width());
@@ -192,6 +190,6 @@ public final class InfoProNetworkFactory implements ModuleNetworkFactory {
     }
 
     private static String unitOutput(int unit) {
-        return unit == 0 ? "stem_relu" : unitPrefix(unit) + "_out";
+        return unit == 0 ? "stem_bnrelu" : unitPrefix(unit) + "_out";
     }
 }

@@ -6,7 +6,6 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
 import org.deeplearning4j.nn.conf.distribution.UniformDistribution;
-import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.weights.WeightInitDistribution;
@@ -21,7 +20,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
-import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -78,8 +76,7 @@ final class Layers {
 
     /** A residual sum and its ReLU, the end of every block. */
     String addRelu(String name, String a, String b) {
-        g.addVertex(name + "_add", new ElementWiseVertex(ElementWiseVertex.Op.Add), a, b);
-        g.addLayer(name, new ActivationLayer.Builder().activation(Activation.RELU).build(), name + "_add");
+        g.addVertex(name, new AddRelu(), a, b);
         return name;
     }
 
@@ -100,8 +97,9 @@ final class Layers {
                 .l2(wd).l2Bias(wd).build();
     }
 
+    /** A convolution that runs its forward pass once per training step ({@link NoRecomputeConvolution}). */
     ConvolutionLayer conv(int k, int stride, int pad, int nIn, int nOut, boolean bias) {
-        return new ConvolutionLayer.Builder(k, k).stride(stride, stride).padding(pad, pad)
+        return new NoRecomputeConvolution.Builder(k, k).stride(stride, stride).padding(pad, pad)
                 .convolutionMode(ConvolutionMode.Truncate)
                 .nIn(nIn).nOut(nOut).hasBias(bias).activation(Activation.IDENTITY)
                 .weightInit(new WeightInitDistribution(new NormalDistribution(0, Math.sqrt(2.0 / (k * k * nOut)))))
@@ -111,7 +109,15 @@ final class Layers {
 
     /** Batch norm with γ and β decayed like every other parameter, as the reference's optimiser does. */
     BatchNormalization bn(int c) {
-        DecayedBatchNormalization b = new DecayedBatchNormalization();
+        return configure(new DecayedBatchNormalization(), c);
+    }
+
+    /** {@link #bn} followed by ReLU, as one layer. */
+    BatchNormalization bnRelu(int c) {
+        return configure(new BatchNormRelu(), c);
+    }
+
+    private BatchNormalization configure(DecayedBatchNormalization b, int c) {
         b.setNIn(c);
         b.setNOut(c);
         b.setDecay(BN_DECAY);
@@ -133,15 +139,13 @@ final class Layers {
     }
 
     String convBnRelu(String name, String in, int cIn, int cOut, int stride) {
-        String bn = convBn(name, in, cIn, cOut, 3, stride, 1);
-        g.addLayer(name + "_relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), bn);
-        return name + "_relu";
+        return convBnRelu(name, in, cIn, cOut, 3, stride, 1, false);
     }
 
+    /** Convolution, then batch norm and ReLU as one layer named {@code name + "_bnrelu"}. */
     String convBnRelu(String name, String in, int cIn, int cOut, int k, int stride, int pad, boolean bias) {
         g.addLayer(name + "_conv", conv(k, stride, pad, cIn, cOut, bias), in);
-        g.addLayer(name + "_bn", bn(cOut), name + "_conv");
-        g.addLayer(name + "_relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), name + "_bn");
-        return name + "_relu";
+        g.addLayer(name + "_bnrelu", bnRelu(cOut), name + "_conv");
+        return name + "_bnrelu";
     }
 }

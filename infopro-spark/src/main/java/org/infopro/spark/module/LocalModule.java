@@ -36,6 +36,11 @@ public final class LocalModule implements AutoCloseable {
         this.factory = factory;
         this.net = factory.build(plan);
         this.trunkOutput = factory.trunkOutputOf(plan);
+        if (net.getVertex(trunkOutput) == null) {
+            net.close();
+            throw new IllegalStateException("module " + (plan.index() + 1) + ": its network has no vertex '" + trunkOutput
+                    + "' to hand on; the network family's trunkOutputOf must name the last trunk vertex its factory builds");
+        }
         this.outputs = factory.outputsOf(plan);
         net.setListeners(capture);
     }

@@ -27,7 +27,7 @@ class DecayedBatchNormalizationTest {
 
     @Test
     void scaleAndShiftAreRegularisedButRunningStatisticsAreNot() {
-        var bn = (DecayedBatchNormalization) lastModule(1e-4).getLayer("stem_bn").conf().getLayer();
+        var bn = (DecayedBatchNormalization) lastModule(1e-4).getLayer("stem_bnrelu").conf().getLayer();
         assertInstanceOf(L2Regularization.class, bn.getRegularizationByParam("gamma").get(0));
         assertInstanceOf(L2Regularization.class, bn.getRegularizationByParam("beta").get(0));
         assertNull(bn.getRegularizationByParam("mean"));
@@ -46,8 +46,8 @@ class DecayedBatchNormalizationTest {
         }
         // γ starts at 1; the data gradient is the same in both; L2 adds wd·γ before the Nesterov update:
         // Δγ differs by −(1 + μ)·lr·wd·γ on the first step
-        double g0 = plain.getLayer("stem_bn").getParam("gamma").getDouble(0);
-        double g1 = decayed.getLayer("stem_bn").getParam("gamma").getDouble(0);
+        double g0 = plain.getLayer("stem_bnrelu").getParam("gamma").getDouble(0);
+        double g1 = decayed.getLayer("stem_bnrelu").getParam("gamma").getDouble(0);
         assertEquals(-(1 + 0.9) * 0.1 * wd, g1 - g0, 1e-5);
     }
 }

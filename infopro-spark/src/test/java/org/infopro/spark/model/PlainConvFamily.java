@@ -180,7 +180,7 @@ public class PlainConvFamily implements NetworkFamily {
 
         @Override
         public String trunkOutputOf(ModulePlan plan) {
-            return "u" + plan.lastUnit() + "_relu";
+            return "u" + plan.lastUnit() + "_bnrelu";
         }
 
         @Override

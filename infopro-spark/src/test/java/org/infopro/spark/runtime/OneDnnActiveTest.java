@@ -1,11 +1,11 @@
 package org.infopro.spark.runtime;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
 import org.infopro.spark.loss.LambdaSchedule;
 import org.infopro.spark.loss.LossMode;
 import org.infopro.spark.model.AuxNet;
+import org.infopro.spark.model.ChannelBatchNormHelper;
 import org.infopro.spark.model.HeadSpec;
 import org.infopro.spark.model.Hyper;
 import org.infopro.spark.model.InfoProNetworkFactory;
@@ -32,13 +32,14 @@ class OneDnnActiveTest {
     }
 
     @Test
-    void convolutionAndBatchNormLayersUseOneDnnHelpers() {
+    void convolutionLayersUseOneDnnAndBatchNormLayersOurOneDnnBackedHelper() {
         ResNetSpec spec = new ResNetSpec(8, 28, 28, 1, 10);
         ModulePlan plan = ModulePlan.plan(spec, SplitPoint.parseList("2,0"), new LambdaSchedule(1, 1, 0, 0)).get(0);
         ComputationGraph net = new InfoProNetworkFactory(spec, new Hyper(0, 0.1, 0.9, 1e-4),
                 HeadSpec.of(LossMode.INFOPRO_SOFTMAX, AuxNet.C1F2)).build(plan);
         assertInstanceOf(MKLDNNConvHelper.class, net.getLayer("stem_conv").getHelper());
-        assertInstanceOf(MKLDNNBatchNormHelper.class, net.getLayer("stem_bn").getHelper());
+        // ChannelBatchNormHelper normalises with libnd4j's batchnorm op, which runs on oneDNN
+        assertInstanceOf(ChannelBatchNormHelper.class, net.getLayer("stem_bnrelu").getHelper());
         assertInstanceOf(MKLDNNConvHelper.class, net.getLayer("aux_c_conv").getHelper());
     }
 }

@@ -1,0 +1,204 @@
+package org.infopro.spark.model;
+
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalizationHelper;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.lang.reflect.Field;
+import java.util.Map;
+
+/**
+ * The batch-norm helper our batch norm layers use on the CPU backend, in place of DL4J's
+ * {@code MKLDNNBatchNormHelper}. The normalisation itself is the same libnd4j {@code batchnorm} op (oneDNN);
+ * what differs is measured to cost a third of a ResNet step there:
+ * <ul>
+ *   <li>batch statistics through one {@code moments} op, where DL4J runs a mean and a slow {@code Variance}
+ *       summary-stats reduction over dimensions 0, 2, 3;</li>
+ *   <li>the backward pass from two per-channel sums, Σg and Σg·x, and one affine map per channel,
+ *       {@code dx = a·g + b·x + c} with {@code a = γ/σ}, {@code b = −a·dγ/(σM)}, {@code c = −a·dβ/M − b·μ}
+ *       (M elements per channel), where libnd4j's {@code batchnorm_bp} adds the mean and variance terms to
+ *       oneDNN's global-statistics backward with about ten generic broadcast ops. The sums run over
+ *       contiguous rows (a channel's H·W block in NCHW), not over strided dimensions.</li>
+ * </ul>
+ * Variance is the biased (population) one, as in DL4J's helper and PyTorch's training-mode normalisation.
+ */
+public final class ChannelBatchNormHelper implements BatchNormalizationHelper {
+    private static final Field HELPER = helperField();
+
+    /** Batch mean and variance of the last training forward pass, kept outside workspaces for the backward. */
+    private INDArray mean;
+    private INDArray var;
+
+    /** Replaces a batch norm layer's helper with this one on the CPU backend; elsewhere (cuDNN) it stays. */
+    static void install(BatchNormalization layer) {
+        if (!"CPU".equalsIgnoreCase(Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"))) {
+            return;
+        }
+        try {
+            HELPER.set(layer, new ChannelBatchNormHelper());
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException("cannot set the batch-norm helper of layer " + layer.getIndex(), e);
+        }
+    }
+
+    private static Field helperField() {
+        try {
+            Field f = BatchNormalization.class.getDeclaredField("helper");
+            f.setAccessible(true);
+            return f;
+        } catch (NoSuchFieldException e) {
+            throw new ExceptionInInitializerError("DL4J's BatchNormalization has no 'helper' field: this code expects "
+                    + "deeplearning4j-nn 1.0.0-M2.1");
+        }
+    }
+
+    @Override
+    public boolean checkSupported() {
+        return true;
+    }
+
+    @Override
+    public boolean checkSupported(double eps, boolean fixedGammaBeta) {
+        return !fixedGammaBeta;
+    }
+
+    @Override
+    public INDArray preOutput(INDArray x, boolean training, long[] shape, INDArray gamma, INDArray beta,
+                              INDArray globalMean, INDArray globalVar, double decay, double eps, CNN2DFormat format,
+                              LayerWorkspaceMgr mgr) {
+        boolean nchw = format == CNN2DFormat.NCHW;
+        INDArray m;
+        INDArray v;
+        if (training) {
+            long c = x.size(nchw ? 1 : 3);
+            if (mean == null || mean.length() != c || mean.dataType() != x.dataType()) {
+                try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                    mean = Nd4j.createUninitialized(x.dataType(), c);
+                    var = Nd4j.createUninitialized(x.dataType(), c);
+                }
+            }
+            Nd4j.exec(DynamicCustomOp.builder("moments").addInputs(x).addOutputs(mean, var)
+                    .addIntegerArguments(nchw ? new int[]{0, 2, 3} : new int[]{0, 1, 2}).addBooleanArguments(false).build());
+            m = mean;
+            v = var;
+        } else {
+            m = globalMean.reshape(globalMean.length());
+            v = globalVar.reshape(globalVar.length());
+        }
+        INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape());
+        Nd4j.exec(DynamicCustomOp.builder("batchnorm")
+                .addInputs(x, m, v, gamma.reshape(gamma.length()), beta.reshape(beta.length()))
+                .addOutputs(out)
+                .addIntegerArguments(1, 1, nchw ? 1 : 3)
+                .addFloatingPointArguments(eps)
+                .build());
+        return out;
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray epsilon, long[] shape, INDArray gamma,
+                                                     INDArray beta, INDArray dGammaView, INDArray dBetaView, double eps,
+                                                     CNN2DFormat format, LayerWorkspaceMgr mgr) {
+        INDArray x = contiguous(input);
+        INDArray g = contiguous(epsilon);
+        ChannelRows rows = ChannelRows.of(x, format == CNN2DFormat.NCHW);
+        INDArray gx = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, x.dataType(), x.shape(), 'c');
+        Nd4j.exec(new MulOp(g, x, gx));
+        INDArray sumG = rows.channelSums(g);
+        INDArray sumGx = rows.channelSums(gx);
+
+        long count = rows.perChannel();
+        INDArray invStd = org.nd4j.linalg.ops.transforms.Transforms.pow(var.add(eps), -0.5, false);
+        INDArray dGamma = sumGx.sub(mean.mul(sumG)).muli(invStd);
+        INDArray a = invStd.mul(gamma.reshape(gamma.length()));
+        INDArray b = a.mul(dGamma).muli(invStd).divi(-count);
+        INDArray c = a.mul(sumG).divi(-count).subi(b.mul(mean));
+
+        INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, x.dataType(), x.shape(), 'c');
+        rows.affine(g, x, gx, a, b, c, dx);
+
+        dGammaView.assign(dGamma.reshape(dGammaView.shape()));
+        dBetaView.assign(sumG.reshape(dBetaView.shape()));
+        Gradient grad = new DefaultGradient();
+        grad.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);
+        grad.setGradientFor(BatchNormalizationParamInitializer.BETA, dBetaView);
+        return new Pair<>(grad, dx);
+    }
+
+    private static INDArray contiguous(INDArray a) {
+        return a.ordering() == 'c' && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a) && !a.isView()
+                ? a : a.dup('c');
+    }
+
+    @Override
+    public INDArray getMeanCache(DataType dataType) {
+        return mean;
+    }
+
+    @Override
+    public INDArray getVarCache(DataType dataType) {
+        return var;
+    }
+
+    @Override
+    public Map<String, Long> helperMemoryUse() {
+        return Map.of();
+    }
+
+    /**
+     * A tensor viewed as rows of contiguous elements of one channel each: NCHW as [N·C, H·W] (channel of row r
+     * is r mod C), NHWC as [N·H·W, C] (one column per channel).
+     */
+    private record ChannelRows(long n, long channels, long rest, boolean channelRows) {
+        static ChannelRows of(INDArray x, boolean nchw) {
+            long n = x.size(0);
+            return nchw ? new ChannelRows(n, x.size(1), x.size(2) * x.size(3), true)
+                    : new ChannelRows(n, x.size(3), x.size(1) * x.size(2), false);
+        }
+
+        long perChannel() {
+            return n * rest;
+        }
+
+        INDArray view(INDArray a) {
+            return channelRows ? a.reshape('c', n * channels, rest) : a.reshape('c', n * rest, channels);
+        }
+
+        INDArray channelSums(INDArray a) {
+            return channelRows ? view(a).sum(1).reshape('c', n, channels).sum(0) : view(a).sum(0);
+        }
+
+        /** {@code out = a·g + b·x + c} per channel; {@code scratch} is overwritten. */
+        void affine(INDArray g, INDArray x, INDArray scratch, INDArray a, INDArray b, INDArray c, INDArray out) {
+            int dim = channelRows ? 0 : 1;
+            INDArray o = view(out);
+            INDArray s = view(scratch);
+            Nd4j.exec(new BroadcastMulOp(view(g), perRow(a), o, dim));
+            Nd4j.exec(new BroadcastMulOp(view(x), perRow(b), s, dim));
+            o.addi(s);
+            if (channelRows) {
+                o.addiColumnVector(perRow(c));
+            } else {
+                o.addiRowVector(c);
+            }
+        }
+
+        /** A per-channel vector laid out for the view's broadcast dimension. */
+        private INDArray perRow(INDArray v) {
+            return channelRows ? Nd4j.tile(v.reshape(1, channels), (int) n, 1).reshape(n * channels) : v;
+        }
+    }
+}
