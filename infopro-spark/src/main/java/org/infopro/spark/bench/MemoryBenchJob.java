@@ -2,12 +2,7 @@ package org.infopro.spark.bench;
 
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.io.Json;
-import org.infopro.spark.loss.LambdaSchedule;
 import org.infopro.spark.loss.LossMode;
-import org.infopro.spark.model.AuxNet;
-import org.infopro.spark.model.HeadSpec;
-import org.infopro.spark.model.Hyper;
-import org.infopro.spark.model.ModulePlan;
 import org.infopro.spark.model.ReferenceTables;
 import org.infopro.spark.model.ResNetSpec;
 import org.infopro.spark.model.SplitPoint;
@@ -44,7 +39,7 @@ public final class MemoryBenchJob {
         NativeRuntime.useThreads(NativeRuntime.defaultThreads());
         List<Row> rows = new ArrayList<>();
         for (int depth : cfg.depths()) {
-            ResNetSpec spec = new ResNetSpec(depth, 32, 32, 3, 10);
+            ResNetSpec spec = BenchNetworks.cifar(depth);
             Row e2e = measure(cfg, spec, "e2e", List.of(), -1);
             rows.add(e2e);
             for (String table : cfg.tables()) {
@@ -83,10 +78,8 @@ public final class MemoryBenchJob {
 
     private static Row measure(MemoryBenchConfig cfg, ResNetSpec spec, String table, List<SplitPoint> splits, long e2ePeak) {
         int k = splits.size() + 1;
-        LossMode mode = k == 1 ? LossMode.E2E : cfg.loss();
-        LambdaSchedule lambda = k == 1 ? new LambdaSchedule(0, 0, 0, 0) : shippedOrDefault(spec.depth(), k);
-        ModuleStack.Setup setup = new ModuleStack.Setup(spec, ModulePlan.plan(spec, splits, lambda),
-                new Hyper(0, 0.1, 0.9, 1e-4), HeadSpec.of(mode, AuxNet.C1F2));
+        LossMode mode = BenchNetworks.method(k, cfg.loss());
+        ModuleStack.Setup setup = BenchNetworks.setup(spec, splits, cfg.loss());
         System.err.printf(Locale.ROOT, "[bench-memory] ResNet-%d %s K=%d ...%n", spec.depth(), table, k);
         StepBench.Result r = StepBench.run(setup, cfg.batch(), cfg.warmup(), cfg.steps());
         Row row = new Row(spec.depth(), k, table, mode.label(), splits.toString(), r.peakBytes(), r.workspaceBytes(),
@@ -95,14 +88,6 @@ public final class MemoryBenchJob {
         System.err.printf(Locale.ROOT, "[bench-memory] ResNet-%d %s K=%d peak %.1f MiB (%.2f of E2E), %.1f img/s%n",
                 spec.depth(), table, k, row.peakBytes() / 1048576.0, row.ratioToE2e(), row.imagesPerS());
         return row;
-    }
-
-    private static LambdaSchedule shippedOrDefault(int depth, int k) {
-        try {
-            return ReferenceTables.lambda("cifar10", "infopro", depth, k);
-        } catch (RuntimeException e) {
-            return new LambdaSchedule(5, 1, 0, 1);
-        }
     }
 
     private static String markdown(MemoryBenchConfig cfg, List<Row> rows) {

@@ -3,9 +3,12 @@ package org.infopro.spark.bench;
 import org.infopro.spark.metrics.TaskMemory;
 import org.infopro.spark.module.SyntheticBatch;
 
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.memory.MemoryUseMode;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.infopro.data.shard.ImageBatch;
 import org.infopro.spark.module.LocalModule;
 import org.infopro.spark.module.ModuleStack;
@@ -30,10 +33,16 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class StepBench {
 
-    /** What the benchmark measured. */
+    /**
+     * What the benchmark measured. {@code imagesPerS} is over all timed steps; {@code warmupSeconds} are the
+     * untimed steps' times ({@code steady}: warm-up ended by the {@link SteadyState} rule, not at its maximum),
+     * {@code stepSeconds} the timed ones; {@code trainableParams} per module excludes batch norm's running
+     * statistics, which DL4J stores as parameters ({@code bnStatistics}, summed over modules).
+     */
     public record Result(int steps, int batch, double imagesPerS, double[] moduleSeconds, long workspaceBytes,
                          java.util.Map<String, Long> workspaces, long parameterBytes, long updaterBytes, long batchBytes,
-                         long peakBytes, long dl4jEstimateSumBytes, long dl4jEstimateMaxBytes) {
+                         long peakBytes, long dl4jEstimateSumBytes, long dl4jEstimateMaxBytes, double[] warmupSeconds,
+                         boolean steady, double[] stepSeconds, long[] trainableParams, long bnStatistics) {
     }
 
     private StepBench() {
@@ -41,23 +50,48 @@ public final class StepBench {
 
     /** Runs {@code warmup} then {@code steps} timed training steps on one batch of size {@code batch}. */
     public static Result run(ModuleStack.Setup setup, int batch, int warmup, int steps) {
+        return run(setup, batch, SteadyState.fixed(warmup), steps, (phase, step, s) -> { });
+    }
+
+    /** Sees every step's time: phase "warm-up" or "timed", the 1-based step within it, seconds. */
+    public interface StepListener {
+        void step(String phase, int step, double seconds);
+    }
+
+    /** Warms up until {@code warmup} says so, then runs {@code steps} timed training steps on one batch. */
+    public static Result run(ModuleStack.Setup setup, int batch, SteadyState warmup, int steps, StepListener listener) {
         var spec = setup.spec();
         int[] in0 = spec.inputShape();
         // workspaces are per thread and grow lazily: start from none so the capacities measure this stack only
         Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
-        ModuleStack stack = setup.build();
+        try (ModuleStack stack = setup.build()) {
+            return measure(stack, spec, in0, batch, warmup, steps, listener);
+        }
+    }
+
+    private static Result measure(ModuleStack stack, org.infopro.spark.model.Trunk spec, int[] in0, int batch, SteadyState warmup,
+                                  int steps, StepListener listener) {
         int k = stack.modules().size();
         long[] nanos = new long[k];
+        double[] warm = new double[warmup.maxSteps()];
+        double[] timed = new double[steps];
+        int warmed = 0;
         double seconds;
         long batchBytes;
         try (ImageBatch b = SyntheticBatch.of(batch, in0[0], in0[1], in0[2], spec.numClasses(), 7)) {
             batchBytes = TaskMemory.bytes(b.features()) + TaskMemory.bytes(b.pixels01()) + TaskMemory.bytes(b.labels());
-            for (int i = 0; i < warmup; i++) {
+            while (warmed == 0 || !warmup.done(warm, warmed)) {
+                long t = System.nanoTime();
                 stack.trainStep(b, new long[k]);
+                warm[warmed++] = (System.nanoTime() - t) / 1e9;
+                listener.step("warm-up", warmed, warm[warmed - 1]);
             }
             long t0 = System.nanoTime();
             for (int i = 0; i < steps; i++) {
+                long t = System.nanoTime();
                 stack.trainStep(b, nanos);
+                timed[i] = (System.nanoTime() - t) / 1e9;
+                listener.step("timed", i + 1, timed[i]);
             }
             seconds = (System.nanoTime() - t0) / 1e9;
         }
@@ -66,8 +100,14 @@ public final class StepBench {
         long maxHandoff = 0;
         long estSum = 0;
         long estMax = 0;
-        for (LocalModule m : stack.modules()) {
+        long[] trainable = new long[k];
+        long bnStats = 0;
+        for (int i = 0; i < k; i++) {
+            LocalModule m = stack.module(i);
             params += m.network().numParams() * 4L;
+            long stats = bnStatistics(m.network());
+            trainable[i] = m.network().numParams() - stats;
+            bnStats += stats;
             int[] out = m.plan().outputShape();
             if (!m.plan().isLast()) {
                 maxHandoff = Math.max(maxHandoff, 4L * batch * out[0] * out[1] * out[2]);
@@ -90,8 +130,29 @@ public final class StepBench {
             byName.merge(w.getId(), w.getCurrentSize(), Long::sum);
         }
         return new Result(steps, batch, (double) steps * batch / seconds, perModule, ws, byName, params, updater, batchBytes,
-                peak, estSum, estMax);
+                peak, estSum, estMax, java.util.Arrays.copyOf(warm, warmed), warmup.reached(warm, warmed), timed, trainable, bnStats);
     }
 
+    /** Batch norm's running mean and variance (or log-std), which DL4J keeps among a network's parameters. */
+    public static long bnStatistics(ComputationGraph net) {
+        long n = 0;
+        for (Layer l : net.getLayers()) {
+            if (l instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization) {
+                for (var e : l.paramTable().entrySet()) {
+                    if (STATISTICS.contains(e.getKey())) {
+                        n += e.getValue().length();
+                    }
+                }
+            }
+        }
+        return n;
+    }
 
+    /** Parameters the optimiser trains: all of DL4J's parameters but batch norm's running statistics. */
+    public static long trainableParams(ComputationGraph net) {
+        return net.numParams() - bnStatistics(net);
+    }
+
+    private static final java.util.Set<String> STATISTICS = java.util.Set.of(BatchNormalizationParamInitializer.GLOBAL_MEAN,
+            BatchNormalizationParamInitializer.GLOBAL_VAR, BatchNormalizationParamInitializer.GLOBAL_LOG_STD);
 }

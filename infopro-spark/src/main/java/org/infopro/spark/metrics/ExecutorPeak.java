@@ -2,10 +2,7 @@ package org.infopro.spark.metrics;
 
 import org.apache.spark.SparkEnv;
 
-import java.io.IOException;
 import java.io.Serializable;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -41,15 +38,6 @@ public record ExecutorPeak(String executor, String host, long nd4jPeakBytes, Lon
 
     /** VmHWM of this process in bytes, or null where /proc is not there. */
     static Long peakRss() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-        return null;
+        return ProcessMemory.peakResidentBytes();
     }
 }
