@@ -81,9 +81,15 @@ public class BilinearUpsample extends NoParamLayer {
     @Override
     public LayerMemoryReport getMemoryReport(InputType inputType) {
         InputType out = getOutputType(-1, inputType);
+        InputType.InputTypeConvolutional in = (InputType.InputTypeConvolutional) inputType;
+        long c = in.getChannels(), h = in.getHeight(), w = in.getWidth();
+        boolean identity = h == outHeight && w == outWidth;
+        // forward: the NHWC copies of input and result; backward: the two separable products' results
+        long forward = identity ? 0 : c * h * w + out.arrayElementsPerExample();
+        long backward = identity ? 0 : c * outHeight * w + c * w * h;
         return new LayerMemoryReport.Builder(layerName, BilinearUpsample.class, inputType, out)
                 .standardMemory(0, 0)
-                .workingMemory(0, out.arrayElementsPerExample(), 0, out.arrayElementsPerExample())
+                .workingMemory(0, forward, 0, Math.max(forward, backward))
                 .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
                 .build();
     }
