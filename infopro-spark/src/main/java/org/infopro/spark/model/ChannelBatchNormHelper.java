@@ -13,9 +13,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.lang.reflect.Field;
 import java.util.Map;
@@ -31,7 +31,7 @@ import java.util.Map;
  *       {@code dx = a·g + b·x + c} with {@code a = γ/σ}, {@code b = −a·dγ/(σM)}, {@code c = −a·dβ/M − b·μ}
  *       (M elements per channel), where libnd4j's {@code batchnorm_bp} adds the mean and variance terms to
  *       oneDNN's global-statistics backward with about ten generic broadcast ops. The sums run over
- *       contiguous rows (a channel's H·W block in NCHW), not over strided dimensions.</li>
+ *       contiguous rows (a channel's H·W block in NCHW), the affine maps through oneDNN.</li>
  * </ul>
  * Variance is the biased (population) one, as in DL4J's helper and PyTorch's training-mode normalisation.
  */
@@ -112,23 +112,25 @@ public final class ChannelBatchNormHelper implements BatchNormalizationHelper {
     public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray epsilon, long[] shape, INDArray gamma,
                                                      INDArray beta, INDArray dGammaView, INDArray dBetaView, double eps,
                                                      CNN2DFormat format, LayerWorkspaceMgr mgr) {
+        boolean nchw = format == CNN2DFormat.NCHW;
         INDArray x = contiguous(input);
         INDArray g = contiguous(epsilon);
-        ChannelRows rows = ChannelRows.of(x, format == CNN2DFormat.NCHW);
         INDArray gx = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, x.dataType(), x.shape(), 'c');
         Nd4j.exec(new MulOp(g, x, gx));
-        INDArray sumG = rows.channelSums(g);
-        INDArray sumGx = rows.channelSums(gx);
+        INDArray sumG = channelSums(g, nchw);
+        INDArray sumGx = channelSums(gx, nchw);
 
-        long count = rows.perChannel();
-        INDArray invStd = org.nd4j.linalg.ops.transforms.Transforms.pow(var.add(eps), -0.5, false);
+        long count = x.length() / mean.length();
+        INDArray invStd = Transforms.pow(var.add(eps), -0.5, false);
         INDArray dGamma = sumGx.sub(mean.mul(sumG)).muli(invStd);
         INDArray a = invStd.mul(gamma.reshape(gamma.length()));
         INDArray b = a.mul(dGamma).muli(invStd).divi(-count);
         INDArray c = a.mul(sumG).divi(-count).subi(b.mul(mean));
 
         INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, x.dataType(), x.shape(), 'c');
-        rows.affine(g, x, gx, a, b, c, dx);
+        affine(g, a, Nd4j.zeros(a.dataType(), a.length()), dx, nchw);
+        affine(x, b, c, gx, nchw);
+        dx.addi(gx);
 
         dGammaView.assign(dGamma.reshape(dGammaView.shape()));
         dBetaView.assign(sumG.reshape(dBetaView.shape()));
@@ -136,6 +138,32 @@ public final class ChannelBatchNormHelper implements BatchNormalizationHelper {
         grad.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);
         grad.setGradientFor(BatchNormalizationParamInitializer.BETA, dBetaView);
         return new Pair<>(grad, dx);
+    }
+
+    /** Per-channel sums; in NCHW over contiguous rows of H·W elements, then over the batch. */
+    private static INDArray channelSums(INDArray a, boolean nchw) {
+        long n = a.size(0);
+        if (nchw) {
+            long c = a.size(1);
+            return a.reshape('c', n * c, a.length() / (n * c)).sum(1).reshape('c', n, c).sum(0);
+        }
+        long c = a.size(a.rank() - 1);
+        return a.reshape('c', a.length() / c, c).sum(0);
+    }
+
+    /**
+     * {@code out = scale[c]·in + shift[c]} in one pass: libnd4j's {@code batchnorm} op (oneDNN on the CPU) with
+     * mean 0, variance 1 and ε 0. ND4J's broadcast ops along the channel dimension walk strided vectors and are
+     * several times slower.
+     */
+    private static void affine(INDArray in, INDArray scale, INDArray shift, INDArray out, boolean nchw) {
+        long c = scale.length();
+        Nd4j.exec(DynamicCustomOp.builder("batchnorm")
+                .addInputs(in, Nd4j.zeros(in.dataType(), c), Nd4j.ones(in.dataType(), c), scale, shift)
+                .addOutputs(out)
+                .addIntegerArguments(1, 1, nchw ? 1 : in.rank() - 1)
+                .addFloatingPointArguments(0.0)
+                .build());
     }
 
     private static INDArray contiguous(INDArray a) {
@@ -156,49 +184,5 @@ public final class ChannelBatchNormHelper implements BatchNormalizationHelper {
     @Override
     public Map<String, Long> helperMemoryUse() {
         return Map.of();
-    }
-
-    /**
-     * A tensor viewed as rows of contiguous elements of one channel each: NCHW as [N·C, H·W] (channel of row r
-     * is r mod C), NHWC as [N·H·W, C] (one column per channel).
-     */
-    private record ChannelRows(long n, long channels, long rest, boolean channelRows) {
-        static ChannelRows of(INDArray x, boolean nchw) {
-            long n = x.size(0);
-            return nchw ? new ChannelRows(n, x.size(1), x.size(2) * x.size(3), true)
-                    : new ChannelRows(n, x.size(3), x.size(1) * x.size(2), false);
-        }
-
-        long perChannel() {
-            return n * rest;
-        }
-
-        INDArray view(INDArray a) {
-            return channelRows ? a.reshape('c', n * channels, rest) : a.reshape('c', n * rest, channels);
-        }
-
-        INDArray channelSums(INDArray a) {
-            return channelRows ? view(a).sum(1).reshape('c', n, channels).sum(0) : view(a).sum(0);
-        }
-
-        /** {@code out = a·g + b·x + c} per channel; {@code scratch} is overwritten. */
-        void affine(INDArray g, INDArray x, INDArray scratch, INDArray a, INDArray b, INDArray c, INDArray out) {
-            int dim = channelRows ? 0 : 1;
-            INDArray o = view(out);
-            INDArray s = view(scratch);
-            Nd4j.exec(new BroadcastMulOp(view(g), perRow(a), o, dim));
-            Nd4j.exec(new BroadcastMulOp(view(x), perRow(b), s, dim));
-            o.addi(s);
-            if (channelRows) {
-                o.addiColumnVector(perRow(c));
-            } else {
-                o.addiRowVector(c);
-            }
-        }
-
-        /** A per-channel vector laid out for the view's broadcast dimension. */
-        private INDArray perRow(INDArray v) {
-            return channelRows ? Nd4j.tile(v.reshape(1, channels), (int) n, 1).reshape(n * channels) : v;
-        }
     }
 }
