@@ -1,5 +1,6 @@
 package org.deeplearning4j.cuda.convolution;
 
+import org.deeplearning4j.cuda.LibNd4jHelper;
 import org.deeplearning4j.cuda.LibNd4jOps;
 import org.deeplearning4j.cuda.LibNd4jOps.Window;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -19,8 +20,6 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.Map;
-
 /**
  * The convolution helper DL4J 1.0.0-M2.1 looks for on the CUDA backend, under the name it looks for
  * ({@code ConvolutionLayer.CUDA_CNN_HELPER_CLASS_NAME}). It runs a 2-d convolution as libnd4j's conv2d and
@@ -28,7 +27,7 @@ import java.util.Map;
  * DL4J's [out, in, kH, kW] layout, libnd4j's weight format 1 and cuDNN's own, so they are neither permuted
  * nor copied, and the weight gradient is written straight into DL4J's gradient view.
  */
-public class CudnnConvolutionHelper implements ConvolutionHelper {
+public class CudnnConvolutionHelper extends LibNd4jHelper implements ConvolutionHelper {
     /** libnd4j's weight-format argument for [out, in, kH, kW]. */
     private static final int WEIGHTS_OIHW = 1;
 
@@ -38,12 +37,6 @@ public class CudnnConvolutionHelper implements ConvolutionHelper {
 
     /** What HelperUtils calls when it retries with DL4J's own class loader (arguments unwrapped). */
     public CudnnConvolutionHelper(DataType dataType) {
-    }
-
-    /** libnd4j's conv2d runs on every backend; on the cuDNN build it runs on cuDNN. */
-    @Override
-    public boolean checkSupported() {
-        return true;
     }
 
     @Override
@@ -91,10 +84,5 @@ public class CudnnConvolutionHelper implements ConvolutionHelper {
     @Override
     public INDArray activate(INDArray z, IActivation afn, boolean training) {
         return afn.getActivation(z, training);
-    }
-
-    @Override
-    public Map<String, Long> helperMemoryUse() {
-        return Map.of();
     }
 }

@@ -1,5 +1,6 @@
 package org.deeplearning4j.cuda.normalization;
 
+import org.deeplearning4j.cuda.LibNd4jHelper;
 import org.deeplearning4j.cuda.LibNd4jOps;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
@@ -15,8 +16,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.Map;
-
 /**
  * The batch-normalisation helper DL4J 1.0.0-M2.1 looks for on the CUDA backend
  * ({@code BatchNormalization.BATCH_NORM_CUDNN_HELPER_CLASS_NAME}): libnd4j's batchnorm and batchnorm_bp,
@@ -25,7 +24,7 @@ import java.util.Map;
  * {@link #getMeanCache}/{@link #getVarCache} to update its running statistics with the layer's decay.
  * Rank-2 and NCHW rank-4 input; fixed γ and β are left to DL4J, as its oneDNN helper does.
  */
-public class CudnnBatchNormalizationHelper implements BatchNormalizationHelper {
+public class CudnnBatchNormalizationHelper extends LibNd4jHelper implements BatchNormalizationHelper {
     private static final int CHANNEL_AXIS = 1;
     private static final int[] RANK2_DIMS = {0};
     private static final int[] RANK4_NCHW_DIMS = {0, 2, 3};
@@ -41,11 +40,6 @@ public class CudnnBatchNormalizationHelper implements BatchNormalizationHelper {
 
     /** What HelperUtils calls when it retries with DL4J's own class loader (arguments unwrapped). */
     public CudnnBatchNormalizationHelper(DataType dataType) {
-    }
-
-    @Override
-    public boolean checkSupported() {
-        return true;
     }
 
     @Override
@@ -119,10 +113,5 @@ public class CudnnBatchNormalizationHelper implements BatchNormalizationHelper {
     @Override
     public INDArray getVarCache(DataType dataType) {
         return batchVar;
-    }
-
-    @Override
-    public Map<String, Long> helperMemoryUse() {
-        return Map.of();
     }
 }

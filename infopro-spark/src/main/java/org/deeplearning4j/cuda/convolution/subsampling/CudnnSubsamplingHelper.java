@@ -1,5 +1,6 @@
 package org.deeplearning4j.cuda.convolution.subsampling;
 
+import org.deeplearning4j.cuda.LibNd4jHelper;
 import org.deeplearning4j.cuda.LibNd4jOps;
 import org.deeplearning4j.cuda.LibNd4jOps.Window;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -14,8 +15,6 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.Map;
-
 /**
  * The max/average pooling helper DL4J 1.0.0-M2.1 looks for on the CUDA backend
  * ({@code SubsamplingLayer.CUDNN_SUBSAMPLING_HELPER_CLASS_NAME}): libnd4j's maxpool2d/avgpool2d and their
@@ -26,7 +25,7 @@ import java.util.Map;
  * backward pass's output in the layer's gradient workspace. Sum and p-norm pooling return null, so DL4J runs
  * those itself.
  */
-public class CudnnSubsamplingHelper implements SubsamplingHelper {
+public class CudnnSubsamplingHelper extends LibNd4jHelper implements SubsamplingHelper {
     /** libnd4j's avgpool2d argument: divide by the window's elements inside the input, as DL4J's built-in path does. */
     private static final int AVG_EXCLUDES_PADDING = 0;
 
@@ -36,12 +35,6 @@ public class CudnnSubsamplingHelper implements SubsamplingHelper {
 
     /** What HelperUtils calls when it retries with DL4J's own class loader (arguments unwrapped). */
     public CudnnSubsamplingHelper(DataType dataType) {
-    }
-
-    /** libnd4j's pooling ops run on every backend; on the cuDNN build they run on cuDNN. */
-    @Override
-    public boolean checkSupported() {
-        return true;
     }
 
     @Override
@@ -79,10 +72,5 @@ public class CudnnSubsamplingHelper implements SubsamplingHelper {
             case AVG -> "avgpool2d";
             default -> null;
         };
-    }
-
-    @Override
-    public Map<String, Long> helperMemoryUse() {
-        return Map.of();
     }
 }
