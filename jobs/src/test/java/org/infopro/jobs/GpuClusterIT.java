@@ -177,6 +177,14 @@ class GpuClusterIT {
         assertEquals(2, workers.size(), "on two worker JVMs: " + workerOfExecutor);
         List<String> ids = new ArrayList<>(executors);
         assertNotEquals(ids.get(0), ids.get(1));
+
+        // each task also reports the layer helpers DL4J picked on its executor: oneDNN's on the CPU backend
+        JsonNode helpers = result.get("layer_helpers");
+        assertEquals(2, helpers.size(), result.toString());
+        for (JsonNode h : helpers) {
+            assertEquals("CPU", h.get("backend").asText(), h.toString());
+            assertEquals("MKLDNNConvHelper", h.get("convolution").asText(), h.toString());
+        }
     }
 
     @Test

@@ -10,7 +10,8 @@ public record GpuCheckConfig(int tasks) {
     public static final String JOB = "gpu-check";
 
     public static final String SUMMARY = "Diagnostics: runs N tasks, one per partition, and reports for each the GPU addresses Spark\n"
-            + "assigned it and what GpuBinding bound ND4J to, as one line of JSON. Request GPUs with\n"
+            + "assigned it, what GpuBinding bound ND4J to and the layer helpers DL4J picked (on CUDA: whether\n"
+            + "convolution, batch norm and pooling run on cuDNN), as one line of JSON. Request GPUs with\n"
             + "--conf spark.executor.resource.gpu.amount=1 --conf spark.task.resource.gpu.amount=1 (see README, \"GPU clusters\").";
 
     public static final Opt<Integer> TASKS = Opt.intIn("tasks", "N", "Tasks to run; at least the cluster's task slots, to reach every "

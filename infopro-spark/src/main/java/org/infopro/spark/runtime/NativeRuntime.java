@@ -1,10 +1,21 @@
 package org.infopro.spark.runtime;
 
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.layers.LayerHelper;
 import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.infopro.data.config.Opt;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
+import java.io.Serializable;
 import java.util.Locale;
 
 /**
@@ -41,6 +52,49 @@ public final class NativeRuntime {
         String build = NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo();
         boolean helpers = "false".equalsIgnoreCase(System.getProperty(HELPERS_PROPERTY, "true"));
         return new OneDnn(build != null && build.contains("HAVE_ONEDNN"), helpers, BaseMKLDNNHelper.mklDnnEnabled(), backend);
+    }
+
+    /**
+     * The helper DL4J gives each layer kind that has one in our networks, by class simple name ("built-in" for
+     * none), and whether libnd4j was built with cuDNN. On CUDA, cuDNN runs convolution, batch norm and pooling
+     * only when libnd4j has it (nd4j-cuda-11.6 classifier linux-x86_64-cudnn) and DL4J found our helpers in
+     * {@code org.deeplearning4j.cuda} (which also needs {@code -Dorg.eclipse.deeplearning4j.helpers.disable=false}).
+     */
+    public record LayerHelpers(String backend, boolean builtWithCudnn, String convolution, String batchNorm,
+                               String subsampling) implements Serializable {
+        public boolean cudnnActive() {
+            return builtWithCudnn && convolution.startsWith("Cudnn") && batchNorm.startsWith("Cudnn") && subsampling.startsWith("Cudnn");
+        }
+
+        public String describe() {
+            String verdict = "CUDA".equalsIgnoreCase(backend) ? (cudnnActive() ? " -> cuDNN active" : " -> cuDNN NOT active") : "";
+            return String.format(Locale.ROOT, "backend=%s cuDNN build=%s helpers: convolution=%s batch norm=%s pooling=%s%s",
+                    backend, builtWithCudnn, convolution, batchNorm, subsampling, verdict);
+        }
+    }
+
+    /** Asks DL4J itself: builds a one-channel convolution, batch norm and max pooling and reads their helpers. */
+    public static LayerHelpers layerHelpers() {
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).nIn(1).nOut(1).build())
+                .layer(new BatchNormalization.Builder().nOut(1).build())
+                .layer(new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .setInputType(InputType.convolutional(8, 8, 1))
+                .build());
+        net.init();
+        try {
+            String build = NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo();
+            return new LayerHelpers(Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend", "?"),
+                    build != null && build.contains("HAVE_CUDNN"),
+                    helperName(net.getLayer(0)), helperName(net.getLayer(1)), helperName(net.getLayer(2)));
+        } finally {
+            net.close();
+        }
+    }
+
+    private static String helperName(Layer layer) {
+        LayerHelper h = layer.getHelper();
+        return h == null ? "built-in" : h.getClass().getSimpleName();
     }
 
     /**
