@@ -21,7 +21,7 @@ public record ExecutorPeak(String executor, String host, long nd4jPeakBytes, Lon
         SparkEnv env = SparkEnv.get();
         String id = env == null ? "driver" : env.executorId();
         String host = env == null ? "localhost" : env.blockManager().blockManagerId().host();
-        return new ExecutorPeak(id, host, nd4jPeakBytes, peakRss());
+        return new ExecutorPeak(id, host, nd4jPeakBytes, processPeakRss());
     }
 
     public ExecutorPeak max(ExecutorPeak o) {
@@ -39,11 +39,20 @@ public record ExecutorPeak(String executor, String host, long nd4jPeakBytes, Lon
         return new TreeMap<>();
     }
 
-    /** VmHWM of this process in bytes, or null where /proc is not there. */
-    static Long peakRss() {
+    /** The peak resident set size of this process so far ({@code VmHWM}) in bytes, or null where /proc is not there. */
+    public static Long processPeakRss() {
+        return status("VmHWM:");
+    }
+
+    /** The resident set size of this process now ({@code VmRSS}) in bytes, or null where /proc is not there. */
+    public static Long processRss() {
+        return status("VmRSS:");
+    }
+
+    private static Long status(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
+                if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
                 }
             }
