@@ -59,8 +59,8 @@ Quick check (about 2 minutes on a quiet machine):
 Full run (the lead, on a quiet machine):
   submit/bench-step.sh
 
-Environment: MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, MALLOC_TOP_PAD_ (defaults 33554432, 17179869184,
-536870912) go to both sides and are recorded in every run record.
+Environment: MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, MALLOC_TOP_PAD_, MALLOC_ARENA_MAX (defaults 33554432,
+17179869184, 536870912, 2: the launcher's tuned settings) go to both sides and are recorded in every run record.
 Exit codes: 0 ok, 2 invalid option, 3 the two sides' networks differ, 1 any other failure.
 USAGE
 }
@@ -188,8 +188,9 @@ fi
 export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-33554432}"
 export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-17179869184}"
 export MALLOC_TOP_PAD_="${MALLOC_TOP_PAD_:-536870912}"
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 echo "[bench-step] malloc: MALLOC_MMAP_THRESHOLD_=$MALLOC_MMAP_THRESHOLD_ MALLOC_TRIM_THRESHOLD_=$MALLOC_TRIM_THRESHOLD_" \
-     "MALLOC_TOP_PAD_=$MALLOC_TOP_PAD_ (both sides)" >&2
+     "MALLOC_TOP_PAD_=$MALLOC_TOP_PAD_ MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX (both sides; the launcher's tuned settings)" >&2
 
 RUNS_DIR="${RUNS_DIR:-out/bench-step/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$RUNS_DIR"

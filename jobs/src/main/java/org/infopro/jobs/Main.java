@@ -179,7 +179,7 @@ public final class Main {
 
     /**
      * The one human-readable line printed before the result JSON: the job, its status and its headline figures
-     * (accuracy, images, wall time, where the result file is), whichever the result has.
+     * (accuracy, images, wall time, the driver's peak resident memory, where the result file is), whichever the result has.
      */
     static String summary(String job, Object result) {
         JsonNode r = Json.mapper().valueToTree(result);
@@ -195,6 +195,10 @@ public final class Main {
         JsonNode total = r.path("timings_s").path("total");
         if (total.isNumber()) {
             sb.append(String.format(Locale.ROOT, " | %.1f s", total.asDouble()));
+        }
+        JsonNode rss = r.path("driver_peak_rss_bytes");
+        if (rss.isNumber()) {
+            sb.append(String.format(Locale.ROOT, " | driver peak RSS %.2f GiB", rss.asDouble() / (1L << 30)));
         }
         JsonNode file = r.path("paths").path("result");
         if (file.isTextual()) {

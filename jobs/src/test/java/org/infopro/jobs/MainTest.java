@@ -106,10 +106,11 @@ class MainTest {
     void stdoutCarriesOneSummaryLineThenTheResultAsPrettyJson() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         Main.Outcome o = quietly(out, err, () -> Main.execute(job(() -> Map.of("status", "ok", "test_accuracy", 0.875,
-                "timings_s", Map.of("total", 12.5), "paths", Map.of("result", "out/run/result.json"))), new String[0]));
+                "timings_s", Map.of("total", 12.5), "driver_peak_rss_bytes", 2_684_354_560L,
+                "paths", Map.of("result", "out/run/result.json"))), new String[0]));
         assertEquals(Main.OK, o.exitCode());
         String[] lines = out.toString(StandardCharsets.UTF_8).split("\n", 2);
-        assertEquals("infopro t: ok | test accuracy 0.8750 | 12.5 s | out/run/result.json", lines[0]);
+        assertEquals("infopro t: ok | test accuracy 0.8750 | 12.5 s | driver peak RSS 2.50 GiB | out/run/result.json", lines[0]);
         assertTrue(lines[1].startsWith("{\n"), "pretty-printed: " + lines[1]);
         assertEquals(0.875, Json.mapper().readTree(lines[1]).get("test_accuracy").asDouble());
     }

@@ -45,7 +45,8 @@ import java.util.Properties;
  */
 public final class StepBenchJob {
     /** The environment variables every run record carries, so both engines' conditions can be compared. */
-    public static final List<String> ENV = List.of("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "OMP_NUM_THREADS");
+    public static final List<String> ENV = List.of("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_ARENA_MAX",
+            "OMP_NUM_THREADS");
 
     static final String ACCOUNTING = "ND4J: capacity of the training thread's workspaces after the timed steps + parameters + "
             + "updater state + the largest hand-off + the input batch (StepBench)";

@@ -18,6 +18,7 @@ import org.infopro.spark.checkpoint.Checkpoint;
 import org.infopro.spark.checkpoint.StateStore;
 import org.infopro.spark.config.TrainConfig;
 import org.infopro.spark.measure.HeadMetrics;
+import org.infopro.spark.metrics.ProcessMemory;
 import org.infopro.spark.metrics.MetricsLog;
 import org.infopro.spark.metrics.ProgressListener;
 import org.infopro.spark.metrics.RunListener;
@@ -77,7 +78,7 @@ public final class TrainJob {
             checkSameSchedule(cfg, saved, out);
             schedule.checkResumable(saved.position(), cfg, out);
         } else if (!prepareOutput(out, cfg.mode(), conf)) {
-            return TrainResult.notRun(Status.SKIPPED, null, cfg.schedule().label(), cfg.asMap(), seconds(t0),
+            return TrainResult.notRun(Status.SKIPPED, null, cfg.schedule().label(), cfg.asMap(), null, seconds(t0),
                     resultPath.toString(), Versions.of(spark));
         }
         try {
@@ -85,7 +86,7 @@ public final class TrainJob {
         } catch (RuntimeException e) {
             // a refused input found only now (invalid) differs from a broken run (failed) here alone in cluster modes
             TrainResult failed = TrainResult.notRun(Status.of(e), String.valueOf(e.getMessage()), cfg.schedule().label(),
-                    cfg.asMap(), seconds(t0), resultPath.toString(), Versions.of(spark));
+                    cfg.asMap(), ProcessMemory.peakResidentBytes(), seconds(t0), resultPath.toString(), Versions.of(spark));
             Fs.writeStringAtomically(resultPath, Json.pretty(failed), conf);
             throw e;
         }
@@ -153,7 +154,8 @@ public final class TrainJob {
             TrainResult.Paths paths = new TrainResult.Paths(out.toString(), metrics.path().toString(), store.dir().toString(),
                     new Path(out, MODEL).toString(), new Path(out, RESULT).toString());
             TrainResult result = new TrainResult(Status.OK, null, cfg.schedule().label(), cfg.asMap(), testAccuracy,
-                    totals.last(), totals.throughput(), totals.peakMemory(), totals.timings(setupS, finalEvalS, seconds(t0)),
+                    totals.last(), totals.throughput(), totals.peakMemory(), ProcessMemory.peakResidentBytes(),
+                    totals.timings(setupS, finalEvalS, seconds(t0)),
                     store.rounds(), totals.stages(), totals.spillBytes(), totals.executors(),
                     report instanceof SpillPlan p ? p : null, report instanceof StaggeredReport s ? s : null, paths,
                     onednn.describe(), Versions.of(spark));

@@ -22,6 +22,7 @@ import org.infopro.data.testing.IdxFixtures;
 import org.infopro.data.testing.SparkSessions;
 import org.infopro.spark.loss.LambdaSchedule;
 import org.infopro.spark.loss.LossMode;
+import org.infopro.spark.metrics.ProcessMemory;
 import org.infopro.spark.model.AuxNet;
 import org.infopro.spark.model.SplitPoint;
 import org.infopro.spark.runtime.GpuBinding;
@@ -40,6 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Prep, then train two InfoPro modules for a few steps inside Spark, and check every output. */
 class TrainJobEndToEndTest {
@@ -209,6 +211,29 @@ class TrainJobEndToEndTest {
         JsonNode result = Json.mapper().readTree(Files.readString(out.resolve(TrainJob.RESULT)));
         assertEquals("invalid", result.get("status").asText());
         assertEquals(e.getMessage(), result.get("error").asText());
+    }
+
+    @Test
+    void resultRecordsTheDriversPeakResidentMemoryCoveringWhatTheRunHeld(@TempDir Path tmp) throws Exception {
+        assumeTrue(Files.isReadable(Path.of("/proc/self/status")), "VmHWM and VmRSS come from Linux /proc/self/status");
+        // VmHWM never falls, so the run's peak is at least what was resident before it
+        long before = ProcessMemory.residentBytes();
+        Path out = tmp.resolve("run");
+        TrainJob.run(config(dataset, out, WriteMode.ERROR), spark);
+
+        JsonNode result = Json.mapper().readTree(Files.readString(out.resolve(TrainJob.RESULT)));
+        assertTrue(result.get("driver_peak_rss_bytes").isNumber(), "driver_peak_rss_bytes in " + result);
+        long peak = result.get("driver_peak_rss_bytes").asLong();
+        assertTrue(peak >= before, "peak " + peak + " below the " + before + " bytes resident before the run");
+        // in local mode the tasks ran in this JVM: their ND4J memory was resident here, and each executor peak
+        // (read when its task ended) cannot exceed the peak read after the run
+        long nd4j = result.get("peak_memory_bytes").asLong();
+        assertTrue(nd4j > 0 && peak > nd4j, "peak RSS " + peak + " must exceed the ND4J peak " + nd4j);
+        for (JsonNode e : result.get("executors")) {
+            assertTrue(e.get("process_peak_rss_bytes").asLong() <= peak, e + " against " + peak);
+        }
+        long machine = Long.parseLong(Files.readAllLines(Path.of("/proc/meminfo")).get(0).replaceAll("[^0-9]", "")) * 1024;
+        assertTrue(peak < machine, "peak " + peak + " above the machine's " + machine + " bytes");
     }
 
     @Test
