@@ -42,9 +42,13 @@ public final class ChannelBatchNormHelper implements BatchNormalizationHelper {
     private INDArray mean;
     private INDArray var;
 
-    /** Replaces a batch norm layer's helper with this one on the CPU backend; elsewhere (cuDNN) it stays. */
+    /**
+     * Replaces a batch norm layer's oneDNN helper with this one on the CPU backend. A layer without a helper
+     * (helpers disabled, or oneDNN not active) keeps DL4J's built-in path; on CUDA the cuDNN helper stays.
+     */
     static void install(BatchNormalization layer) {
-        if (!"CPU".equalsIgnoreCase(Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"))) {
+        if (layer.getHelper() == null
+                || !"CPU".equalsIgnoreCase(Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"))) {
             return;
         }
         try {
