@@ -12,6 +12,7 @@ import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.infopro.data.shard.ImageBatch;
 import org.infopro.spark.module.LocalModule;
 import org.infopro.spark.module.ModuleStack;
+import org.infopro.spark.runtime.NativeMemory;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.factory.Nd4j;
@@ -63,7 +64,7 @@ public final class StepBench {
         var spec = setup.spec();
         int[] in0 = spec.inputShape();
         // workspaces are per thread and grow lazily: start from none so the capacities measure this stack only
-        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+        NativeMemory.freshThread();
         try (ModuleStack stack = setup.build()) {
             return measure(stack, spec, in0, batch, warmup, steps, listener);
         }

@@ -1,9 +1,8 @@
 package org.infopro.spark.metrics;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.infopro.spark.runtime.NativeMemory;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Collection;
 
@@ -25,11 +24,7 @@ public final class TaskMemory {
 
     /** Capacity of every ND4J workspace of the calling thread: the high-water mark of its step memory. */
     public static long workspaceBytes() {
-        long ws = 0;
-        for (MemoryWorkspace w : Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
-            ws += w.getCurrentSize();
-        }
-        return ws;
+        return NativeMemory.workspaceBytes();
     }
 
     /** Parameters and updater state: the memory that persists between steps. */

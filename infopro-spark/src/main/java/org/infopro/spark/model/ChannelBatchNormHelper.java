@@ -34,25 +34,41 @@ import java.util.Map;
  *       contiguous rows (a channel's H·W block in NCHW), the affine maps through oneDNN.</li>
  * </ul>
  * Variance is the biased (population) one, as in DL4J's helper and PyTorch's training-mode normalisation.
+ *
+ * <p>For a layer built to overwrite its input ({@link InPlaceBatchNormalization}), a training forward pass writes
+ * y = γ·x̂ + β over x, and the backward pass recovers x̂ = (y − β)/γ from y (the approach of In-Place Activated
+ * BatchNorm, Rota Bulò et al., CVPR 2018): the network then keeps one tensor where it kept two. It does so only
+ * while every |γ| ≥ {@value #MIN_ABS_GAMMA} and the input lies in the workspace its output belongs to (a
+ * training pass); otherwise it writes a new array as usual.
  */
 public final class ChannelBatchNormHelper implements BatchNormalizationHelper {
     private static final Field HELPER = helperField();
 
+    /** Below this |γ| in any channel the input is not overwritten: x̂ = (y − β)/γ would lose its precision. */
+    static final double MIN_ABS_GAMMA = 1e-2;
+
+    private final boolean overwriteInput;
     /** Batch mean and variance of the last training forward pass, kept outside workspaces for the backward. */
     private INDArray mean;
     private INDArray var;
+    /** Whether the last training forward pass wrote its output over its input. */
+    private boolean overwrote;
+
+    ChannelBatchNormHelper(boolean overwriteInput) {
+        this.overwriteInput = overwriteInput;
+    }
 
     /**
      * Replaces a batch norm layer's oneDNN helper with this one on the CPU backend. A layer without a helper
      * (helpers disabled, or oneDNN not active) keeps DL4J's built-in path; on CUDA the cuDNN helper stays.
      */
-    static void install(BatchNormalization layer) {
+    static void install(BatchNormalization layer, boolean overwriteInput) {
         if (layer.getHelper() == null
                 || !"CPU".equalsIgnoreCase(Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"))) {
             return;
         }
         try {
-            HELPER.set(layer, new ChannelBatchNormHelper());
+            HELPER.set(layer, new ChannelBatchNormHelper(overwriteInput));
         } catch (IllegalAccessException e) {
             throw new IllegalStateException("cannot set the batch-norm helper of layer " + layer.getIndex(), e);
         }
@@ -67,6 +83,11 @@ public final class ChannelBatchNormHelper implements BatchNormalizationHelper {
             throw new ExceptionInInitializerError("DL4J's BatchNormalization has no 'helper' field: this code expects "
                     + "deeplearning4j-nn 1.0.0-M2.1");
         }
+    }
+
+    /** Whether the last training forward pass wrote its output over its input. */
+    boolean overwroteInput() {
+        return overwrote;
     }
 
     @Override
@@ -102,7 +123,9 @@ public final class ChannelBatchNormHelper implements BatchNormalizationHelper {
             m = globalMean.reshape(globalMean.length());
             v = globalVar.reshape(globalVar.length());
         }
-        INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape());
+        overwrote = training && overwriteInput && isContiguous(x) && inOutputWorkspace(x, mgr)
+                && Transforms.abs(gamma, true).minNumber().doubleValue() >= MIN_ABS_GAMMA;
+        INDArray out = overwrote ? x : mgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape());
         Nd4j.exec(DynamicCustomOp.builder("batchnorm")
                 .addInputs(x, m, v, gamma.reshape(gamma.length()), beta.reshape(beta.length()))
                 .addOutputs(out)
@@ -117,24 +140,28 @@ public final class ChannelBatchNormHelper implements BatchNormalizationHelper {
                                                      INDArray beta, INDArray dGammaView, INDArray dBetaView, double eps,
                                                      CNN2DFormat format, LayerWorkspaceMgr mgr) {
         boolean nchw = format == CNN2DFormat.NCHW;
-        INDArray x = contiguous(input);
+        // z is the layer's input x, or its output y where the forward pass overwrote x: x̂ = (z − offset)·scale
+        INDArray z = contiguous(input);
         INDArray g = contiguous(epsilon);
-        INDArray gx = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, x.dataType(), x.shape(), 'c');
-        Nd4j.exec(new MulOp(g, x, gx));
+        INDArray gz = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, z.dataType(), z.shape(), 'c');
+        Nd4j.exec(new MulOp(g, z, gz));
         INDArray sumG = channelSums(g, nchw);
-        INDArray sumGx = channelSums(gx, nchw);
+        INDArray sumGz = channelSums(gz, nchw);
 
-        long count = x.length() / mean.length();
+        long count = z.length() / mean.length();
+        INDArray gammaV = gamma.reshape(gamma.length());
         INDArray invStd = Transforms.pow(var.add(eps), -0.5, false);
-        INDArray dGamma = sumGx.sub(mean.mul(sumG)).muli(invStd);
-        INDArray a = invStd.mul(gamma.reshape(gamma.length()));
-        INDArray b = a.mul(dGamma).muli(invStd).divi(-count);
-        INDArray c = a.mul(sumG).divi(-count).subi(b.mul(mean));
+        INDArray offset = overwrote ? beta.reshape(beta.length()) : mean;
+        INDArray scale = overwrote ? Transforms.pow(gammaV, -1, true) : invStd;
+        INDArray dGamma = sumGz.sub(offset.mul(sumG)).muli(scale);
+        INDArray a = invStd.mul(gammaV);
+        INDArray b = a.mul(dGamma).muli(scale).divi(-count);
+        INDArray c = a.mul(sumG).divi(-count).subi(b.mul(offset));
 
-        INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, x.dataType(), x.shape(), 'c');
+        INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, z.dataType(), z.shape(), 'c');
         affine(g, a, Nd4j.zeros(a.dataType(), a.length()), dx, nchw);
-        affine(x, b, c, gx, nchw);
-        dx.addi(gx);
+        affine(z, b, c, gz, nchw);
+        dx.addi(gz);
 
         dGammaView.assign(dGamma.reshape(dGammaView.shape()));
         dBetaView.assign(sumG.reshape(dBetaView.shape()));
@@ -170,9 +197,24 @@ public final class ChannelBatchNormHelper implements BatchNormalizationHelper {
                 .build());
     }
 
+    /**
+     * Whether {@code x} lives where this layer's output must: in a training pass DL4J keeps every activation in one
+     * workspace; in an inference pass the input sits in the layer before's workspace and stays a new array.
+     */
+    private static boolean inOutputWorkspace(INDArray x, LayerWorkspaceMgr mgr) {
+        if (mgr.isScopedOut(ArrayType.ACTIVATIONS)) {
+            return !x.isAttached();
+        }
+        return x.isAttached() && x.data().getParentWorkspace() != null
+                && x.data().getParentWorkspace().getId().equals(mgr.getWorkspaceName(ArrayType.ACTIVATIONS));
+    }
+
     private static INDArray contiguous(INDArray a) {
-        return a.ordering() == 'c' && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a) && !a.isView()
-                ? a : a.dup('c');
+        return isContiguous(a) ? a : a.dup('c');
+    }
+
+    private static boolean isContiguous(INDArray a) {
+        return a.ordering() == 'c' && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a) && !a.isView();
     }
 
     @Override

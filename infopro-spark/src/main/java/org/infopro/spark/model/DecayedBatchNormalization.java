@@ -42,8 +42,13 @@ public class DecayedBatchNormalization extends BatchNormalization {
         ret.setParamsViewArray(layerParamsView);
         ret.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
         ret.setConf(conf);
-        ChannelBatchNormHelper.install(ret);
+        ChannelBatchNormHelper.install(ret, overwritesInput());
         return ret;
+    }
+
+    /** Whether a training forward pass may write its output over its input ({@link InPlaceBatchNormalization}). */
+    protected boolean overwritesInput() {
+        return false;
     }
 
     /** The layer implementation: DL4J's batch norm. */

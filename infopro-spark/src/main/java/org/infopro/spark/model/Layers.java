@@ -107,12 +107,7 @@ final class Layers {
                 .build();
     }
 
-    /** Batch norm with γ and β decayed like every other parameter, as the reference's optimiser does. */
-    BatchNormalization bn(int c) {
-        return configure(new DecayedBatchNormalization(), c);
-    }
-
-    /** {@link #bn} followed by ReLU, as one layer. */
+    /** Batch norm (γ and β decayed like every other parameter, as the reference's optimiser does) and ReLU, as one layer. */
     BatchNormalization bnRelu(int c) {
         return configure(new BatchNormRelu(), c);
     }
@@ -132,9 +127,10 @@ final class Layers {
         return new WeightInitDistribution(new UniformDistribution(-b, b));
     }
 
+    /** Convolution, then batch norm that overwrites the convolution's output ({@link InPlaceBatchNormalization}). */
     String convBn(String name, String in, int cIn, int cOut, int k, int stride, int pad) {
         g.addLayer(name + "_conv", conv(k, stride, pad, cIn, cOut, false), in);
-        g.addLayer(name + "_bn", bn(cOut), name + "_conv");
+        g.addLayer(name + "_bn", configure(new InPlaceBatchNormalization(), cOut), name + "_conv");
         return name + "_bn";
     }
 

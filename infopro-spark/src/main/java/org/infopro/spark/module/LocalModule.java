@@ -8,6 +8,7 @@ import org.infopro.data.shard.ImageBatch;
 import org.infopro.spark.model.InfoProNetworkFactory;
 import org.infopro.spark.model.ModuleNetworkFactory;
 import org.infopro.spark.model.ModulePlan;
+import org.infopro.spark.runtime.NativeMemory;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -65,7 +66,9 @@ public final class LocalModule implements AutoCloseable {
      */
     public Handoff train(Handoff input, ImageBatch batch) {
         capture.armed = !plan.isLast();
+        long ws = NativeMemory.workspaceBytes();
         net.fit(new MultiDataSet(new INDArray[]{input.activation()}, labels(batch)));
+        NativeMemory.settle(ws);
         forwardPasses++;
         capture.armed = false;
         if (plan.isLast()) {
@@ -94,7 +97,9 @@ public final class LocalModule implements AutoCloseable {
         if (!plan.isLast()) {
             wanted.add(trunkOutput);
         }
+        long ws = NativeMemory.workspaceBytes();
         INDArray[] out = net.output(wanted, false, new INDArray[]{input.activation()}, null);
+        NativeMemory.settle(ws);
         forwardPasses++;
         HeadMetrics metrics = factory.measure(plan, out, batch);
         Handoff next = plan.isLast() ? null : Handoff.detach(out[out.length - 1]);
@@ -109,7 +114,9 @@ public final class LocalModule implements AutoCloseable {
         if (plan.isLast()) {
             throw new IllegalStateException(plan.name() + " is the last module; it has no output to hand on");
         }
+        long ws = NativeMemory.workspaceBytes();
         INDArray[] out = net.output(List.of(trunkOutput), false, new INDArray[]{input.activation()}, null);
+        NativeMemory.settle(ws);
         forwardPasses++;
         Handoff next = Handoff.detach(out[0]);
         out[0].close();

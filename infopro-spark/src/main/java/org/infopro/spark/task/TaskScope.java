@@ -10,8 +10,8 @@ import org.infopro.spark.module.LocalModule;
 import org.infopro.spark.module.ModuleStack;
 import org.infopro.spark.module.ModuleState;
 import org.infopro.spark.runtime.GpuBinding;
+import org.infopro.spark.runtime.NativeMemory;
 import org.infopro.spark.runtime.NativeRuntime;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +20,9 @@ import java.util.List;
  * How every Spark task of a run (training rounds, waves, validation, spill writes, evaluation) starts and ends:
  * ND4J's native threads, the task's GPU binding, a clean slate of ND4J workspaces on the thread (Spark reuses
  * task threads, so the peak measured is the task's own), the modules the task builds, and its peak memory
- * ({@link TaskMemory}) when it reports. Closing releases the modules' native memory; it also happens when the
- * Spark task completes, for tasks that return lazy iterators.
+ * ({@link TaskMemory}) when it reports. Closing releases the modules' native memory, the thread's workspaces and the
+ * C heap's free memory ({@link NativeMemory#releaseThread}), so an idle task thread holds none while other tasks
+ * run; it also happens when the Spark task completes, for tasks that return lazy iterators.
  */
 public final class TaskScope implements AutoCloseable {
     private final long t0 = System.nanoTime();
@@ -36,7 +37,7 @@ public final class TaskScope implements AutoCloseable {
     public static TaskScope enter(int threads) {
         NativeRuntime.useThreads(threads);
         GpuBinding.bindCurrentTask();
-        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+        NativeMemory.freshThread();
         TaskScope scope = new TaskScope();
         TaskContext task = TaskContext.get();
         if (task != null) {
@@ -101,5 +102,6 @@ public final class TaskScope implements AutoCloseable {
         }
         owned.clear();
         networks.clear();
+        NativeMemory.releaseThread();
     }
 }

@@ -32,13 +32,15 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Our convolution, ReLU and batch-norm implementations against DL4J's stock layers on the same residual graph,
  * parameters and batch: {@link NoRecomputeConvolutionLayer}, {@link BatchNormReluLayer}'s ReLU and
- * {@link AddReluVertex} give bit-identical outputs and gradients, {@link ChannelBatchNormHelper} the same within float rounding, and a few Nesterov steps keep
+ * {@link AddReluVertex} give bit-identical outputs and gradients, {@link ChannelBatchNormHelper} (also where it
+ * overwrites its input) the same within float rounding, and a few Nesterov steps keep
  * the parameters and running statistics together.
  */
 class FastLayersMatchDl4jTest {
@@ -47,7 +49,7 @@ class FastLayersMatchDl4jTest {
     /**
      * conv3x3-BN-ReLU, conv3x3-BN, 1x1 stride-2 projection + BN, add, ReLU, GAP, softmax. Stock: DL4J's
      * convolution, batch norm, activation layers and add vertex; ours: {@link NoRecomputeConvolution},
-     * {@link BatchNormRelu}, {@link DecayedBatchNormalization} and {@link AddRelu}, under the same names where a
+     * {@link BatchNormRelu}, {@link InPlaceBatchNormalization} and {@link AddRelu}, under the same names where a
      * layer has parameters.
      */
     private static ComputationGraph graph(boolean ours) {
@@ -64,9 +66,9 @@ class FastLayersMatchDl4jTest {
             g.addLayer("r1", new ActivationLayer.Builder().activation(Activation.RELU).build(), "b1");
         }
         g.addLayer("c2", conv(ours, 3, 1, 1, 8, 8, true), ours ? "b1" : "r1");
-        g.addLayer("b2", bn(ours ? new DecayedBatchNormalization() : new BatchNormalization.Builder().build(), 8), "c2");
+        g.addLayer("b2", bn(ours ? new InPlaceBatchNormalization() : new BatchNormalization.Builder().build(), 8), "c2");
         g.addLayer("sc", conv(ours, 1, 2, 0, 3, 8, false), "in");
-        g.addLayer("bsc", bn(ours ? new DecayedBatchNormalization() : new BatchNormalization.Builder().build(), 8), "sc");
+        g.addLayer("bsc", bn(ours ? new InPlaceBatchNormalization() : new BatchNormalization.Builder().build(), 8), "sc");
         if (ours) {
             g.addVertex("r2", new AddRelu(), "b2", "bsc");
         } else {
@@ -146,8 +148,57 @@ class FastLayersMatchDl4jTest {
         ComputationGraph stock = graph(false);
         ComputationGraph ours = graph(true);
         ours.setParams(stock.params().dup());
-        MultiDataSet b = batch(3);
+        assertOutputsAndGradientsMatch(stock, ours, batch(3));
+    }
 
+    @Test
+    void aNearZeroGammaKeepsTheInputAndTheSameGradients() {
+        // |γ| = 1e-4 beside β = 1 in one channel: y = 1 + 1e-4·x̂ keeps only three digits of x̂, so recovering
+        // x̂ = (y − β)/γ would miss the gradient tolerance; b2 must write a new array instead
+        ComputationGraph stock = graph(false);
+        ComputationGraph ours = graph(true);
+        stock.getLayer("b2").getParam("gamma").putScalar(3, 1e-4f);
+        stock.getLayer("b2").getParam("beta").putScalar(3, 1f);
+        ours.setParams(stock.params().dup());
+        assertOutputsAndGradientsMatch(stock, ours, batch(4));
+        assertFalse(((ChannelBatchNormHelper) ours.getLayer("b2").getHelper()).overwroteInput());
+        assertTrue(((ChannelBatchNormHelper) ours.getLayer("bsc").getHelper()).overwroteInput());
+    }
+
+    @Test
+    void inPlaceBatchNormKeepsOneTensorForConvolutionAndBatchNorm() {
+        // the activation workspace of one training pass, with b2 and bsc overwriting their convolutions' outputs
+        // and with both writing new arrays (DecayedBatchNormalization): the difference is those two outputs
+        ComputationGraph overwriting = graph(true);
+        long inPlace = activationWorkspaceBytes(overwriting);
+        assertTrue(((ChannelBatchNormHelper) overwriting.getLayer("b2").getHelper()).overwroteInput());
+        ComputationGraph copying = graph(true);
+        for (String bn : new String[]{"b2", "bsc"}) {
+            setHelper(copying.getLayer(bn), new ChannelBatchNormHelper(false));
+        }
+        long copied = activationWorkspaceBytes(copying);
+        long twoOutputs = 2L * N * 8 * 4 * 4 * 4;
+        assertTrue(copied - inPlace >= twoOutputs * 0.9 && copied - inPlace <= twoOutputs * 1.3,
+                "workspace " + copied + " B copying, " + inPlace + " B in place; two batch-norm outputs are " + twoOutputs + " B");
+    }
+
+    private static long activationWorkspaceBytes(ComputationGraph net) {
+        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+        MultiDataSet b = batch(6);
+        gradients(net, b);
+        gradients(net, b);
+        long bytes = 0;
+        for (org.nd4j.linalg.api.memory.MemoryWorkspace w : Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
+            if (w.getId().equals("WS_ALL_LAYERS_ACT")) {
+                bytes += w.getCurrentSize();
+            }
+        }
+        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+        assertTrue(bytes > 0, "no WS_ALL_LAYERS_ACT workspace after two training passes");
+        return bytes;
+    }
+
+    private static void assertOutputsAndGradientsMatch(ComputationGraph stock, ComputationGraph ours, MultiDataSet b) {
         INDArray outStock = stock.outputSingle(true, b.getFeatures(0));
         INDArray outOurs = ours.outputSingle(true, b.getFeatures(0));
         assertArrayEquals(outStock.ravel().toFloatVector(), outOurs.ravel().toFloatVector(), 1e-6f);
