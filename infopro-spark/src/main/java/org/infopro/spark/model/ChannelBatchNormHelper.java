@@ -15,24 +15,26 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.lang.reflect.Field;
+import java.nio.FloatBuffer;
 import java.util.Map;
 
 /**
  * The batch-norm helper our batch norm layers use on the CPU backend, in place of DL4J's
- * {@code MKLDNNBatchNormHelper}. The normalisation itself is the same libnd4j {@code batchnorm} op (oneDNN);
- * what differs is measured to cost a third of a ResNet step there:
+ * {@code MKLDNNBatchNormHelper}. What differs is measured to cost a third of a ResNet step there:
  * <ul>
- *   <li>batch statistics through one {@code moments} op, where DL4J runs a mean and a slow {@code Variance}
- *       summary-stats reduction over dimensions 0, 2, 3;</li>
+ *   <li>batch statistics in one pass, where DL4J runs a mean and a slow {@code Variance} summary-stats
+ *       reduction over dimensions 0, 2, 3;</li>
+ *   <li>the normalisation as one scale and shift per channel;</li>
  *   <li>the backward pass from two per-channel sums, Σg and Σg·x, and one affine map per channel,
  *       {@code dx = a·g + b·x + c} with {@code a = γ/σ}, {@code b = −a·dγ/(σM)}, {@code c = −a·dβ/M − b·μ}
  *       (M elements per channel), where libnd4j's {@code batchnorm_bp} adds the mean and variance terms to
- *       oneDNN's global-statistics backward with about ten generic broadcast ops. The sums run over
- *       contiguous rows (a channel's H·W block in NCHW), the affine maps through oneDNN.</li>
+ *       oneDNN's global-statistics backward with about ten generic broadcast ops.</li>
  * </ul>
+ * For float NCHW tensors these passes are {@link ChannelKernels}, several times faster than the libnd4j ops
+ * (oneDNN's plain-layout batch norm, {@code moments}, a multiply and sums) that every other case still runs.
+ * The per-channel coefficients are computed in double.
  * Variance is the biased (population) one, as in DL4J's helper and PyTorch's training-mode normalisation.
  *
  * <p>For a layer built to overwrite its input ({@link InPlaceBatchNormalization}), a training forward pass writes
@@ -105,33 +107,58 @@ public final class ChannelBatchNormHelper implements BatchNormalizationHelper {
                               INDArray globalMean, INDArray globalVar, double decay, double eps, CNN2DFormat format,
                               LayerWorkspaceMgr mgr) {
         boolean nchw = format == CNN2DFormat.NCHW;
+        boolean kernels = nchw && ChannelKernels.supports(x);
+        int c = (int) x.size(nchw ? 1 : 3);
         INDArray m;
         INDArray v;
         if (training) {
-            long c = x.size(nchw ? 1 : 3);
             if (mean == null || mean.length() != c || mean.dataType() != x.dataType()) {
                 try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
                     mean = Nd4j.createUninitialized(x.dataType(), c);
                     var = Nd4j.createUninitialized(x.dataType(), c);
                 }
             }
-            Nd4j.exec(DynamicCustomOp.builder("moments").addInputs(x).addOutputs(mean, var)
-                    .addIntegerArguments(nchw ? new int[]{0, 2, 3} : new int[]{0, 1, 2}).addBooleanArguments(false).build());
+            if (kernels) {
+                double[] mu = new double[c];
+                double[] sigma2 = new double[c];
+                ChannelKernels.moments(x, mu, sigma2);
+                put(mean, mu);
+                put(var, sigma2);
+            } else {
+                Nd4j.exec(DynamicCustomOp.builder("moments").addInputs(x).addOutputs(mean, var)
+                        .addIntegerArguments(nchw ? new int[]{0, 2, 3} : new int[]{0, 1, 2}).addBooleanArguments(false)
+                        .build());
+            }
             m = mean;
             v = var;
         } else {
             m = globalMean.reshape(globalMean.length());
             v = globalVar.reshape(globalVar.length());
         }
+        double[] gam = gamma.toDoubleVector();
         overwrote = training && overwriteInput && isContiguous(x) && inOutputWorkspace(x, mgr)
-                && Transforms.abs(gamma, true).minNumber().doubleValue() >= MIN_ABS_GAMMA;
+                && minAbs(gam) >= MIN_ABS_GAMMA;
         INDArray out = overwrote ? x : mgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape());
-        Nd4j.exec(DynamicCustomOp.builder("batchnorm")
-                .addInputs(x, m, v, gamma.reshape(gamma.length()), beta.reshape(beta.length()))
-                .addOutputs(out)
-                .addIntegerArguments(1, 1, nchw ? 1 : 3)
-                .addFloatingPointArguments(eps)
-                .build());
+        if (kernels) {
+            double[] mu = m.toDoubleVector();
+            double[] sigma2 = v.toDoubleVector();
+            double[] bet = beta.toDoubleVector();
+            float[] scale = new float[c];
+            float[] shift = new float[c];
+            for (int ch = 0; ch < c; ch++) {
+                double s = gam[ch] / Math.sqrt(sigma2[ch] + eps);
+                scale[ch] = (float) s;
+                shift[ch] = (float) (bet[ch] - mu[ch] * s);
+            }
+            ChannelKernels.scaleShift(x, scale, shift, out);
+        } else {
+            Nd4j.exec(DynamicCustomOp.builder("batchnorm")
+                    .addInputs(x, m, v, gamma.reshape(gamma.length()), beta.reshape(beta.length()))
+                    .addOutputs(out)
+                    .addIntegerArguments(1, 1, nchw ? 1 : 3)
+                    .addFloatingPointArguments(eps)
+                    .build());
+        }
         return out;
     }
 
@@ -143,32 +170,79 @@ public final class ChannelBatchNormHelper implements BatchNormalizationHelper {
         // z is the layer's input x, or its output y where the forward pass overwrote x: x̂ = (z − offset)·scale
         INDArray z = contiguous(input);
         INDArray g = contiguous(epsilon);
-        INDArray gz = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, z.dataType(), z.shape(), 'c');
-        Nd4j.exec(new MulOp(g, z, gz));
-        INDArray sumG = channelSums(g, nchw);
-        INDArray sumGz = channelSums(gz, nchw);
+        boolean kernels = nchw && ChannelKernels.supports(z) && ChannelKernels.supports(g);
+        int c = (int) mean.length();
+        double[] sumG = new double[c];
+        double[] sumGz = new double[c];
+        INDArray gz = null;
+        if (kernels) {
+            ChannelKernels.sums(g, z, sumG, sumGz);
+        } else {
+            gz = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, z.dataType(), z.shape(), 'c');
+            Nd4j.exec(new MulOp(g, z, gz));
+            sumG = channelSums(g, nchw).toDoubleVector();
+            sumGz = channelSums(gz, nchw).toDoubleVector();
+        }
 
-        long count = z.length() / mean.length();
-        INDArray gammaV = gamma.reshape(gamma.length());
-        INDArray invStd = Transforms.pow(var.add(eps), -0.5, false);
-        INDArray offset = overwrote ? beta.reshape(beta.length()) : mean;
-        INDArray scale = overwrote ? Transforms.pow(gammaV, -1, true) : invStd;
-        INDArray dGamma = sumGz.sub(offset.mul(sumG)).muli(scale);
-        INDArray a = invStd.mul(gammaV);
-        INDArray b = a.mul(dGamma).muli(scale).divi(-count);
-        INDArray c = a.mul(sumG).divi(-count).subi(b.mul(offset));
+        double count = (double) z.length() / c;
+        double[] gam = gamma.toDoubleVector();
+        double[] bet = beta.toDoubleVector();
+        double[] mu = mean.toDoubleVector();
+        double[] sigma2 = var.toDoubleVector();
+        double[] dGamma = new double[c];
+        double[] a = new double[c];
+        double[] b = new double[c];
+        double[] shift = new double[c];
+        for (int ch = 0; ch < c; ch++) {
+            double invStd = 1 / Math.sqrt(sigma2[ch] + eps);
+            double offset = overwrote ? bet[ch] : mu[ch];
+            double scale = overwrote ? 1 / gam[ch] : invStd;
+            dGamma[ch] = (sumGz[ch] - offset * sumG[ch]) * scale;
+            double ac = invStd * gam[ch];
+            double bc = -ac * dGamma[ch] * scale / count;
+            a[ch] = ac;
+            b[ch] = bc;
+            shift[ch] = -ac * sumG[ch] / count - bc * offset;
+        }
 
         INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, z.dataType(), z.shape(), 'c');
-        affine(g, a, Nd4j.zeros(a.dataType(), a.length()), dx, nchw);
-        affine(z, b, c, gz, nchw);
-        dx.addi(gz);
+        if (kernels) {
+            ChannelKernels.combine(g, z, toFloat(a), toFloat(b), toFloat(shift), dx);
+        } else {
+            affine(g, a, new double[c], dx, nchw);
+            affine(z, b, shift, gz, nchw);
+            dx.addi(gz);
+        }
 
-        dGammaView.assign(dGamma.reshape(dGammaView.shape()));
-        dBetaView.assign(sumG.reshape(dBetaView.shape()));
+        dGammaView.assign(Nd4j.createFromArray(dGamma).castTo(dGammaView.dataType()).reshape(dGammaView.shape()));
+        dBetaView.assign(Nd4j.createFromArray(sumG).castTo(dBetaView.dataType()).reshape(dBetaView.shape()));
         Gradient grad = new DefaultGradient();
         grad.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);
         grad.setGradientFor(BatchNormalizationParamInitializer.BETA, dBetaView);
         return new Pair<>(grad, dx);
+    }
+
+    private static void put(INDArray dst, double[] values) {
+        FloatBuffer buf = dst.data().asNioFloat();
+        for (int i = 0; i < values.length; i++) {
+            buf.put(i, (float) values[i]);
+        }
+    }
+
+    private static float[] toFloat(double[] values) {
+        float[] out = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = (float) values[i];
+        }
+        return out;
+    }
+
+    private static double minAbs(double[] values) {
+        double min = Double.POSITIVE_INFINITY;
+        for (double v : values) {
+            min = Math.min(min, Math.abs(v));
+        }
+        return min;
     }
 
     /** Per-channel sums; in NCHW over contiguous rows of H·W elements, then over the batch. */
@@ -187,10 +261,12 @@ public final class ChannelBatchNormHelper implements BatchNormalizationHelper {
      * mean 0, variance 1 and ε 0. ND4J's broadcast ops along the channel dimension walk strided vectors and are
      * several times slower.
      */
-    private static void affine(INDArray in, INDArray scale, INDArray shift, INDArray out, boolean nchw) {
-        long c = scale.length();
+    private static void affine(INDArray in, double[] scale, double[] shift, INDArray out, boolean nchw) {
+        int c = scale.length;
+        DataType type = in.dataType();
         Nd4j.exec(DynamicCustomOp.builder("batchnorm")
-                .addInputs(in, Nd4j.zeros(in.dataType(), c), Nd4j.ones(in.dataType(), c), scale, shift)
+                .addInputs(in, Nd4j.zeros(type, c), Nd4j.ones(type, c), Nd4j.createFromArray(scale).castTo(type),
+                        Nd4j.createFromArray(shift).castTo(type))
                 .addOutputs(out)
                 .addIntegerArguments(1, 1, nchw ? 1 : in.rank() - 1)
                 .addFloatingPointArguments(0.0)
