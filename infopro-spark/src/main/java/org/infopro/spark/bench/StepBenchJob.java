@@ -117,6 +117,7 @@ public final class StepBenchJob {
         mem.put("engine_accounting", ACCOUNTING);
         Map<String, Object> detail = new LinkedHashMap<>();
         detail.put("workspace_bytes", r.workspaceBytes());
+        detail.put("workspace_bytes_by_name", r.workspaces());
         detail.put("parameter_bytes", r.parameterBytes());
         detail.put("updater_bytes", r.updaterBytes());
         detail.put("batch_bytes", r.batchBytes());

@@ -13,15 +13,19 @@ import java.util.stream.IntStream;
  * read as N·C rows of H·W contiguous elements; each row is copied into a small array that stays in the L1 cache,
  * and the loops over it are plain float loops that HotSpot vectorises or unrolls.
  *
- * <p>These replace libnd4j ops that are slow for this shape. Measured on 128×16×32×32 with one thread, against the
- * ops that {@link ChannelBatchNormHelper} used before:
+ * <p>These replace libnd4j ops that are slow for this shape. Per call on 128×16×32×32 with one thread, against the
+ * ops that {@link ChannelBatchNormHelper} ran before ({@code ChannelKernelsBench}, {@code docs/results/batchnorm-kernels.md}):
  * <ul>
- *   <li>scale and shift: 0.43 ms, against 2.5–3.4 ms for oneDNN's plain-layout batch norm ({@code ncsp_bnorm});</li>
- *   <li>Σg and Σg·x in one pass: 1.3–1.6 ms, against 4.1 ms for a multiply and two sums;</li>
- *   <li>the backward's {@code a·g + b·x + c}: 0.8–0.9 ms, against 5.8–7.3 ms for two oneDNN scale-and-shifts and
- *       an add.</li>
+ *   <li>statistics: 1.8 ms, against 2.9 ms for libnd4j's {@code moments};</li>
+ *   <li>scale and shift: 1.0 ms, against 3.3 ms for oneDNN's plain-layout batch norm ({@code ncsp_bnorm});</li>
+ *   <li>Σg and Σg·x in one pass: 2.5 ms, against 5.0 ms for a multiply and two sums;</li>
+ *   <li>the backward's {@code a·g + b·x + c}: 1.7 ms, against 7.5 ms for two oneDNN scale-and-shifts and an add.</li>
  * </ul>
- * Work is split over the batch into as many parts as ND4J has threads; partial sums are combined in part order,
+ * Folding rows onto lane accumulators (element-wise adds) and copying several rows at once were tried and measured
+ * slower on this machine (statistics 2.6 against 1.8 ms, sums 3.0 against 2.5 ms, the backward map 2.0 against
+ * 1.7 ms), so each row is one copy and one pass.
+ *
+ * <p>Work is split over the batch into as many parts as ND4J has threads; partial sums are combined in part order,
  * so a result depends on the thread count but never on scheduling.
  */
 final class ChannelKernels {

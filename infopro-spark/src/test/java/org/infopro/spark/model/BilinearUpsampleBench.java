@@ -23,8 +23,9 @@ import java.util.function.Supplier;
  * Milliseconds per call of {@link BilinearUpsampleLayer} against the separable products it replaced
  * ({@link BilinearUpsampleReference}), forward and backward, at batch 128 on the decoder shapes of profile
  * section 6. Each call runs in a reused workspace, as in a training step; old and new alternate within every
- * round so the load of a shared machine hits both, and the median over the rounds counts. Not a test: run its
- * {@code main} by hand, single-threaded ({@code OMP_NUM_THREADS=1}); the only argument is the number of rounds.
+ * round so the load of a shared machine hits both, and the median over the rounds counts. Not a test:
+ * {@code submit/bench-kernels.sh upsample} runs its {@code main} single-threaded ({@code OMP_NUM_THREADS=1}); the
+ * only argument is the number of rounds.
  * The last column is the backward as one GEMM with the Kronecker matrix {@code A_h ⊗ A_w} (profile suggestion
  * for 8x8 inputs), measured here because the layer does not use it.
  */
