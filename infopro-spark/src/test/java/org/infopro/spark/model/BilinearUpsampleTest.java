@@ -25,6 +25,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 
 class BilinearUpsampleTest {
@@ -86,7 +87,8 @@ class BilinearUpsampleTest {
             {2, 3, 7, 9, 28, 20},
             {2, 3, 7, 10, 28, 40},
             {2, 3, 1, 5, 4, 9},
-            {2, 2, 5, 4, 5, 11}       // one axis kept, the other upsampled
+            {2, 2, 5, 4, 5, 11},      // one axis kept, the other upsampled
+            {3, 32, 64, 64, 128, 128} // 2 MiB per output sample: slices of 2 samples and 1
     };
 
     private static void assertClose(INDArray expected, INDArray actual, String what) {
@@ -137,6 +139,23 @@ class BilinearUpsampleTest {
             INDArray dx = up.backpropGradient(g, LayerWorkspaceMgr.noWorkspaces()).getSecond();
             assertClose(BilinearUpsampleReference.backward(g, s[2], s[3]), dx, "backward " + name(s));
         }
+    }
+
+    @Test
+    void aSliceOfTheBatchAtATimeKeepsTheTemporariesToAFewMiB() {
+        // 64 channels 8x8 -> 32x32 at batch 64: 16 MiB per full-size tensor, 256 KiB per sample, slices of 16 samples
+        Nd4j.getRandom().setSeed(14);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 64, 64, 8, 8);
+        INDArray g = Nd4j.rand(DataType.FLOAT, 64, 64, 32, 32);
+        BilinearUpsampleLayer up = layer(32, 32);
+        up.setInput(x, LayerWorkspaceMgr.noWorkspaces());
+        up.activate(true, LayerWorkspaceMgr.noWorkspaces());
+        up.backpropGradient(g, LayerWorkspaceMgr.noWorkspaces());
+        long slice = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(BilinearUpsampleLayer.SLICE_WORKSPACE_ID)
+                .getCurrentSize();
+        long full = g.length() * 4;
+        assertTrue(slice > 0 && slice <= 2.5 * BilinearUpsampleLayer.SLICE_BYTES,
+                "slice workspace " + slice + " bytes for full-size tensors of " + full);
     }
 
     @Test
