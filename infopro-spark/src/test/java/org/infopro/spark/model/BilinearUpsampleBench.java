@@ -72,7 +72,8 @@ public final class BilinearUpsampleBench {
         return (System.nanoTime() - t0) / 1e6;
     }
 
-    private static double median(double[] v) {
+    /** The median of {@code v}; the other kernel benchmarks use it too. */
+    static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -58,12 +57,6 @@ public final class ChannelKernelsBench {
         long t0 = System.nanoTime();
         call.run();
         return (System.nanoTime() - t0) / 1e6;
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     public static void main(String[] args) throws Exception {
@@ -124,7 +117,7 @@ public final class ChannelKernelsBench {
                 }
             }
             for (int p = 0; p < PASSES.length; p++) {
-                double o = median(t[p][0]), n = median(t[p][1]);
+                double o = BilinearUpsampleBench.median(t[p][0]), n = BilinearUpsampleBench.median(t[p][1]);
                 String shape = BATCH + "x" + c + "x" + s + "x" + s;
                 md.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.3f | %.3f |%n", shape, PASSES[p], o, n, n / o));
                 Map<String, Object> row = new LinkedHashMap<>();
