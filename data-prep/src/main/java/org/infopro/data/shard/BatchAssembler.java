@@ -59,6 +59,11 @@ public final class BatchAssembler implements Serializable {
 
     /** Builds a batch from {@code images[from, to)}; {@code rng} non-null draws the training augmentation. */
     public ImageBatch assemble(List<LabeledImage> images, int from, int to, Random rng) {
+        return toDevice(assembleHost(images, from, to, rng));
+    }
+
+    /** The batch's arrays in the heap (no native memory, so any thread may build it); see {@link #toDevice}. */
+    public HostBatch assembleHost(List<LabeledImage> images, int from, int to, Random rng) {
         int n = to - from;
         int plane = out[0] * out[1];
         int per = plane * out[2];
@@ -67,6 +72,7 @@ public final class BatchAssembler implements Serializable {
         float[] norm = new float[n * per];
         float[] onehot = new float[n * numClasses];
         int[] labels = new int[n];
+        List<String> keys = new java.util.ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             LabeledImage img = images.get(from + i);
             if (img.label() < 0 || img.label() >= numClasses) {
@@ -78,27 +84,29 @@ public final class BatchAssembler implements Serializable {
                         ? Augmentations.randomResizedCrop(src, out[0], rng)
                         : Augmentations.resizeCenterCrop(src, transform.evalResize(), out[0]);
                 writeChw(g, raw, i * per, out[2]);
-                normalise(raw, norm, i * per, plane);
-                labels[i] = img.label();
-                onehot[i * numClasses + img.label()] = 1f;
-                continue;
+            } else {
+                byte[] px = img.pixels();
+                if (px.length != srcBytes) {
+                    throw new IllegalArgumentException("image " + img.key() + " has " + px.length + " bytes, expected "
+                            + srcBytes + " (" + srcHeight + "x" + srcWidth + "x" + srcChannels + ")");
+                }
+                transform.apply(px, srcHeight, srcWidth, srcChannels, out, raw, i * per, rng);
             }
-            byte[] px = img.pixels();
-            if (px.length != srcBytes) {
-                throw new IllegalArgumentException("image " + img.key() + " has " + px.length + " bytes, expected "
-                        + srcBytes + " (" + srcHeight + "x" + srcWidth + "x" + srcChannels + ")");
-            }
-            transform.apply(px, srcHeight, srcWidth, srcChannels, out, raw, i * per, rng);
             normalise(raw, norm, i * per, plane);
             labels[i] = img.label();
             onehot[i * numClasses + img.label()] = 1f;
+            keys.add(img.key());
         }
-        long[] shape = {n, out[2], out[0], out[1]};
+        return new HostBatch(norm, raw, onehot, labels, keys, new long[]{n, out[2], out[0], out[1]}, numClasses);
+    }
+
+    /** The batch in native memory, owned by the caller. */
+    public static ImageBatch toDevice(HostBatch b) {
         return new ImageBatch(
-                Nd4j.create(norm, shape, DataType.FLOAT),
-                Nd4j.create(raw, shape, DataType.FLOAT),
-                Nd4j.create(onehot, new long[]{n, numClasses}, DataType.FLOAT),
-                labels);
+                Nd4j.create(b.features(), b.shape(), DataType.FLOAT),
+                Nd4j.create(b.pixels01(), b.shape(), DataType.FLOAT),
+                Nd4j.create(b.onehot(), new long[]{b.size(), b.numClasses()}, DataType.FLOAT),
+                b.labels());
     }
 
     /**

@@ -2,13 +2,12 @@ package org.infopro.data.shard;
 
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.infopro.data.config.ConfigException;
-import org.infopro.data.image.BadImageException;
-import org.infopro.data.image.ImageCodec;
-import org.infopro.data.image.RgbImage;
 import org.infopro.data.io.Fs;
 
 import java.util.List;
@@ -68,43 +67,36 @@ public final class ShardReader {
                 + manifest.splits().keySet() + ".");
     }
 
-    /**
-     * The rows of one split as labelled pixel arrays, in a deterministic order (by key) when limited. Encoded
-     * images (and masks) are decoded here, once, on the executors; a row that no longer decodes fails the
-     * task with its key, since prep already quarantined every bad input.
-     */
+    /** {@link #images(String, long, int)} over Spark's default parallelism. */
     public JavaRDD<LabeledImage> images(String split, long limit) {
-        boolean v2 = manifest.schemaVersion() >= 2;
-        Dataset<Row> df = v2
-                ? rows(split).select(ShardSchema.KEY, ShardSchema.LABEL, ShardSchema.IMAGE, ShardSchema.ENCODING,
-                ShardSchema.HEIGHT, ShardSchema.WIDTH, ShardSchema.CHANNELS, ShardSchema.MASK, ShardSchema.MASK_ENCODING)
-                : rows(split).select(ShardSchema.KEY, ShardSchema.LABEL, ShardSchema.IMAGE);
-        if (limit > 0) {
-            df = df.orderBy(ShardSchema.KEY).limit((int) Math.min(limit, Integer.MAX_VALUE));
-        }
-        if (!v2) {
-            return df.javaRDD().map(r -> new LabeledImage(r.getString(0), r.getInt(1), (byte[]) r.get(2)));
-        }
-        return df.javaRDD().map(ShardReader::decode);
+        return images(split, limit, spark.sparkContext().defaultParallelism());
     }
 
-    static LabeledImage decode(Row r) {
-        String key = r.getString(0);
-        byte[] data = (byte[]) r.get(2);
-        String enc = r.getString(3);
-        try {
-            RgbImage img = ShardSchema.ENCODING_RAW.equals(enc)
-                    ? new RgbImage(r.getInt(5), r.getInt(4), r.getInt(6), data)
-                    : ImageCodec.decodeRgb(data, Long.MAX_VALUE);
-            byte[] mask = null;
-            if (!r.isNullAt(7)) {
-                mask = ShardSchema.ENCODING_RAW.equals(r.getString(8)) ? (byte[]) r.get(7)
-                        : ImageCodec.decodeGray((byte[]) r.get(7), Long.MAX_VALUE).pixels();
-            }
-            return new LabeledImage(key, r.getInt(1), img.pixels(), img.height(), img.width(), img.channels(), mask);
-        } catch (BadImageException e) {
-            throw new IllegalStateException("shard row " + key + " does not decode (" + e.reason().label() + ": "
-                    + e.getMessage() + "); the shard is damaged. Re-run prep.", e);
-        }
+    /**
+     * The first {@code limit} rows (0 = all) of one split as labelled pixel arrays, in {@code partitions}
+     * partitions of whole {@link ShardChunk}s, in shard order. Nothing is cached: each pass reads the chunks again
+     * and decodes a row only when it is iterated, so a task holds one chunk's encoded rows and one decoded image.
+     */
+    public JavaRDD<LabeledImage> images(String split, long limit, int partitions) {
+        StreamPlan plan = plan(split, limit, (int) Math.max(1, Math.min(partitions, rowsOf(split, limit))), 0);
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        SerializableConfiguration conf = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
+        return jsc.parallelize(plan.parts(), plan.parts().size()).flatMap(chunks -> chunks.stream()
+                .flatMap(c -> ChunkReader.read(c, conf.value()).stream())
+                .map(ShardRow::decode).iterator());
+    }
+
+    /**
+     * The chunks of a split's first {@code limit} rows over {@code parts} tasks (see {@link StreamPlan}), after
+     * checking the shards exist and have the schema.
+     */
+    public StreamPlan plan(String split, long limit, int parts, long seed) {
+        rows(split);
+        return StreamPlan.of(manifest, datasetDir, split, limit, parts, seed);
+    }
+
+    private long rowsOf(String split, long limit) {
+        long rows = manifest.split(split).rows();
+        return limit > 0 ? Math.min(limit, rows) : rows;
     }
 }

@@ -62,7 +62,8 @@ public record TrainConfig(
         int logEvery,
         WriteMode mode,
         Parallel parallel,
-        Pipeline pipeline) implements Serializable {
+        Pipeline pipeline,
+        Input input) implements Serializable {
 
     /**
      * Data parallelism of the simultaneous schedule: {@code replicas} training tasks, each on its own share of
@@ -86,6 +87,15 @@ public record TrainConfig(
         public static final Pipeline DEFAULT = new Pipeline(SPILL.defaultValue(), SPILL_DIR.defaultValue(),
                 new SpillConfig(SPILL_FORMAT.defaultValue(), SPILL_PRECISION.defaultValue(), SPILL_CODEC.defaultValue()),
                 SPILL_VIEWS.defaultValue(), KEEP_SPILL.defaultValue(), WAVE_FRACTION.defaultValue());
+    }
+
+    /**
+     * The training input stream of every task: {@code prefetch} steps decoded ahead of the one training (the memory
+     * bound: prefetch × batch decoded images per task) by {@code threads} input threads.
+     */
+    public record Input(int prefetch, int threads) implements Serializable {
+        /** The options' defaults. */
+        public static final Input DEFAULT = new Input(PREFETCH.defaultValue(), INPUT_THREADS.defaultValue());
     }
 
     public TrainConfig {
@@ -126,6 +136,8 @@ public record TrainConfig(
         SPILL_CODEC.check(JOB, pipeline.store().codec());
         SPILL_VIEWS.check(JOB, pipeline.views());
         WAVE_FRACTION.check(JOB, pipeline.waveFraction());
+        PREFETCH.check(JOB, input.prefetch());
+        INPUT_THREADS.check(JOB, input.threads());
         checkAcrossOptions(schedule, splits, loss, transform, parallel, pipeline);
     }
 
@@ -242,6 +254,10 @@ public record TrainConfig(
             + "deleted once the next module no longer needs it).", false);
     public static final Opt<Double> WAVE_FRACTION = Opt.fraction("wave-fraction", "X", "Staggered schedule: a wave is this fraction "
             + "of an epoch.", 0.25);
+    public static final Opt<Integer> PREFETCH = Opt.intIn("prefetch", "N", "Training steps each task decodes ahead of the one it trains "
+            + "(a task holds at most N × batch decoded images).", 2, 1, 64);
+    public static final Opt<Integer> INPUT_THREADS = Opt.intIn("input-threads", "N", "Threads per task that read, decode and "
+            + "augment training images while the step before trains (ImageNet JPEGs at 224 on a GPU: 4-8).", 1, 1, 64);
     public static final Opt<WriteMode> MODE = Opt.choice("mode", "MODE", "If --out already holds a run.", WriteMode.ERROR,
             WriteMode::label);
 
@@ -249,7 +265,7 @@ public record TrainConfig(
             List.of(DATASET, OUT, SCHEDULE, ARCH, DEPTH, WIDTH, SPLITS, LOSS, AUX_NET, LAMBDA, PAD_TO, CHANNELS, AUGMENT, CROP, RESIZE, EPOCHS,
                     BATCH_SIZE, LR, LR_SCHEDULE, WARMUP_EPOCHS, MOMENTUM, WEIGHT_DECAY, SEED, LIMIT, VAL_LIMIT, NativeRuntime.THREADS,
                     LOG_EVERY, REPLICAS, SYNC_STEPS, RESUME, SPILL, SPILL_DIR, SPILL_FORMAT, SPILL_PRECISION, SPILL_CODEC, SPILL_VIEWS,
-                    KEEP_SPILL, WAVE_FRACTION, MODE),
+                    KEEP_SPILL, WAVE_FRACTION, PREFETCH, INPUT_THREADS, MODE),
             TrainConfig::build);
 
     public static TrainConfig fromArgs(String[] args) {
@@ -285,6 +301,7 @@ public record TrainConfig(
                 .parallel(new Parallel(o.get(REPLICAS), o.get(SYNC_STEPS), o.get(RESUME)))
                 .pipeline(new Pipeline(o.get(SPILL), o.get(SPILL_DIR), new SpillConfig(o.get(SPILL_FORMAT), o.get(SPILL_PRECISION),
                         o.get(SPILL_CODEC)), o.get(SPILL_VIEWS), o.get(KEEP_SPILL), o.get(WAVE_FRACTION)))
+                .input(new Input(o.get(PREFETCH), o.get(INPUT_THREADS)))
                 .build();
     }
 
@@ -320,6 +337,7 @@ public record TrainConfig(
         b.mode = mode;
         b.parallel = parallel;
         b.pipeline = pipeline;
+        b.input = input;
         return b;
     }
 
@@ -356,6 +374,7 @@ public record TrainConfig(
         private WriteMode mode = MODE.defaultValue();
         private Parallel parallel = Parallel.SINGLE;
         private Pipeline pipeline = Pipeline.DEFAULT;
+        private Input input = Input.DEFAULT;
 
         private Builder(String dataset, String out) {
             this.dataset = dataset;
@@ -493,6 +512,11 @@ public record TrainConfig(
             return this;
         }
 
+        public Builder input(Input v) {
+            input = v;
+            return this;
+        }
+
         /** The config, validated; a {@link ConfigException} names what is wrong and the fix. */
         public TrainConfig build() {
             List<SplitPoint> s = splits != null ? splits : parseSplits(SPLITS.defaultValue(), depth);
@@ -500,7 +524,7 @@ public record TrainConfig(
             AuxNet a = auxNet != null ? auxNet : loss == LossMode.GREEDY ? AuxNet.C0F1 : AuxNet.C1F2;
             return new TrainConfig(dataset, out, schedule, arch, depth, width, s, loss, a, l, transform, epochs, batchSize, learningRate,
                     lrSchedule, warmupEpochs, momentum, weightDecay, seed, limit, valLimit, threads, logEvery, mode, parallel,
-                    pipeline);
+                    pipeline, input);
         }
     }
 
@@ -580,6 +604,8 @@ public record TrainConfig(
         m.put("threads", threads);
         m.put("replicas", parallel.replicas());
         m.put("sync_steps", parallel.syncSteps());
+        m.put("prefetch", input.prefetch());
+        m.put("input_threads", input.threads());
         if (schedule != ScheduleKind.SIMULTANEOUS) {
             m.put("spill", pipeline.spill().label());
             m.put("spill_dir", pipeline.spillDir());

@@ -1,5 +1,7 @@
 package org.infopro.spark.metrics;
 
+import org.infopro.data.shard.ImageStream;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +25,7 @@ public final class RunTotals implements RunListener {
     private long spillBytes;
     private long peakMemory;
     private EpochMetrics last;
+    private ImageStream.Stats input = ImageStream.Stats.NONE;
 
     public RunTotals(int modules) {
         moduleNanos = new long[modules];
@@ -33,6 +36,7 @@ public final class RunTotals implements RunListener {
         syncS += sync;
         for (TaskStats t : tasks) {
             taskS += t.taskNanos() / 1e9;
+            input = input.plus(t.input());
             peakMemory = Math.max(peakMemory, t.peakMemoryBytes());
             ExecutorPeak.merge(executors, t.executor());
             for (int k = 0; k < moduleNanos.length; k++) {
@@ -94,6 +98,23 @@ public final class RunTotals implements RunListener {
 
     public Map<String, ExecutorPeak> executors() {
         return executors;
+    }
+
+    /** What the training tasks' input streams measured, over the run. */
+    public Input input() {
+        double decodeS = input.decodeNanos() / 1e9;
+        return new Input(input.waitNanos() / 1e9, decodeS, input.images(), decodeS > 0 ? input.images() / decodeS : 0,
+                input.maxDecodedAlive(), input.bound());
+    }
+
+    /**
+     * The training input over the run: seconds training tasks waited for a batch (summed over tasks), seconds the
+     * input threads spent reading rows out of windows, decoding and augmenting (summed over threads), images
+     * streamed, the pipeline's images/s per input thread, and the most decoded images any task held against
+     * its bound (prefetch × batch).
+     */
+    public record Input(double waitS, double decodeS, long images, double imagesPerSPerThread, int maxDecodedImages,
+                        int decodedImagesBound) {
     }
 
     /** Images per second: end to end, and for each module 1..K in order. */

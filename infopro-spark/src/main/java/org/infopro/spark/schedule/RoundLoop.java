@@ -12,6 +12,7 @@ import org.infopro.spark.metrics.TaskStats;
 import org.infopro.spark.task.BatchSource;
 import org.infopro.spark.task.RoundTask;
 import org.infopro.spark.task.Segment;
+import org.infopro.spark.task.TrainInput;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,15 +31,24 @@ final class RoundLoop {
     }
 
     /**
-     * Trains stage {@code stage} (the checkpoint position's stage) on {@code data} and validates on {@code val},
-     * continuing from the resume position when it lies in this stage. {@code progressFrom..progressTo} is the share
-     * of the whole run this stage stands for.
+     * What a stage trains: stage {@code stage} (the checkpoint position's stage), called {@code label}, modules
+     * {@code first..last} on {@code input}'s batches of {@code data}'s partitions (one per replica), which hold
+     * {@code perReplica} training items each.
      */
-    static <T, V> StageReport train(RunContext ctx, int stage, String label, JavaRDD<T> data, Segment<T> segment,
-                                    JavaRDD<V> val, Segment<V> valSegment, double progressFrom, double progressTo) {
+    record Training<T>(int stage, String label, JavaRDD<T> data, TrainInput<T> input, int first, int last, long[] perReplica) {
+    }
+
+    /**
+     * Trains {@code t} and validates on {@code val} after every epoch, continuing from the resume position when it
+     * lies in this stage. {@code progressFrom..progressTo} is the share of the whole run this stage stands for.
+     */
+    static <T, V> StageReport train(RunContext ctx, Training<T> t, JavaRDD<V> val, Segment<V> valSegment, double progressFrom,
+                                    double progressTo) {
         TrainConfig cfg = ctx.cfg();
+        int stage = t.stage();
+        String label = t.label();
         int replicas = cfg.parallel().replicas();
-        int stepsPerEpoch = stepsPerEpoch(data, segment.source(), replicas, cfg.batchSize());
+        int stepsPerEpoch = stepsPerEpoch(t.perReplica(), replicas, cfg.batchSize());
         int roundSteps = cfg.parallel().syncSteps() > 0 ? Math.min(cfg.parallel().syncSteps(), stepsPerEpoch) : stepsPerEpoch;
         Checkpoint.Position resume = ctx.store().resumeAt();
         int startEpoch = 0;
@@ -63,21 +73,21 @@ final class RoundLoop {
             EpochTotals totals = new EpochTotals(ctx.modules());
             for (int from = epoch == startEpoch ? startStep : 0; from < stepsPerEpoch; from += roundSteps) {
                 int to = Math.min(stepsPerEpoch, from + roundSteps);
-                round(ctx, stage, data, segment, new RoundTask.Round(epoch, from, to, stepsPerEpoch, replicas), totals);
+                round(ctx, t, new RoundTask.Round(epoch, from, to, stepsPerEpoch, replicas), totals);
             }
-            if (totals.steps(segment.last()) == 0) {
+            if (totals.steps(t.last()) == 0) {
                 continue;
             }
             double epochTrainS = seconds(te);
             stageTrainS += epochTrainS;
-            stageImages += totals.images(segment.last());
+            stageImages += totals.images(t.last());
             long tv = System.nanoTime();
             List<HeadMetrics> metrics = ctx.validate(val, valSegment);
             double epochEvalS = seconds(tv);
             stageEvalS += epochEvalS;
             double progress = progressFrom + (progressTo - progressFrom) * (epoch + 1) / cfg.epochs();
             ctx.listener().onEpoch(new EpochMetrics(epoch + 1, cfg.epochs(), label, progress,
-                    cfg.learningRateSchedule().at(epoch, 0, 1), totals.training(segment.first(), segment.last(), epochTrainS),
+                    cfg.learningRateSchedule().at(epoch, 0, 1), totals.training(t.first(), t.last(), epochTrainS),
                     EpochMetrics.Validation.of(metrics, valSegment.first(), epochEvalS), ctx.elapsedS()));
         }
         return new StageReport(label, stageTrainS, stageEvalS, 0, 0, stageImages,
@@ -85,10 +95,10 @@ final class RoundLoop {
     }
 
     /** One round: a task per replica, their average as the new state, and a checkpoint at the round's end. */
-    private static <T> void round(RunContext ctx, int stage, JavaRDD<T> data, Segment<T> segment, RoundTask.Round r,
-                                  EpochTotals totals) {
-        List<RoundTask.Outcome> outcomes = ctx.withState(b -> data.mapPartitionsWithIndex(
-                new RoundTask<>(ctx.setup(), segment, b, r, ctx.taskSettings()), false).collect());
+    private static <T> void round(RunContext ctx, Training<T> t, RoundTask.Round r, EpochTotals totals) {
+        int stage = t.stage();
+        List<RoundTask.Outcome> outcomes = ctx.withState(b -> t.data().mapPartitionsWithIndex(
+                new RoundTask<>(ctx.setup(), t.input(), t.first(), t.last(), b, r, ctx.taskSettings()), false).collect());
         if (outcomes.size() != r.replicas()) {
             throw new IllegalStateException("expected " + r.replicas() + " replica results, got " + outcomes.size());
         }
@@ -96,7 +106,7 @@ final class RoundLoop {
         ctx.store().set(ReplicaAverage.of(outcomes));
         List<TaskStats> stats = outcomes.stream().map(RoundTask.Outcome::stats).toList();
         ctx.listener().onRound(stats, seconds(ts));
-        stats.forEach(t -> totals.add(t, segment.first(), segment.last()));
+        stats.forEach(s -> totals.add(s, t.first(), t.last()));
         long rounds = ctx.store().rounds() + 1;
         ctx.store().checkpoint(r.toStep() == r.stepsPerEpoch()
                 ? new Checkpoint.Position(stage, r.epoch() + 1, 0, r.stepsPerEpoch(), r.replicas(), rounds, false)
@@ -104,8 +114,22 @@ final class RoundLoop {
     }
 
     /** Steps of one epoch: the largest replica's share in batches (replicas run equal batches, wrapping). */
-    static <T> int stepsPerEpoch(JavaRDD<T> data, BatchSource<T> source, int replicas, int batchSize) {
-        List<Long> perReplica = data.mapPartitions(it -> {
+    static int stepsPerEpoch(long[] perReplica, int replicas, int batchSize) {
+        long largest = 0;
+        for (long n : perReplica) {
+            if (n == 0) {
+                throw new ConfigException("train: --replicas " + replicas + " leaves a replica without images ("
+                        + java.util.Arrays.toString(perReplica) + "); use fewer replicas.");
+            }
+            largest = Math.max(largest, n);
+        }
+        LOG.info("[train] {} replica(s) of {} images", replicas, java.util.Arrays.toString(perReplica));
+        return (int) ((largest + batchSize - 1) / batchSize);
+    }
+
+    /** Items of view 0 in each of {@code data}'s partitions (the spill path, whose items sit in partitions). */
+    static <T> long[] countPerPartition(JavaRDD<T> data, BatchSource<T> source) {
+        return data.mapPartitions(it -> {
             long n = 0;
             while (it.hasNext()) {
                 if (source.view(it.next()) == 0) {
@@ -113,14 +137,7 @@ final class RoundLoop {
                 }
             }
             return List.of(n).iterator();
-        }).collect();
-        if (perReplica.stream().anyMatch(n -> n == 0)) {
-            throw new ConfigException("train: --replicas " + replicas + " leaves a replica without images (" + perReplica
-                    + "); use fewer replicas.");
-        }
-        long largest = perReplica.stream().mapToLong(Long::longValue).max().orElse(0);
-        LOG.info("[train] {} replica(s) of {} images", replicas, perReplica);
-        return (int) ((largest + batchSize - 1) / batchSize);
+        }).collect().stream().mapToLong(Long::longValue).toArray();
     }
 
     static double seconds(long since) {

@@ -6,6 +6,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.SerializableConfiguration;
 import org.infopro.data.shard.BatchAssembler;
 import org.infopro.spark.checkpoint.StateStore;
 import org.infopro.spark.config.TrainConfig;
@@ -36,6 +37,11 @@ public record RunContext(TrainConfig cfg, SparkSession spark, ModuleStack.Setup 
         return spark.sparkContext().hadoopConfiguration();
     }
 
+    /** The Hadoop configuration as tasks carry it. */
+    public SerializableConfiguration hadoopConf() {
+        return new SerializableConfiguration(conf());
+    }
+
     public int modules() {
         return setup.modules();
     }
@@ -43,7 +49,7 @@ public record RunContext(TrainConfig cfg, SparkSession spark, ModuleStack.Setup 
     /** What training tasks need of the config. */
     public TaskSettings taskSettings() {
         return new TaskSettings(cfg.batchSize(), cfg.seed(), cfg.threads(), cfg.logEvery(), cfg.epochs(),
-                cfg.learningRateSchedule());
+                cfg.learningRateSchedule(), cfg.input().prefetch(), cfg.input().threads());
     }
 
     /** Seconds since the run started. */

@@ -13,12 +13,17 @@ import org.infopro.spark.spill.SpillRecord;
 import org.infopro.spark.spill.SpillStats;
 import org.infopro.spark.spill.SpillStore;
 import org.infopro.spark.task.BatchSource;
+import org.infopro.data.shard.ShardChunk;
 import org.infopro.spark.task.ImageSource;
+import org.infopro.spark.task.ListedItems;
+import org.infopro.spark.task.StreamedImages;
 import org.infopro.spark.task.Segment;
 import org.infopro.spark.task.SpillSource;
 import org.infopro.spark.task.SpillWriteTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.List;
 
 /**
  * The sequential schedule (sequential greedy training with InfoPro's local losses): module k trains alone for
@@ -38,7 +43,7 @@ public final class SequentialSchedule implements Schedule {
         boolean augment = ctx.cfg().transform().augment() != InputTransform.Augment.NONE;
         Path root = SpillRoot.of(ctx);
         SpillPlan plan = SpillPlan.make(p.spill(), ctx.setup().spec(), ctx.setup().plans(), ctx.setup().spec().inputShape(),
-                ctx.data().train().count(), ctx.data().test().count(), ctx.cfg().epochs(), p.views(), p.store().precision(),
+                ctx.data().trainCount(), ctx.data().testCount(), ctx.cfg().epochs(), p.views(), p.store().precision(),
                 ctx.store().modules(), root, ctx.conf());
         LOG.info(plan.describe());
         boolean spill = plan.chosen() == SpillMode.SPILL;
@@ -75,9 +80,9 @@ public final class SequentialSchedule implements Schedule {
     /** Module {@code m} on images, through the frozen modules before it (recompute, or module 1 of a spilled run). */
     private static StageReport fromImages(RunContext ctx, int m) {
         int k = ctx.modules();
-        Segment<LabeledImage> segment = Segment.recomputed(ctx.assembler(), m);
-        return RoundLoop.train(ctx, m, label(m, k), ctx.data().train(), segment, ctx.data().test(), segment,
-                (double) m / k, (double) (m + 1) / k);
+        RoundLoop.Training<List<ShardChunk>> t = new RoundLoop.Training<>(m, label(m, k), ctx.data().shares(ctx.jsc()),
+                new StreamedImages(ctx.assembler(), m, ctx.hadoopConf()), m, m, ctx.data().perReplica());
+        return RoundLoop.train(ctx, t, ctx.data().test(), Segment.recomputed(ctx.assembler(), m), (double) m / k, (double) (m + 1) / k);
     }
 
     /** Module {@code m} on module {@code m-1}'s spill (rewritten first if a resume finds it missing). */
@@ -89,8 +94,9 @@ public final class SequentialSchedule implements Schedule {
         JavaRDD<SpillRecord> data = ctx.data().byReplica(SpillStore.read(ctx.spark(), SpillRoot.train(root, m - 1)), SpillRecord::key);
         JavaRDD<SpillRecord> val = SpillStore.read(ctx.spark(), SpillRoot.validation(root, m - 1));
         try {
-            return RoundLoop.train(ctx, m, label(m, k), data, new Segment<>(source, m, m, ctx.cfg().pipeline().views()),
-                    val, new Segment<>(source, m, m, 1), (double) m / k, (double) (m + 1) / k);
+            RoundLoop.Training<SpillRecord> t = new RoundLoop.Training<>(m, label(m, k), data,
+                    new ListedItems<>(source, ctx.cfg().pipeline().views()), m, m, RoundLoop.countPerPartition(data, source));
+            return RoundLoop.train(ctx, t, val, new Segment<>(source, m, m, 1), (double) m / k, (double) (m + 1) / k);
         } finally {
             data.unpersist(false);
         }
@@ -131,7 +137,7 @@ public final class SequentialSchedule implements Schedule {
                             1, false, p.store().precision(), state, cfg.seed(), cfg.threads()), false);
                 } else {
                     BatchSource<LabeledImage> source = new ImageSource(ctx.assembler(), m);
-                    records = (training ? ctx.data().train() : ctx.data().test()).mapPartitionsWithIndex(new SpillWriteTask<>(
+                    records = (training ? ctx.data().trainImages() : ctx.data().test()).mapPartitionsWithIndex(new SpillWriteTask<>(
                             ctx.setup(), source, m, training ? p.views() : 1, training && augment, p.store().precision(), state,
                             cfg.seed(), cfg.threads()), false);
                 }

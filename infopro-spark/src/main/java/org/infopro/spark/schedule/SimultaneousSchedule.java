@@ -4,7 +4,11 @@ import org.apache.hadoop.fs.Path;
 import org.infopro.data.config.ConfigException;
 import org.infopro.spark.checkpoint.Checkpoint;
 import org.infopro.spark.config.TrainConfig;
+import org.infopro.data.shard.ShardChunk;
 import org.infopro.spark.task.Segment;
+import org.infopro.spark.task.StreamedImages;
+
+import java.util.List;
 
 /**
  * The paper's schedule: every batch goes through all modules in one task, each module backpropagating only its
@@ -23,8 +27,10 @@ public final class SimultaneousSchedule implements Schedule {
 
     @Override
     public ScheduleReport run(RunContext ctx) {
-        Segment<org.infopro.data.shard.LabeledImage> all = Segment.all(ctx.assembler(), ctx.modules());
-        ctx.listener().onStage(RoundLoop.train(ctx, 0, "all modules", ctx.data().train(), all, ctx.data().test(), all, 0, 1));
+        int k = ctx.modules();
+        RoundLoop.Training<List<ShardChunk>> t = new RoundLoop.Training<>(0, "all modules", ctx.data().shares(ctx.jsc()),
+                new StreamedImages(ctx.assembler(), 0, ctx.hadoopConf()), 0, k - 1, ctx.data().perReplica());
+        ctx.listener().onStage(RoundLoop.train(ctx, t, ctx.data().test(), Segment.all(ctx.assembler(), k), 0, 1));
         return new ScheduleReport.Simultaneous();
     }
 

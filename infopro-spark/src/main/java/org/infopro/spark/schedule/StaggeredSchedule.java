@@ -4,7 +4,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.util.SerializableConfiguration;
 import org.infopro.data.config.ConfigException;
-import org.infopro.data.shard.LabeledImage;
+import org.infopro.data.shard.ShardChunk;
 import org.infopro.spark.checkpoint.Checkpoint;
 import org.infopro.spark.config.TrainConfig;
 import org.infopro.spark.measure.HeadMetrics;
@@ -40,8 +40,7 @@ public final class StaggeredSchedule implements Schedule {
     public ScheduleReport run(RunContext ctx) {
         TrainConfig cfg = ctx.cfg();
         int k = ctx.modules();
-        JavaRDD<LabeledImage> images = ctx.data().train();
-        int n = (int) images.count();
+        int n = (int) ctx.data().trainCount();
         int stepsPerEpoch = (n + cfg.batchSize() - 1) / cfg.batchSize();
         int stepsPerWave = Math.max(1, (int) Math.ceil(stepsPerEpoch * cfg.pipeline().waveFraction()));
         WaveTask.Chunks chunks = new WaveTask.Chunks(n, cfg.batchSize(), stepsPerEpoch, stepsPerWave, cfg.epochs());
@@ -51,8 +50,8 @@ public final class StaggeredSchedule implements Schedule {
         LOG.info(String.format(Locale.ROOT, "[train] staggered: %d modules, %d waves of %d steps (%d per epoch), pipeline fills "
                 + "in %d waves; module k trains a chunk k-1 waves after module 1", k, waves, stepsPerWave, chunks.perEpoch(), k - 1));
 
-        // partition 0 carries the training images to module 1, partitions 1..K-1 are the other modules' tasks
-        JavaRDD<LabeledImage> slots = images.union(ctx.jsc().parallelize(new ArrayList<LabeledImage>(), k - 1));
+        // partition 0 carries the training images' chunks to module 1, partitions 1..K-1 are the other modules' tasks
+        JavaRDD<List<ShardChunk>> slots = ctx.data().shares(ctx.jsc()).union(ctx.jsc().parallelize(new ArrayList<List<ShardChunk>>(), k - 1));
         SerializableConfiguration conf = new SerializableConfiguration(ctx.conf());
         double trainS = 0;
         double evalS = 0;

@@ -2,16 +2,23 @@ package org.infopro.spark.schedule;
 
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.storage.StorageLevel;
 import org.infopro.data.shard.KeyHash;
 import org.infopro.data.shard.LabeledImage;
+import org.infopro.data.shard.ShardChunk;
 import org.infopro.data.shard.ShardReader;
+import org.infopro.data.shard.StreamPlan;
 import scala.Tuple2;
 
+import java.util.List;
+
 /**
- * A run's input: the training images, one partition per replica, and the validation images (the test split,
- * else val) spread over all cores, each read once and cached for the run.
+ * A run's input, planned from the manifest and never cached: the training split as one list of shard chunks per
+ * replica ({@link StreamPlan}), which training tasks stream themselves, and the validation split (the test split,
+ * else val) as images decoded while they are read, over all cores. Only spilled module outputs, which the
+ * sequential schedule writes to disk on purpose, are partitioned by replica and persisted.
  */
 public final class TrainData {
     private final ShardReader reader;
@@ -20,8 +27,8 @@ public final class TrainData {
     private final int replicas;
     private final long seed;
     private final int parallelism;
-    private JavaRDD<LabeledImage> train;
-    private JavaRDD<LabeledImage> test;
+    private StreamPlan plan;
+    private Long testCount;
 
     public TrainData(ShardReader reader, int limit, int valLimit, int replicas, long seed, int parallelism) {
         this.reader = reader;
@@ -32,21 +39,49 @@ public final class TrainData {
         this.parallelism = parallelism;
     }
 
-    /** The training images, one partition per replica. */
-    public JavaRDD<LabeledImage> train() {
-        if (train == null) {
-            train = byReplica(reader.images("train", limit), LabeledImage::key);
+    /** The training split's chunks, one list per replica. */
+    public StreamPlan plan() {
+        if (plan == null) {
+            plan = reader.plan("train", limit, replicas, seed);
         }
-        return train;
+        return plan;
     }
 
-    /** The validation images, cached. */
+    /** One partition per replica, holding that replica's chunk list (what {@code StreamedImages} reads). */
+    public JavaRDD<List<ShardChunk>> shares(JavaSparkContext jsc) {
+        return jsc.parallelize(plan().parts(), replicas);
+    }
+
+    /** Training images per replica. */
+    public long[] perReplica() {
+        return plan().sizes();
+    }
+
+    /** Training images in the run. */
+    public long trainCount() {
+        return plan().rows();
+    }
+
+    /** The training images, decoded as they are read, over all cores (the sequential schedule's spill input). */
+    public JavaRDD<LabeledImage> trainImages() {
+        return reader.images("train", limit, parallelism);
+    }
+
+    /** The validation images, decoded as they are read. */
     public JavaRDD<LabeledImage> test() {
-        if (test == null) {
-            test = reader.images(reader.firstSplit("test", "val"), valLimit).repartition(parallelism)
-                    .persist(StorageLevel.MEMORY_AND_DISK_SER());
+        return reader.images(valSplit(), valLimit, parallelism);
+    }
+
+    /** Validation images in the run. */
+    public long testCount() {
+        if (testCount == null) {
+            testCount = reader.plan(valSplit(), valLimit, 1, seed).rows();
         }
-        return test;
+        return testCount;
+    }
+
+    private String valSplit() {
+        return reader.firstSplit("test", "val");
     }
 
     /**
@@ -60,15 +95,5 @@ public final class TrainData {
                 .partitionBy(new HashPartitioner(n))
                 .values()
                 .persist(StorageLevel.MEMORY_AND_DISK_SER());
-    }
-
-    /** Drops the cached images. */
-    public void release() {
-        if (train != null) {
-            train.unpersist(false);
-        }
-        if (test != null) {
-            test.unpersist(false);
-        }
     }
 }

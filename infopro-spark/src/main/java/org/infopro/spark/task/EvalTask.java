@@ -13,8 +13,9 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * Validation of a segment's modules (all of them for the composed network) on one partition; partial sums are
- * reduced on the driver with {@link #add}.
+ * Validation of a segment's modules (all of them for the composed network) on one partition, read a batch at a
+ * time as the partition's iterator yields it (images are decoded as they are read, never held all at once);
+ * partial sums are reduced on the driver with {@link #add}.
  */
 public final class EvalTask<T> implements FlatMapFunction<Iterator<T>, List<HeadMetrics>> {
     private static final int BATCH = 256;
@@ -33,17 +34,20 @@ public final class EvalTask<T> implements FlatMapFunction<Iterator<T>, List<Head
 
     @Override
     public Iterator<List<HeadMetrics>> call(Iterator<T> it) {
-        List<T> images = new ArrayList<>();
-        it.forEachRemaining(images::add);
-        if (images.isEmpty()) {
+        if (!it.hasNext()) {
             return Collections.emptyIterator();
         }
         try (TaskScope scope = TaskScope.enter(threads)) {
             ModuleStack stack = scope.stack(setup, state.value());
             List<HeadMetrics> sums = null;
-            for (int from = 0; from < images.size(); from += BATCH) {
-                try (ImageBatch batch = segment.source().assemble(images, from, Math.min(images.size(), from + BATCH), null, stack)) {
-                    List<HeadMetrics> m = stack.evaluate(batch, segment.first(), segment.last());
+            List<T> batch = new ArrayList<>(BATCH);
+            while (it.hasNext()) {
+                batch.clear();
+                while (it.hasNext() && batch.size() < BATCH) {
+                    batch.add(it.next());
+                }
+                try (ImageBatch b = segment.source().assemble(batch, 0, batch.size(), null, stack)) {
+                    List<HeadMetrics> m = stack.evaluate(b, segment.first(), segment.last());
                     sums = sums == null ? m : add(sums, m);
                 }
             }

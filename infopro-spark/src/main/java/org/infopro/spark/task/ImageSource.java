@@ -27,7 +27,11 @@ public record ImageSource(BatchAssembler assembler, int prefix) implements Batch
 
     @Override
     public ImageBatch assemble(List<LabeledImage> items, int from, int to, Random rng, ModuleStack stack) {
-        ImageBatch images = assembler.assemble(items, from, to, rng);
+        return throughPrefix(assembler.assemble(items, from, to, rng), prefix, stack);
+    }
+
+    /** {@code images} run through the frozen modules {@code 0..prefix-1}; the result owns the batch's memory. */
+    static ImageBatch throughPrefix(ImageBatch images, int prefix, ModuleStack stack) {
         if (prefix == 0) {
             return images;
         }

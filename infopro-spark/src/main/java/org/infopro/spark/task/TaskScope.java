@@ -3,6 +3,7 @@ package org.infopro.spark.task;
 import org.apache.spark.TaskContext;
 import org.apache.spark.util.TaskCompletionListener;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.infopro.data.shard.ImageStream;
 import org.infopro.spark.metrics.ExecutorPeak;
 import org.infopro.spark.metrics.TaskMemory;
 import org.infopro.spark.metrics.TaskStats;
@@ -77,9 +78,9 @@ public final class TaskScope implements AutoCloseable {
     }
 
     /** The task's statistics, with its peak memory, executor and busy time up to now. */
-    public TaskStats stats(long images, long steps, long[] nanosPerModule, double[] lossSum) {
+    public TaskStats stats(long images, long steps, long[] nanosPerModule, double[] lossSum, ImageStream.Stats input) {
         long peak = peakBytes();
-        return new TaskStats(images, steps, nanosPerModule, lossSum, peak, ExecutorPeak.here(peak), System.nanoTime() - t0);
+        return new TaskStats(images, steps, nanosPerModule, lossSum, peak, ExecutorPeak.here(peak), System.nanoTime() - t0, input);
     }
 
     /** Seconds since the task entered its scope. */

@@ -6,7 +6,8 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.SerializableConfiguration;
 import org.infopro.data.shard.BatchAssembler;
 import org.infopro.data.shard.ImageBatch;
-import org.infopro.data.shard.LabeledImage;
+import org.infopro.data.shard.ImageStream;
+import org.infopro.data.shard.ShardChunk;
 import org.infopro.spark.metrics.TaskStats;
 import org.infopro.spark.module.Handoff;
 import org.infopro.spark.module.LocalModule;
@@ -23,10 +24,8 @@ import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Random;
 
 /**
  * One module's share of one wave of the staggered schedule, as one Spark task: partition k of the wave's job
@@ -37,7 +36,7 @@ import java.util.Random;
  * block module k+1 reads in the next wave. Blocks are written under an attempt-unique name and renamed, so a
  * retried task rewrites the same block.
  */
-public final class WaveTask implements Function2<Integer, Iterator<LabeledImage>, Iterator<WaveTask.Outcome>> {
+public final class WaveTask implements Function2<Integer, Iterator<List<ShardChunk>>, Iterator<WaveTask.Outcome>> {
 
     /** What module {@code module} did on chunk {@code chunk}. */
     public record Outcome(int module, int chunk, ModuleState state, TaskStats stats) implements Serializable {
@@ -105,13 +104,18 @@ public final class WaveTask implements Function2<Integer, Iterator<LabeledImage>
         /** The batch of {@code n} items of the next step, with their image keys. */
         ImageBatch next(int step, int n, List<String> keys) throws IOException;
 
+        /** What the image stream measured (none for blocks). */
+        default ImageStream.Stats input() {
+            return ImageStream.Stats.NONE;
+        }
+
         @Override
         default void close() throws IOException {
         }
     }
 
     @Override
-    public Iterator<Outcome> call(Integer module, Iterator<LabeledImage> it) {
+    public Iterator<Outcome> call(Integer module, Iterator<List<ShardChunk>> it) {
         int chunk = wave - module;
         if (chunk < 0 || chunk >= chunks.total()) {
             return Collections.emptyIterator(); // the pipeline is filling or draining: this module has nothing in this wave
@@ -120,7 +124,7 @@ public final class WaveTask implements Function2<Integer, Iterator<LabeledImage>
         Path root = new Path(blocks);
         boolean last = module == setup.modules() - 1;
         try (TaskScope scope = TaskScope.enter(settings.threads());
-             Steps steps = module == 0 ? images(it, epoch) : handoffs(root, chunk, module);
+             Steps steps = module == 0 ? images(it, epoch, chunks.firstStep(chunk), chunks.endStep(chunk)) : handoffs(root, chunk, module);
              BinaryParts.Writer out = last ? null : BinaryParts.writer(conf.value(), block(root, chunk, module + 1),
                      layout(module), store.codec())) {
             LocalModule m = scope.module(setup, module, state.value().get(module));
@@ -154,22 +158,33 @@ public final class WaveTask implements Function2<Integer, Iterator<LabeledImage>
             if (out != null) {
                 out.commit();
             }
-            return List.of(new Outcome(module, chunk, m.state(), scope.stats(seen, to - from, nanos, lossSum))).iterator();
+            return List.of(new Outcome(module, chunk, m.state(), scope.stats(seen, to - from, nanos, lossSum, steps.input()))).iterator();
         } catch (IOException e) {
             throw new UncheckedIOException("wave " + wave + ", module " + (module + 1) + ": " + e.getMessage(), e);
         }
     }
 
-    /** Module 1's steps: the training images in a one-replica run's epoch order, augmented per step. */
-    private Steps images(Iterator<LabeledImage> it, int epoch) {
-        List<LabeledImage> images = new ArrayList<>();
-        it.forEachRemaining(images::add);
-        images.sort(Comparator.comparing(LabeledImage::key));
-        Seeds.shuffleEpoch(images, settings.seed(), epoch, 0);
-        return (step, n, keys) -> {
-            List<LabeledImage> b = images.subList(step * settings.batchSize(), step * settings.batchSize() + n);
-            b.forEach(img -> keys.add(img.key()));
-            return assembler.assemble(b, 0, n, new Random(Seeds.step(settings.seed(), epoch, 0, step)));
+    /** Module 1's steps: the training images streamed in a one-replica run's epoch order, augmented per step. */
+    private Steps images(Iterator<List<ShardChunk>> it, int epoch, int from, int to) {
+        TrainInput.Feed feed = new StreamedImages(assembler, 0, conf).open(it, 0,
+                new RoundTask.Round(epoch, from, to, chunks.stepsPerEpoch(), 1), settings);
+        return new Steps() {
+            @Override
+            public ImageBatch next(int step, int n, List<String> keys) {
+                ImageBatch b = feed.next(null);
+                keys.addAll(feed.keys());
+                return b;
+            }
+
+            @Override
+            public ImageStream.Stats input() {
+                return feed.stats();
+            }
+
+            @Override
+            public void close() {
+                feed.close();
+            }
         };
     }
 

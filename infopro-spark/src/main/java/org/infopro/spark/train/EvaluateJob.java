@@ -69,7 +69,7 @@ public final class EvaluateJob {
         int threads = cfg.threads();
         double[] sums;
         try {
-            sums = reader.images(cfg.split(), cfg.limit()).repartition(jsc.defaultParallelism())
+            sums = reader.images(cfg.split(), cfg.limit(), jsc.defaultParallelism())
                     .mapPartitions(it -> {
                         List<LabeledImage> images = new ArrayList<>();
                         it.forEachRemaining(images::add);

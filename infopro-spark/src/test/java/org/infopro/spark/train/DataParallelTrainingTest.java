@@ -1,5 +1,6 @@
 package org.infopro.spark.train;
 
+import org.infopro.data.shard.ImageStream;
 import org.infopro.spark.metrics.TaskStats;
 import org.infopro.spark.schedule.ReplicaAverage;
 import org.infopro.spark.task.RoundTask;
@@ -119,15 +120,15 @@ class DataParallelTrainingTest {
     @Test
     void theDriverAveragesParametersAndMomentumElementWise() {
         RoundTask.Outcome r0 = new RoundTask.Outcome(0, List.of(new ModuleState(0, new float[]{1, 2}, new float[]{0.5f}, 7, 0)),
-                new TaskStats(64, 1, new long[1], new double[1], 0, null, 0));
+                new TaskStats(64, 1, new long[1], new double[1], 0, null, 0, ImageStream.Stats.NONE));
         RoundTask.Outcome r1 = new RoundTask.Outcome(1, List.of(new ModuleState(0, new float[]{3, -2}, new float[]{1.5f}, 7, 0)),
-                new TaskStats(64, 1, new long[1], new double[1], 0, null, 0));
+                new TaskStats(64, 1, new long[1], new double[1], 0, null, 0, ImageStream.Stats.NONE));
         List<ModuleState> mean = ReplicaAverage.of(List.of(r1, r0));
         assertArrayEquals(new float[]{2, 0}, mean.get(0).params());
         assertArrayEquals(new float[]{1}, mean.get(0).updater());
         assertEquals(7, mean.get(0).iterations());
         RoundTask.Outcome behind = new RoundTask.Outcome(1, List.of(new ModuleState(0, new float[]{3, -2}, new float[]{1.5f}, 6, 0)),
-                new TaskStats(64, 1, new long[1], new double[1], 0, null, 0));
+                new TaskStats(64, 1, new long[1], new double[1], 0, null, 0, ImageStream.Stats.NONE));
         assertThrows(IllegalStateException.class, () -> ReplicaAverage.of(List.of(r0, behind)));
     }
 

@@ -204,10 +204,10 @@ class TrainJobEndToEndTest {
     @Test
     void anInputRefusedDuringTheRunIsRecordedAsInvalid(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("run");
-        // 4 images cannot feed 8 replicas: found only once the images are partitioned, inside the run
+        // 4 images cannot feed 8 replicas: found only once the training split is planned, inside the run
         TrainConfig cfg = config(dataset, out, WriteMode.ERROR).toBuilder().limit(4).parallel(new TrainConfig.Parallel(8, 0, false)).build();
         ConfigException e = assertThrows(ConfigException.class, () -> TrainJob.run(cfg, spark));
-        assertTrue(e.getMessage().contains("leaves a replica without images"), e.getMessage());
+        assertTrue(e.getMessage().contains("fewer than the 8 tasks to share them; use fewer --replicas"), e.getMessage());
         JsonNode result = Json.mapper().readTree(Files.readString(out.resolve(TrainJob.RESULT)));
         assertEquals("invalid", result.get("status").asText());
         assertEquals(e.getMessage(), result.get("error").asText());
