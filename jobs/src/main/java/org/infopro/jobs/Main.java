@@ -179,11 +179,16 @@ public final class Main {
 
     /**
      * The one human-readable line printed before the result JSON: the job, its status and its headline figures
-     * (accuracy, images, wall time, the driver's peak resident memory, where the result file is), whichever the result has.
+     * (the network, with its width when not 1; accuracy, images, wall time, the driver's peak resident memory, where the result
+     * file is), whichever the result has.
      */
     static String summary(String job, Object result) {
         JsonNode r = Json.mapper().valueToTree(result);
         StringBuilder sb = new StringBuilder("infopro ").append(job).append(": ").append(r.path("status").asText("ok"));
+        JsonNode network = r.path("config").path("network");
+        if (network.isTextual()) {
+            sb.append(" | ").append(network.asText());
+        }
         for (String field : List.of("test_accuracy", "accuracy")) {
             if (r.path(field).isNumber()) {
                 sb.append(String.format(Locale.ROOT, " | %s %.4f", field.replace('_', ' '), r.get(field).asDouble()));

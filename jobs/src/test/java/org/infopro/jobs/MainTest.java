@@ -116,6 +116,25 @@ class MainTest {
     }
 
     @Test
+    void theSummaryLineNamesTheNetworkWithItsWidth() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        quietly(out, err, () -> Main.execute(job(() -> Map.of("status", "ok", "test_accuracy", 0.5,
+                "config", Map.of("network", "ResNet-50 (width 0.25)"))), new String[0]));
+        assertEquals("infopro t: ok | ResNet-50 (width 0.25) | test accuracy 0.5000", out.toString(StandardCharsets.UTF_8).split("\n", 2)[0]);
+    }
+
+    @Test
+    void aContrastiveImageNetRunExitsWith2AndOneLineNamingTheValueAndTheFix() {
+        Run r = run("train", "--dataset", "d", "--out", "o", "--arch", "resnet101", "--loss", "infopro-contrast");
+        assertEquals(Main.INVALID, r.code());
+        String line = r.err().strip();
+        assertEquals(1, line.lines().count(), line);
+        assertTrue(line.contains("--loss infopro-contrast") && line.contains("no contrastive ImageNet variant")
+                && line.contains("--loss infopro-softmax"), line);
+        assertTrue(SparkSession.getDefaultSession().isEmpty(), "refused before any Spark work");
+    }
+
+    @Test
     void unknownJobExitsWith2AndNamesTheJobs() {
         Run r = run("prep-imagenet-xl");
         assertEquals(Main.INVALID, r.code());

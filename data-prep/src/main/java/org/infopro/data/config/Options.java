@@ -76,6 +76,24 @@ public final class Options {
         return text == null ? opt.check(job, opt.defaultValue()) : opt.parse(job, text);
     }
 
+    /** True when the command line gave {@code opt} (its value is not the default). */
+    public boolean given(Opt<?> opt) {
+        if (declared.get(opt.name()) != opt) {
+            throw new IllegalArgumentException(job + ": " + opt + " is asked for but not declared");
+        }
+        return given.containsKey(opt.name());
+    }
+
+    /**
+     * The option's value: the one given, else {@code defaultText} read by the option as if it had been given (for a
+     * default that depends on other options, such as a network family's recipe), else the option's own default
+     * when {@code defaultText} is null. A bad {@code defaultText} fails like a bad value on the command line.
+     */
+    public <T> T getOr(Opt<T> opt, String defaultText) {
+        T value = get(opt);
+        return given(opt) || defaultText == null ? value : opt.parse(job, defaultText);
+    }
+
     /** The job's name, for the messages of checks that span several options. */
     public String job() {
         return job;

@@ -12,6 +12,7 @@ import org.infopro.spark.model.AuxNet;
 import org.infopro.spark.model.CifarResNetFamily;
 import org.infopro.spark.model.HeadSpec;
 import org.infopro.spark.model.NetworkFamily;
+import org.infopro.spark.model.Recipe;
 import org.infopro.spark.model.ReferenceTables;
 import org.infopro.spark.model.SplitPoint;
 import org.infopro.spark.runtime.NativeRuntime;
@@ -105,9 +106,11 @@ public record TrainConfig(
         ARCH.check(JOB, arch);
         DEPTH.check(JOB, depth);
         WIDTH.check(JOB, width);
-        NetworkFamily.named(arch).check(depth, width);
+        NetworkFamily family = NetworkFamily.named(arch);
+        family.check(depth, width);
         splits = List.copyOf(splits);
         LOSS.check(JOB, loss);
+        family.checkLoss(loss);
         Objects.requireNonNull(auxNet, "auxNet");
         Objects.requireNonNull(lambda, "lambda");
         PAD_TO.check(JOB, transform.padTo());
@@ -115,6 +118,9 @@ public record TrainConfig(
         AUGMENT.check(JOB, transform.augment());
         CROP.check(JOB, transform.crop());
         RESIZE.check(JOB, transform.resize());
+        if (transform.crop() > 0) {
+            family.checkInput(transform.crop(), transform.crop(), "--crop " + transform.crop());
+        }
         EPOCHS.check(JOB, epochs);
         BATCH_SIZE.check(JOB, batchSize);
         LR.check(JOB, learningRate);
@@ -189,10 +195,10 @@ public record TrainConfig(
     public static final Opt<ScheduleKind> SCHEDULE = Opt.choice("schedule", "NAME", "simultaneous: the paper's, every batch through all "
             + "modules in one task; sequential: module after module, on spilled or recomputed inputs; staggered: modules pipelined "
             + "over waves.", ScheduleKind.SIMULTANEOUS, ScheduleKind::label);
-    public static final Opt<String> ARCH = Opt.string("arch", "FAMILY", "Network family: cifar-resnet (the paper's CIFAR ResNets) | "
-            + "imagenet-resnet (torchvision's bottleneck ResNets); any family on the class path (see README).", CifarResNetFamily.NAME);
+    public static final Opt<String> ARCH = Opt.string("arch", "FAMILY", archDoc(), CifarResNetFamily.NAME);
     public static final Opt<Integer> DEPTH = Opt.intIn("depth", "N", "Depth in the family: 6n+2 for cifar-resnet (8, 14, 20, 32, 110, ...); "
-            + "50, 101 or 152 for imagenet-resnet.", 20, 2, 1202);
+            + "50, 101 or 152 for imagenet-resnet; default: the family's (cifar-resnet 20, imagenet-resnet 50) or the one "
+            + "--arch names.", 20, 2, 1202);
     public static final Opt<Double> WIDTH = Opt.doubleIn("width", "X", "Channel multiplier (imagenet-resnet: base width 64·X; "
             + "cifar-resnet has only 1).", 1.0, 0.01, 16);
     public static final Opt<String> SPLITS = Opt.text("splits", "LIST", "Module ends 'stage,block;...' (K = points + 1), 'none' "
@@ -217,7 +223,8 @@ public record TrainConfig(
             + "256 for 224).", 0, 0, 16384);
     public static final Opt<Integer> EPOCHS = Opt.intIn("epochs", "N", "Training epochs.", 2, 1, 100_000);
     public static final Opt<Integer> BATCH_SIZE = Opt.intIn("batch-size", "N", "Minibatch size.", 128, 2, 65_536);
-    public static final Opt<Double> LR = Opt.doubleIn("lr", "X", "Initial learning rate of the cosine schedule.", 0.1, 0, 100);
+    public static final Opt<Double> LR = Opt.doubleIn("lr", "X", "Initial learning rate of the cosine schedule (a family's recipe "
+            + "may scale its default with the global batch, see --arch).", 0.1, 0, 100);
     public static final Opt<LrSchedule> LR_SCHEDULE = Opt.choice("lr-schedule", "KIND", "cosine-epoch: the rate is set once per epoch; "
             + "cosine-step: at every step.", LrSchedule.COSINE_EPOCH, LrSchedule::label);
     public static final Opt<Double> WARMUP_EPOCHS = Opt.doubleIn("warmup-epochs", "X", "Linear warm-up from 0.01 over the first X "
@@ -272,37 +279,132 @@ public record TrainConfig(
         return SPEC.parse(args);
     }
 
+    /**
+     * The command line's config. {@code --arch} names a family, or one of its named depths ({@code resnet101}); every
+     * option not given takes the family's {@link Recipe} value when the recipe has one, else the option's default.
+     */
     private static TrainConfig build(Options o) {
-        int depth = o.get(DEPTH);
-        List<SplitPoint> splits = parseSplits(o.get(SPLITS), depth);
+        NetworkFamily.Arch arch = NetworkFamily.resolve(o.get(ARCH));
+        Recipe r = checkedRecipe(arch.family());
+        int depthValue = o.get(DEPTH);
+        int depth = resolveDepth(o.get(ARCH).trim(), arch, o.given(DEPTH) ? depthValue : null);
+        LossMode loss = o.get(LOSS);
+        List<SplitPoint> splits = parseSplits(recipe(o, r, SPLITS), depth);
+        Parallel parallel = new Parallel(o.get(REPLICAS), o.get(SYNC_STEPS), o.get(RESUME));
+        int batchSize = recipe(o, r, BATCH_SIZE);
+        double lr = recipe(o, r, LR);
+        if (!o.given(LR) && r.learningRate().isPresent()) {
+            lr = r.learningRate().get().forGlobalBatch((long) batchSize * parallel.replicas());
+        }
+        String lambdaText = o.get(LAMBDA);
         return builder(o.get(DATASET), o.get(OUT))
-                .schedule(o.get(SCHEDULE))
-                .arch(o.get(ARCH))
+                .schedule(recipe(o, r, SCHEDULE))
+                .arch(arch.family().name())
                 .depth(depth)
-                .width(o.get(WIDTH))
+                .width(recipe(o, r, WIDTH))
                 .splits(splits)
-                .loss(o.get(LOSS))
+                .loss(loss)
                 .auxNet(o.get(AUX_NET).orElse(null))
-                .lambda(parseLambda(o.get(LAMBDA), depth, splits.size() + 1))
-                .transform(new InputTransform(o.get(PAD_TO), o.get(CHANNELS), o.get(AUGMENT), o.get(CROP), o.get(RESIZE)))
-                .epochs(o.get(EPOCHS))
-                .batchSize(o.get(BATCH_SIZE))
-                .learningRate(o.get(LR))
-                .lrSchedule(o.get(LR_SCHEDULE))
-                .warmupEpochs(o.get(WARMUP_EPOCHS))
-                .momentum(o.get(MOMENTUM))
-                .weightDecay(o.get(WEIGHT_DECAY))
+                .lambda(resolveLambda(o.given(LAMBDA) ? lambdaText : null, r, loss, depth, splits.size() + 1))
+                .transform(new InputTransform(recipe(o, r, PAD_TO), recipe(o, r, CHANNELS), recipe(o, r, AUGMENT), recipe(o, r, CROP),
+                        recipe(o, r, RESIZE)))
+                .epochs(recipe(o, r, EPOCHS))
+                .batchSize(batchSize)
+                .learningRate(lr)
+                .lrSchedule(recipe(o, r, LR_SCHEDULE))
+                .warmupEpochs(recipe(o, r, WARMUP_EPOCHS))
+                .momentum(recipe(o, r, MOMENTUM))
+                .weightDecay(recipe(o, r, WEIGHT_DECAY))
                 .seed(o.get(SEED))
                 .limit(o.get(LIMIT))
                 .valLimit(o.get(VAL_LIMIT))
                 .threads(o.get(NativeRuntime.THREADS))
                 .logEvery(o.get(LOG_EVERY))
                 .mode(o.get(MODE))
-                .parallel(new Parallel(o.get(REPLICAS), o.get(SYNC_STEPS), o.get(RESUME)))
+                .parallel(parallel)
                 .pipeline(new Pipeline(o.get(SPILL), o.get(SPILL_DIR), new SpillConfig(o.get(SPILL_FORMAT), o.get(SPILL_PRECISION),
                         o.get(SPILL_CODEC)), o.get(SPILL_VIEWS), o.get(KEEP_SPILL), o.get(WAVE_FRACTION)))
                 .input(new Input(o.get(PREFETCH), o.get(INPUT_THREADS)))
                 .build();
+    }
+
+    /** The value given for {@code opt}, else the recipe's, else the option's default. */
+    private static <T> T recipe(Options o, Recipe r, Opt<T> opt) {
+        return o.getOr(opt, r.defaultFor(opt.name()));
+    }
+
+    /** The family's recipe, after checking that it names only options of this job (a programming error otherwise). */
+    private static Recipe checkedRecipe(NetworkFamily family) {
+        Recipe r = family.recipe();
+        for (String name : r.defaults().keySet()) {
+            if (SPEC.options().stream().noneMatch(opt -> opt.name().equals(name)) || name.equals(LR.name()) || name.equals(ARCH.name())
+                    || name.equals(DEPTH.name())) {
+                throw new IllegalStateException("the recipe of --arch " + family.name() + " sets '" + name + "', which is not a "
+                        + "train option it may set (the learning rate is its ScaledLearningRate; arch and depth are not recipe values)");
+            }
+        }
+        return r;
+    }
+
+    /**
+     * The depth of {@code --arch archText} with {@code --depth given} (null when not given): the depth the arch names,
+     * which a different --depth contradicts, else the given one, else the family's default.
+     */
+    private static int resolveDepth(String archText, NetworkFamily.Arch arch, Integer given) {
+        if (arch.depth().isPresent()) {
+            int named = arch.depth().getAsInt();
+            if (given != null && given != named) {
+                throw new ConfigException(JOB + ": --arch " + archText + " means --depth " + named + ", but --depth " + given
+                        + " was given. Drop --depth, or use --arch " + arch.family().name() + " --depth " + given + ".");
+            }
+            return named;
+        }
+        return given != null ? given : arch.family().defaultDepth();
+    }
+
+    /**
+     * The λ schedule: the text given (four numbers or a shipped entry); else, for a loss that weighs λ, the recipe's
+     * shipped entry for this depth and K, which must exist (the reference's ImageNet λ cover ResNet-101 and -152 at K=2
+     * only); else the option's default.
+     */
+    private static LambdaSchedule resolveLambda(String given, Recipe r, LossMode loss, int depth, int k) {
+        if (given != null) {
+            return parseLambda(given, depth, k);
+        }
+        String text = r.defaultFor(LAMBDA.name());
+        if (text == null || !loss.weighsLambda()) {
+            return parseLambda(LAMBDA.defaultValue(), depth, k);
+        }
+        try {
+            return parseLambda(text, depth, k);
+        } catch (ConfigException e) {
+            throw new ConfigException(JOB + ": --lambda is not given and " + r.source() + " has no λ for this network ("
+                    + e.getMessage().replaceFirst("^" + JOB + ": ", "").replaceFirst("\\.$", "")
+                    + "). Give --lambda IXX1,IXY1,IXX2,IXY2, or use --loss greedy or e2e, which need none.");
+        }
+    }
+
+    /** The --arch help: every family on the class path, its named depths and its recipe. */
+    private static String archDoc() {
+        StringBuilder sb = new StringBuilder("Network family:");
+        String sep = " ";
+        for (NetworkFamily f : NetworkFamily.all().values()) {
+            sb.append(sep).append(f.name()).append(" (").append(f.summary()).append(")");
+            sep = " | ";
+        }
+        sb.append("; any family on the class path (see README).");
+        for (NetworkFamily f : NetworkFamily.all().values()) {
+            if (!f.namedDepths().isEmpty()) {
+                sb.append(" ").append(String.join(", ", f.namedDepths().keySet())).append(" = ").append(f.name())
+                        .append(" at that depth.");
+            }
+            Recipe r = f.recipe();
+            if (!r.equals(Recipe.NONE)) {
+                sb.append(" ").append(f.name()).append(" defaults, for options not given (").append(r.source()).append("): ")
+                        .append(r.describe()).append(".");
+            }
+        }
+        return sb.toString();
     }
 
     /** A builder of a run on {@code dataset} writing to {@code out}, with every other knob at its option's default. */
@@ -351,7 +453,7 @@ public record TrainConfig(
         private String out;
         private ScheduleKind schedule = SCHEDULE.defaultValue();
         private String arch = ARCH.defaultValue();
-        private int depth = DEPTH.defaultValue();
+        private Integer depth;
         private double width = WIDTH.defaultValue();
         private List<SplitPoint> splits;
         private LossMode loss = LOSS.defaultValue();
@@ -517,14 +619,22 @@ public record TrainConfig(
             return this;
         }
 
-        /** The config, validated; a {@link ConfigException} names what is wrong and the fix. */
+        /**
+         * The config, validated; a {@link ConfigException} names what is wrong and the fix. The arch may be a named
+         * depth ({@code resnet101}); an unset depth, splits and λ come from the family as on the command line (the
+         * family's default depth, its recipe's splits and λ); the other knobs are this builder's values.
+         */
         public TrainConfig build() {
-            List<SplitPoint> s = splits != null ? splits : parseSplits(SPLITS.defaultValue(), depth);
-            LambdaSchedule l = lambda != null ? lambda : parseLambda(LAMBDA.defaultValue(), depth, s.size() + 1);
-            AuxNet a = auxNet != null ? auxNet : loss == LossMode.GREEDY ? AuxNet.C0F1 : AuxNet.C1F2;
-            return new TrainConfig(dataset, out, schedule, arch, depth, width, s, loss, a, l, transform, epochs, batchSize, learningRate,
-                    lrSchedule, warmupEpochs, momentum, weightDecay, seed, limit, valLimit, threads, logEvery, mode, parallel,
-                    pipeline, input);
+            NetworkFamily.Arch a = NetworkFamily.resolve(arch);
+            Recipe r = checkedRecipe(a.family());
+            int d = resolveDepth(arch.trim(), a, depth);
+            String splitsText = r.defaultFor(SPLITS.name()) != null ? r.defaultFor(SPLITS.name()) : SPLITS.defaultValue();
+            List<SplitPoint> s = splits != null ? splits : parseSplits(splitsText, d);
+            LambdaSchedule l = lambda != null ? lambda : resolveLambda(null, r, loss, d, s.size() + 1);
+            AuxNet h = auxNet != null ? auxNet : loss == LossMode.GREEDY ? AuxNet.C0F1 : AuxNet.C1F2;
+            return new TrainConfig(dataset, out, schedule, a.family().name(), d, width, s, loss, h, l, transform, epochs, batchSize,
+                    learningRate, lrSchedule, warmupEpochs, momentum, weightDecay, seed, limit, valLimit, threads, logEvery, mode,
+                    parallel, pipeline, input);
         }
     }
 
@@ -577,11 +687,14 @@ public record TrainConfig(
         m.put("dataset", dataset);
         m.put("out", out);
         m.put("schedule", schedule.label());
+        NetworkFamily family = NetworkFamily.named(arch);
         m.put("arch", arch);
+        m.put("network", family.label(depth, width));
         m.put("depth", depth);
         if (width != 1) {
             m.put("width", width);
         }
+        m.put("recipe", family.recipe().source());
         m.put("splits", splits.stream().map(SplitPoint::toString).collect(Collectors.joining(" ")));
         m.put("modules", modules());
         m.put("loss", loss.label());
@@ -590,6 +703,7 @@ public record TrainConfig(
         m.put("aux_net", auxNet.label());
         m.put("epochs", epochs);
         m.put("batch_size", batchSize);
+        m.put("global_batch", (long) batchSize * parallel.replicas());
         m.put("transform", transform);
         m.put("lr", learningRate);
         m.put("lr_schedule", lrSchedule.description());

@@ -17,6 +17,11 @@ public enum LossMode {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
+    /** True when the local modules' loss is weighted by --lambda (the InfoPro losses; greedy is CE only, E2E has none). */
+    public boolean weighsLambda() {
+        return this == INFOPRO_SOFTMAX || this == INFOPRO_CONTRAST;
+    }
+
     public boolean contrastive() {
         return this == INFOPRO_CONTRAST;
     }

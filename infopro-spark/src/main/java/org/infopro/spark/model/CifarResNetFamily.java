@@ -34,6 +34,11 @@ public final class CifarResNetFamily implements NetworkFamily {
     }
 
     @Override
+    public String label(int depth, double width) {
+        return "ResNet-" + depth + NetworkFamily.widthSuffix(width);
+    }
+
+    @Override
     public Trunk trunk(int depth, double width, int[] chw, int numClasses) {
         check(depth, width);
         return new ResNetSpec(depth, chw[1], chw[2], chw[0], numClasses);

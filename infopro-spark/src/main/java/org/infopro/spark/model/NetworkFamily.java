@@ -1,10 +1,13 @@
 package org.infopro.spark.model;
 
 import org.infopro.data.config.ConfigException;
+import org.infopro.spark.loss.LossMode;
 
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
 
@@ -33,6 +36,40 @@ public interface NetworkFamily extends Serializable {
     void check(int depth, double width);
 
     /**
+     * Other {@code --arch} names of this family that fix the depth ({@code resnet101} = depth 101), in the order
+     * {@code --help} lists them; none by default.
+     */
+    default Map<String, Integer> namedDepths() {
+        return Map.of();
+    }
+
+    /** The family's training defaults for the options a user does not give ({@link Recipe#NONE}: the options' own). */
+    default Recipe recipe() {
+        return Recipe.NONE;
+    }
+
+    /** Refuses, at config validation, a local loss this family has no variant of; every loss is fine by default. */
+    default void checkLoss(LossMode loss) {
+    }
+
+    /**
+     * Refuses, with the fix, a network input of {@code height}×{@code width} that this family cannot take; {@code what}
+     * names where the size comes from (for example {@code --crop 200}). Any size is fine by default.
+     */
+    default void checkInput(int height, int width, String what) {
+    }
+
+    /** How results name the network: {@code ResNet-50}, with the width multiplier whenever it is not 1. */
+    default String label(int depth, double width) {
+        return name() + "-" + depth + widthSuffix(width);
+    }
+
+    /** {@code " (width 0.25)"} for a width other than 1, else empty. */
+    static String widthSuffix(double width) {
+        return width == 1 ? "" : " (width " + new java.math.BigDecimal(Double.toString(width)).stripTrailingZeros().toPlainString() + ")";
+    }
+
+    /**
      * The trunk for {@code depth} at channel multiplier {@code width} on inputs of shape {@code chw}
      * (channels, height, width) with {@code numClasses} classes.
      */
@@ -46,6 +83,28 @@ public interface NetworkFamily extends Serializable {
             throw new ConfigException("train: invalid --arch '" + name + "': expected one of " + String.join(", ", all.keySet()) + ".");
         }
         return f;
+    }
+
+    /** What an {@code --arch} value names: a family, and the depth when the value is one of its {@link #namedDepths()}. */
+    record Arch(NetworkFamily family, OptionalInt depth) {
+    }
+
+    /** The family (and depth) {@code --arch name} means: a family's name or one of its named depths; else a ConfigException. */
+    static Arch resolve(String name) {
+        TreeMap<String, NetworkFamily> all = all();
+        String n = name.trim();
+        if (all.containsKey(n)) {
+            return new Arch(all.get(n), OptionalInt.empty());
+        }
+        for (NetworkFamily f : all.values()) {
+            Integer depth = f.namedDepths().get(n);
+            if (depth != null) {
+                return new Arch(f, OptionalInt.of(depth));
+            }
+        }
+        List<String> names = new ArrayList<>(all.keySet());
+        all.values().forEach(f -> names.addAll(f.namedDepths().keySet()));
+        throw new ConfigException("train: invalid --arch '" + name + "': expected one of " + String.join(", ", names) + ".");
     }
 
     /** Every family on the class path, by name. */

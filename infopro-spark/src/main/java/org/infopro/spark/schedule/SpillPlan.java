@@ -28,28 +28,54 @@ import java.util.Locale;
  * bytes its spill would take (training views + validation, uncompressed upper bound) against the forward FLOPs
  * that recomputing modules 1..k costs over the run, and the free space of the spill store. Both are turned into
  * time with rates measured on the driver (a forward pass of the trunk, a write and read of the spill store), and
- * auto picks the cheaper; a spill that does not fit (two consecutive spills exist at once) is never chosen.
+ * auto picks the cheaper; a spill that does not fit is never chosen.
+ * <p>What a spill occupies at once, and what its I/O costs, follow the sequential schedule: module k+1 reads module
+ * k's spill, which Spark shuffles to the replicas ({@code TrainData.byReplica}) and caches
+ * ({@code MEMORY_AND_DISK_SER}), so while it trains the spill exists three times (the store, the shuffle files, the
+ * cache once it outgrows executor memory, as an ImageNet spill does); while module k+1's own spill is written, the
+ * store still holds module k's and the shuffle files may not be cleaned yet. All of it is counted against the spill
+ * store's free space (the same disk in local mode; an upper bound where Spark's local dirs are elsewhere). The cached
+ * copy is counted as read back once per epoch, at the spill store's rate.
  */
 public record SpillPlan(SpillMode requested, SpillMode chosen, String reason, List<Stage> stages, long spillBytes,
                         long peakSpillBytes, long freeBytes, double recomputeGflop, double spillForwardGflop,
                         double measuredGflops, double measuredDiskMBps, double estimatedSpillS, double estimatedRecomputeS)
         implements ScheduleReport {
     private static final double FITS = 0.9;
+    /** Copies of a spill while the next module trains on it: the spill store, Spark's shuffle files, Spark's cache. */
+    static final int COPIES_WHILE_READ = 3;
     private static final int PROBE_MB = 16;
 
     /** One module's spill against its recompute. */
     public record Stage(int module, long trainRecords, long validationRecords, long spillBytes, double recomputeGflop) {
     }
 
+    /** What the planner measures before deciding: the spill store's free bytes, its MB/s, and the driver's forward GFLOP/s. */
+    public record Rates(long freeBytes, double gflops, double diskMBps) {
+    }
+
+    /** Measures the {@link Rates} on the driver and the spill store, then {@link #plan}s. */
     public static SpillPlan make(SpillMode requested, Trunk spec, List<ModulePlan> plans, int[] targetShape, long train,
                                  long validation, int epochs, int views, Precision precision, ModuleStack driverStack,
                                  Path spillDir, Configuration conf) {
+        long free = freeBytes(spillDir, conf);
+        Rates rates = new Rates(free, measureGflops(spec, plans, driverStack), measureDiskMBps(spillDir, conf));
+        return plan(requested, spec, plans, targetShape, train, validation, epochs, views, precision, rates);
+    }
+
+    /**
+     * The plan from shapes and counts alone, with the measured {@code rates}: what {@link #make} decides, without a
+     * network or a spill store (so ImageNet-sized plans can be checked without building ImageNet-sized networks).
+     */
+    public static SpillPlan plan(SpillMode requested, Trunk spec, List<ModulePlan> plans, int[] targetShape, long train,
+                                 long validation, int epochs, int views, Precision precision, Rates rates) {
         List<Stage> stages = new ArrayList<>();
         long total = 0;
         long peak = 0;
         long previous = 0;
         double recompute = 0;
         double spillForward = 0;
+        double spillIo = 0;
         for (int k = 0; k + 1 < plans.size(); k++) {
             SpillLayout layout = new SpillLayout(plans.get(k).outputShape(), precision, targetShape);
             long bytes = SpillStore.estimateBytes(train * views + validation, layout);
@@ -58,16 +84,18 @@ public record SpillPlan(SpillMode requested, SpillMode chosen, String reason, Li
             double gflop = prefix * (train + validation) * epochs / 1e9;
             stages.add(new Stage(k + 1, train * views, validation, bytes, gflop));
             total += bytes;
-            peak = Math.max(peak, previous + bytes);
+            // written while the previous spill is still in the store and its shuffle files; then read three times over
+            peak = Math.max(peak, Math.max(2 * previous + bytes, COPIES_WHILE_READ * bytes));
             previous = bytes;
+            // written and read in the store, shuffle written and read, cache written, then the cache read every epoch
+            spillIo += (5.0 + epochs) * bytes;
             recompute += gflop;
             spillForward += spec.flops(plans.get(k).firstUnit(), plans.get(k).lastUnit()) * (double) (train * views + validation) / 1e9;
         }
-        long free = freeBytes(spillDir, conf);
-        double gflops = measureGflops(spec, plans, driverStack);
-        double mbps = measureDiskMBps(spillDir, conf);
-        // a spill is written once and read once per stage (Spark caches it for the stage's epochs)
-        double spillS = 2.0 * total / (mbps * 1e6) + spillForward / gflops;
+        long free = rates.freeBytes();
+        double gflops = rates.gflops();
+        double mbps = rates.diskMBps();
+        double spillS = spillIo / (mbps * 1e6) + spillForward / gflops;
         double recomputeS = recompute / gflops;
         Choice c = choose(requested, total, peak, free, recompute, spillS, recomputeS);
         return new SpillPlan(requested, c.mode(), c.reason(), stages, total, peak, free, recompute, spillForward, gflops, mbps,
@@ -91,16 +119,18 @@ public record SpillPlan(SpillMode requested, SpillMode chosen, String reason, Li
         }
         if (!fits) {
             return new Choice(SpillMode.RECOMPUTE, String.format(Locale.ROOT,
-                    "the spill needs up to %s at once but the spill store has %s free", mib(peak), mib(free)));
+                    "the spill is %s (%,d bytes) and needs up to %s at once with Spark's shuffle and cache copies, more than "
+                            + "90 %% of the %s free in the spill store; recomputing costs %.1f GFLOP, about %.0f s",
+                    mib(total), total, mib(peak), mib(free), recomputeGflop, recomputeS));
         }
         if (spillS <= recomputeS) {
             return new Choice(SpillMode.SPILL, String.format(Locale.ROOT,
-                    "spilling %s costs about %.1f s against %.1f s of recompute (%.1f GFLOP)", mib(total), spillS, recomputeS,
-                    recomputeGflop));
+                    "spilling %s (%,d bytes, up to %s at once of %s free) costs about %.1f s against %.1f s of recompute "
+                            + "(%.1f GFLOP)", mib(total), total, mib(peak), mib(free), spillS, recomputeS, recomputeGflop));
         }
         return new Choice(SpillMode.RECOMPUTE, String.format(Locale.ROOT,
-                "recomputing %.1f GFLOP costs about %.1f s against %.1f s to spill %s", recomputeGflop, recomputeS, spillS,
-                mib(total)));
+                "recomputing %.1f GFLOP costs about %.1f s against %.1f s to spill %s (%,d bytes)", recomputeGflop, recomputeS,
+                spillS, mib(total), total));
     }
 
     public String describe() {
@@ -118,7 +148,8 @@ public record SpillPlan(SpillMode requested, SpillMode chosen, String reason, Li
     }
 
     static String mib(long bytes) {
-        return bytes >= 1L << 30 ? String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30))
+        return bytes >= 1L << 40 ? String.format(Locale.ROOT, "%.2f TiB", bytes / (double) (1L << 40))
+                : bytes >= 1L << 30 ? String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30))
                 : String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20));
     }
 

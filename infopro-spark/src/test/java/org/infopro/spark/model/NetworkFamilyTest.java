@@ -2,6 +2,7 @@ package org.infopro.spark.model;
 
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.shard.ImageBatch;
+import org.infopro.spark.config.TrainConfig;
 import org.infopro.spark.loss.LambdaSchedule;
 import org.infopro.spark.loss.LossMode;
 import org.infopro.spark.measure.HeadMetrics;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,6 +37,37 @@ class NetworkFamilyTest {
         ImageNetResNetSpec reduced = (ImageNetResNetSpec) NetworkFamily.named(ImageNetResNetFamily.NAME)
                 .trunk(50, 0.125, new int[]{3, 32, 32}, 10);
         assertEquals(8, reduced.base(), "width 0.125 of the base 64");
+    }
+
+    @Test
+    void greedyAndEndToEndBaselinesBuildAndTrainWithTheImageNetFamily() {
+        // the command line's configs at a reduced width and input; the modules are built from them as TrainJob does
+        for (String[] args : List.of(new String[]{"--loss", "greedy"}, new String[]{"--loss", "e2e", "--splits", "none"})) {
+            String[] all = java.util.stream.Stream.concat(java.util.stream.Stream.of("--dataset", "d", "--out", "o", "--arch", "resnet50",
+                    "--width", "0.0625", "--crop", "32"), java.util.Arrays.stream(args)).toArray(String[]::new);
+            TrainConfig cfg = TrainConfig.fromArgs(all);
+            Trunk trunk = NetworkFamily.named(cfg.arch()).trunk(cfg.depth(), cfg.width(), new int[]{3, 32, 32}, 10);
+            List<ModulePlan> plans = ModulePlan.plan(trunk, cfg.splits(), cfg.effectiveLambda());
+            assertEquals(cfg.loss() == LossMode.GREEDY ? 2 : 1, plans.size(), String.join(" ", args));
+            ModuleStack.Setup setup = new ModuleStack.Setup(trunk, plans, new Hyper(1, cfg.learningRate(), cfg.momentum(),
+                    cfg.weightDecay()), cfg.head());
+            try (ModuleStack stack = setup.build(); ImageBatch b = SyntheticBatch.of(4, 3, 32, 32, 10, 5)) {
+                float[] before = stack.modules().get(0).network().params().toFloatVector();
+                stack.trainStep(b, new long[plans.size()]);
+                assertFalse(java.util.Arrays.equals(before, stack.modules().get(0).network().params().toFloatVector()),
+                        "module 1 learned: " + String.join(" ", args));
+                List<HeadMetrics> m = stack.evaluate(b);
+                assertEquals(4, m.get(m.size() - 1).images());
+            }
+        }
+    }
+
+    @Test
+    void anImageNetInputNotDivisibleBy32IsRefusedWithTheFix() {
+        ConfigException e = assertThrows(ConfigException.class, () -> NetworkFamily.named(ImageNetResNetFamily.NAME)
+                .trunk(50, 0.125, new int[]{3, 28, 28}, 10));
+        assertTrue(e.getMessage().contains("28x28") && e.getMessage().contains("divisible by 32")
+                && e.getMessage().contains("--crop 32"), e.getMessage());
     }
 
     @Test

@@ -1,10 +1,22 @@
 package org.infopro.spark.schedule;
 
+import org.infopro.spark.loss.LambdaSchedule;
+import org.infopro.spark.model.ImageNetResNetSpec;
+import org.infopro.spark.model.ModulePlan;
+import org.infopro.spark.model.ReferenceTables;
+import org.infopro.spark.model.Trunk;
+import org.infopro.spark.spill.Precision;
+import org.infopro.spark.spill.SpillLayout;
 import org.infopro.spark.spill.SpillMode;
 import org.infopro.spark.model.ModuleCost;
 import org.infopro.spark.model.ResNetSpec;
+import org.infopro.spark.spill.SpillStore;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+import java.util.Locale;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,6 +43,64 @@ class SpillPlanTest {
         assertEquals(SpillMode.SPILL, c.mode());
         assertTrue(c.reason().contains("WARNING"), c.reason());
         assertEquals(SpillMode.RECOMPUTE, SpillPlan.choose(SpillMode.RECOMPUTE, GIB, GIB, 100 * GIB, 1, 1, 1000).mode());
+    }
+
+    private static final long TIB = 1L << 40;
+    private static final long IMAGENET_TRAIN = 1_281_167;
+    private static final long IMAGENET_VAL = 50_000;
+
+    /** The reference's InfoPro* K=2 plans of ResNet-101 at 224×224 (shapes only: no network is built). */
+    private static List<ModulePlan> resnet101K2(Trunk spec) {
+        return ModulePlan.plan(spec, ReferenceTables.splits("infopro*-imagenet", 101, 2),
+                ReferenceTables.lambda("imagenet", "infopro*", 101, 2));
+    }
+
+    @Test
+    void anImageNetResNet101SpillOfATerabyteIsRecomputedWhenItsCopiesDoNotFitTheFreeDisk() {
+        ImageNetResNetSpec spec = new ImageNetResNetSpec(101, 64, 224, 224, 3, 1000);
+        List<ModulePlan> plans = resnet101K2(spec);
+        assertArrayEquals(new int[]{512, 28, 28}, plans.get(0).outputShape(), "module 1 ends in conv3_x");
+        long expected = SpillStore.estimateBytes(IMAGENET_TRAIN + IMAGENET_VAL,
+                new SpillLayout(new int[]{512, 28, 28}, Precision.FP16, new int[]{3, 224, 224}));
+        // a 2 TiB spill store: the 1.15 TiB spill alone would fit 90 % of it (the rule before counted only that), but
+        // module 2's stage also holds Spark's shuffle files and cached copy of it
+        SpillPlan p = SpillPlan.plan(SpillMode.AUTO, spec, plans, spec.inputShape(), IMAGENET_TRAIN, IMAGENET_VAL, 90, 1,
+                Precision.FP16, new SpillPlan.Rates(2 * TIB, 50, 200));
+        assertEquals(expected, p.spillBytes());
+        assertTrue(p.spillBytes() > 1.2e12, "about 0.95 MB per image: " + p.spillBytes());
+        assertEquals(3 * expected, p.peakSpillBytes());
+        assertEquals(SpillMode.RECOMPUTE, p.chosen(), p.describe());
+        assertTrue(p.reason().contains(SpillPlan.mib(expected)) && p.reason().contains(String.format(Locale.ROOT, "%,d bytes", expected))
+                && p.reason().contains("2.00 TiB free") && p.reason().contains("GFLOP"), p.reason());
+        assertTrue(p.describe().contains("1.15 TiB"), p.describe());
+    }
+
+    @Test
+    void anImageNetSpillThatFitsIsStillRecomputedWhenRecomputingIsCheaper() {
+        ImageNetResNetSpec spec = new ImageNetResNetSpec(101, 64, 224, 224, 3, 1000);
+        // ample disk, and a forward rate of an accelerator: 90 epochs of reading the cached spill cost more than the prefix
+        SpillPlan p = SpillPlan.plan(SpillMode.AUTO, spec, resnet101K2(spec), spec.inputShape(), IMAGENET_TRAIN, IMAGENET_VAL, 90, 1,
+                Precision.FP16, new SpillPlan.Rates(100 * TIB, 5000, 200));
+        assertEquals(SpillMode.RECOMPUTE, p.chosen(), p.describe());
+        assertTrue(p.reason().startsWith("recomputing") && p.reason().contains(SpillPlan.mib(p.spillBytes()))
+                && p.estimatedRecomputeS() < p.estimatedSpillS(), p.reason());
+    }
+
+    @Test
+    void aCifarSpillStillChosenWhereItWas() {
+        // ResNet-32 InfoPro K=4 as in docs/results/schedules.md (20,000 train, 10,000 test, 2 epochs), and ResNet-110 K=4
+        // over the reference's 160 epochs: spilled before this planner counted Spark's copies, and still spilled
+        ResNetSpec r32 = new ResNetSpec(32, 32, 32, 3, 10);
+        SpillPlan small = SpillPlan.plan(SpillMode.AUTO, r32, ModulePlan.plan(r32, ReferenceTables.splits("infopro", 32, 4),
+                new LambdaSchedule(6, 0, 1, 2)), r32.inputShape(), 20_000, 10_000, 2, 1, Precision.FP16,
+                new SpillPlan.Rates(100 * GIB, 20, 200));
+        assertEquals(SpillMode.SPILL, small.chosen(), small.describe());
+        ResNetSpec r110 = new ResNetSpec(110, 32, 32, 3, 10);
+        SpillPlan full = SpillPlan.plan(SpillMode.AUTO, r110, ModulePlan.plan(r110, ReferenceTables.splits("infopro", 110, 4),
+                new LambdaSchedule(1, 0, 0, 1)), r110.inputShape(), 50_000, 10_000, 160, 1, Precision.FP16,
+                new SpillPlan.Rates(100 * GIB, 20, 200));
+        assertEquals(SpillMode.SPILL, full.chosen(), full.describe());
+        assertTrue(full.reason().contains(SpillPlan.mib(full.spillBytes())), full.reason());
     }
 
     @Test
