@@ -5,16 +5,17 @@ import java.io.Serializable;
 /**
  * Validation sums of one module's heads over some images, additive so executors' partial results can
  * be reduced on the driver: classification (auxiliary softmax head for a local module, the network's
- * classifier for the last one), the contrastive head's SupCon loss, and the decoder's reconstruction BCE.
+ * classifier for the last one: top-1 and top-5 hits as {@link Classification} counts them, and cross-entropy),
+ * the contrastive head's SupCon loss, and the decoder's reconstruction BCE.
  */
-public record HeadMetrics(long images, long correct, double crossEntropySum, double reconstructionSum,
+public record HeadMetrics(long images, long correct, long correctTop5, double crossEntropySum, double reconstructionSum,
                           double contrastiveSum, boolean hasClassifier, boolean hasReconstruction,
                           boolean hasContrastive) implements Serializable {
 
     public HeadMetrics plus(HeadMetrics o) {
-        return new HeadMetrics(images + o.images, correct + o.correct, crossEntropySum + o.crossEntropySum,
-                reconstructionSum + o.reconstructionSum, contrastiveSum + o.contrastiveSum, hasClassifier,
-                hasReconstruction, hasContrastive);
+        return new HeadMetrics(images + o.images, correct + o.correct, correctTop5 + o.correctTop5,
+                crossEntropySum + o.crossEntropySum, reconstructionSum + o.reconstructionSum,
+                contrastiveSum + o.contrastiveSum, hasClassifier, hasReconstruction, hasContrastive);
     }
 
     /** Mean per-anchor supervised contrastive loss (τ as trained, unweighted), over evaluation batches. */
@@ -22,8 +23,14 @@ public record HeadMetrics(long images, long correct, double crossEntropySum, dou
         return hasContrastive && images > 0 ? contrastiveSum / images : null;
     }
 
+    /** Top-1 accuracy. */
     public Double accuracy() {
         return hasClassifier && images > 0 ? (double) correct / images : null;
+    }
+
+    /** Top-5 accuracy: 1.0 with 5 classes or fewer. */
+    public Double top5Accuracy() {
+        return hasClassifier && images > 0 ? (double) correctTop5 / images : null;
     }
 
     public Double crossEntropy() {

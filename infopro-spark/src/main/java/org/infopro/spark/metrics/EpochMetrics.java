@@ -26,12 +26,13 @@ public record EpochMetrics(int epoch, int epochs, String stage, double progress,
 
     /**
      * Validation of every module, computed on executors and reduced on the driver. For a local module:
-     * its auxiliary classifier's accuracy and cross-entropy (or its contrastive head's SupCon loss) and its
-     * decoder's BCE; for the last module, the network's test accuracy and loss. {@code testAccuracy} and
-     * {@code testLoss} are those of the last module validated, null when it has no classifier (a sequential
-     * schedule's local module trained with λ2 = 0).
+     * its auxiliary classifier's top-1 and top-5 accuracy and cross-entropy (or its contrastive head's SupCon loss)
+     * and its decoder's BCE; for the last module, the network's test accuracy (top-1 and top-5) and loss.
+     * {@code testAccuracy}, {@code testTop5Accuracy} and {@code testLoss} are those of the last module validated,
+     * null when it has no classifier (a sequential schedule's local module trained with λ2 = 0). Top-5 counts ties
+     * against the true class and is 1.0 with 5 classes or fewer ({@link org.infopro.spark.measure.Classification}).
      */
-    public record Validation(long images, double seconds, Double testAccuracy, Double testLoss,
+    public record Validation(long images, double seconds, Double testAccuracy, Double testTop5Accuracy, Double testLoss,
                              List<ModuleValidation> modules) {
 
         /** The validation of modules {@code first + 1 ..} from their reduced sums; the last one's accuracy is the test accuracy. */
@@ -39,14 +40,16 @@ public record EpochMetrics(int epoch, int epochs, String stage, double progress,
             List<ModuleValidation> mv = new ArrayList<>();
             for (int i = 0; i < val.size(); i++) {
                 HeadMetrics h = val.get(i);
-                mv.add(new ModuleValidation(first + i + 1, h.accuracy(), h.crossEntropy(), h.contrastive(), h.reconstruction()));
+                mv.add(new ModuleValidation(first + i + 1, h.accuracy(), h.top5Accuracy(), h.crossEntropy(),
+                        h.contrastive(), h.reconstruction()));
             }
             HeadMetrics last = val.get(val.size() - 1);
-            return new Validation(last.images(), seconds, last.accuracy(), last.crossEntropy(), mv);
+            return new Validation(last.images(), seconds, last.accuracy(), last.top5Accuracy(), last.crossEntropy(), mv);
         }
     }
 
-    public record ModuleValidation(int module, Double accuracy, Double crossEntropy, Double contrastiveLoss,
-                                   Double reconstructionBce) {
+    /** One module's validation; {@code accuracy} is top-1. */
+    public record ModuleValidation(int module, Double accuracy, Double top5Accuracy, Double crossEntropy,
+                                   Double contrastiveLoss, Double reconstructionBce) {
     }
 }

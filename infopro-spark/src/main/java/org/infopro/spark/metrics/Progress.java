@@ -1,19 +1,27 @@
 package org.infopro.spark.metrics;
 
+import org.infopro.spark.measure.Classification;
+
 import java.util.Locale;
 
-/** The driver's progress line: where the run is, how fast, and when it will end. */
+/**
+ * The driver's progress line: where the run is, how fast, and when it will end. Each classifier's top-5 accuracy
+ * follows its top-1 when the dataset has more than 5 classes (with fewer it is 1.0 by definition).
+ */
 public final class Progress {
     private Progress() {
     }
 
-    public static String line(EpochMetrics m) {
+    public static String line(EpochMetrics m, int classes) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "[train] %s epoch %d/%d", m.stage(), m.epoch(), m.epochs()));
         for (EpochMetrics.ModuleValidation v : m.validation().modules()) {
             sb.append(String.format(Locale.ROOT, " | module-%d", v.module()));
             if (v.accuracy() != null) {
                 sb.append(String.format(Locale.ROOT, " acc %.4f", v.accuracy()));
+                if (classes > Classification.TOP_K && v.top5Accuracy() != null) {
+                    sb.append(String.format(Locale.ROOT, " top5 %.4f", v.top5Accuracy()));
+                }
             }
             if (v.contrastiveLoss() != null) {
                 sb.append(String.format(Locale.ROOT, " supcon %.4f", v.contrastiveLoss()));

@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * What validating a classification family's heads measures: the classifier's (or auxiliary softmax head's)
- * correct predictions and cross-entropy, the contrastive head's SupCon loss at the trained temperature, and the
+ * top-1 and top-5 hits and cross-entropy, the contrastive head's SupCon loss at the trained temperature, and the
  * decoder's per-element BCE as PyTorch's BCELoss reports it.
  */
 public final class ClassifierHeads {
@@ -24,6 +24,7 @@ public final class ClassifierHeads {
         boolean hasClassifier = plan.isLast() || (!contrastive && outputs.contains(InfoProNetworkFactory.AUX));
         boolean hasRec = outputs.contains(InfoProNetworkFactory.RECONSTRUCTION);
         long correct = 0;
+        long correctTop5 = 0;
         double ce = 0;
         double bce = 0;
         double supcon = 0;
@@ -36,10 +37,11 @@ public final class ClassifierHeads {
             } else {
                 Classification c = Classification.of(values[i], batch.labelIndices());
                 correct = c.correct();
+                correctTop5 = c.correctTop5();
                 ce = c.crossEntropySum();
             }
         }
-        return new HeadMetrics(batch.size(), correct, ce, bce, supcon, hasClassifier, hasRec, contrastive);
+        return new HeadMetrics(batch.size(), correct, correctTop5, ce, bce, supcon, hasClassifier, hasRec, contrastive);
     }
 
     /** Σ over images of the mean per-element binary cross-entropy, with DL4J's clipping (1e-5). */

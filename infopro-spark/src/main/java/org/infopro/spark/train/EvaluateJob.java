@@ -28,14 +28,15 @@ import java.util.List;
 
 /**
  * Evaluates a run's exported inference model: the model file is broadcast, each task restores it and
- * classifies its partition, and the driver adds up correct predictions and cross-entropy.
+ * classifies its partition, and the driver adds up top-1 and top-5 hits (as {@link Classification} counts them) and
+ * cross-entropy.
  */
 public final class EvaluateJob {
     private static final int BATCH = 256;
 
-    /** What the evaluation measured. */
+    /** What the evaluation measured; {@code accuracy} is top-1, {@code top5Accuracy} is 1.0 with 5 classes or fewer. */
     public record Result(Status status, String model, String dataset, String split, long images, double accuracy,
-                         double crossEntropy) {
+                         double top5Accuracy, double crossEntropy) {
     }
 
     private EvaluateJob() {
@@ -73,7 +74,7 @@ public final class EvaluateJob {
                     .mapPartitions(it -> {
                         List<LabeledImage> images = new ArrayList<>();
                         it.forEachRemaining(images::add);
-                        double[] s = new double[3];
+                        double[] s = new double[4];
                         if (images.isEmpty()) {
                             return List.of(s).iterator();
                         }
@@ -85,13 +86,14 @@ public final class EvaluateJob {
                                     Classification c = Classification.of(net.output(false, b.features())[0], b.labelIndices());
                                     s[0] += b.size();
                                     s[1] += c.correct();
-                                    s[2] += c.crossEntropySum();
+                                    s[2] += c.correctTop5();
+                                    s[3] += c.crossEntropySum();
                                 }
                             }
                         }
                         return List.of(s).iterator();
                     })
-                    .reduce((a, b) -> new double[]{a[0] + b[0], a[1] + b[1], a[2] + b[2]});
+                    .reduce((a, b) -> new double[]{a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]});
         } finally {
             bModel.destroy();
         }
@@ -99,7 +101,7 @@ public final class EvaluateJob {
         if (n == 0) {
             throw new ConfigException("split '" + cfg.split() + "' of " + dataset + " has no images to evaluate.");
         }
-        return new Result(Status.OK, model.toString(), dataset, cfg.split(), n, sums[1] / n, sums[2] / n);
+        return new Result(Status.OK, model.toString(), dataset, cfg.split(), n, sums[1] / n, sums[2] / n, sums[3] / n);
     }
 
     private static JsonNode read(Path file, Configuration conf) {

@@ -17,6 +17,7 @@ import org.infopro.data.shard.ShardReader;
 import org.infopro.spark.checkpoint.Checkpoint;
 import org.infopro.spark.checkpoint.StateStore;
 import org.infopro.spark.config.TrainConfig;
+import org.infopro.spark.measure.Classification;
 import org.infopro.spark.measure.HeadMetrics;
 import org.infopro.spark.metrics.ProcessMemory;
 import org.infopro.spark.metrics.MetricsLog;
@@ -115,7 +116,7 @@ public final class TrainJob {
         RunTotals totals = new RunTotals(setup.modules());
         Path metricsPath = new Path(out, METRICS);
         MetricsLog metrics = saved != null ? MetricsLog.continuing(metricsPath, conf) : new MetricsLog(metricsPath, conf);
-        RunListener listener = RunListener.all(totals, metrics, new ProgressListener());
+        RunListener listener = RunListener.all(totals, metrics, new ProgressListener(reader.manifest().numClasses()));
         TrainData data = new TrainData(reader, cfg.limit(), cfg.valLimit(), cfg.parallel().replicas(), cfg.seed(),
                 JavaSparkContext.fromSparkContext(spark.sparkContext()).defaultParallelism());
         NativeRuntime.OneDnn onednn = NativeRuntime.oneDnn();
@@ -133,6 +134,7 @@ public final class TrainJob {
             // the composed network, as inference runs it; the simultaneous schedule's last validation already is
             // (a resume of a run killed after its last round has no last epoch, only the final steps left)
             Double testAccuracy = totals.last() == null ? null : totals.last().validation().testAccuracy();
+            Double testTop5Accuracy = totals.last() == null ? null : totals.last().validation().testTop5Accuracy();
             double finalEvalS = 0;
             if (!schedule.lastEpochValidatesComposed() || totals.last() == null) {
                 long tv = System.nanoTime();
@@ -140,8 +142,11 @@ public final class TrainJob {
                 finalEvalS = seconds(tv);
                 HeadMetrics network = composed.get(composed.size() - 1);
                 testAccuracy = network.accuracy();
-                LOG.info(String.format(Locale.ROOT, "[train] composed network: test accuracy %.4f on %d images", testAccuracy,
-                        network.images()));
+                testTop5Accuracy = network.top5Accuracy();
+                String top5 = reader.manifest().numClasses() > Classification.TOP_K
+                        ? String.format(Locale.ROOT, " (top-5 %.4f)", testTop5Accuracy) : "";
+                LOG.info(String.format(Locale.ROOT, "[train] composed network: test accuracy %.4f%s on %d images", testAccuracy,
+                        top5, network.images()));
             }
             store.checkpoint(store.last().done());
             ComputationGraph net = InferenceExport.export(store.modules(), setup);
@@ -153,7 +158,7 @@ public final class TrainJob {
 
             TrainResult.Paths paths = new TrainResult.Paths(out.toString(), metrics.path().toString(), store.dir().toString(),
                     new Path(out, MODEL).toString(), new Path(out, RESULT).toString());
-            TrainResult result = new TrainResult(Status.OK, null, cfg.schedule().label(), cfg.asMap(), testAccuracy,
+            TrainResult result = new TrainResult(Status.OK, null, cfg.schedule().label(), cfg.asMap(), testAccuracy, testTop5Accuracy,
                     totals.last(), totals.throughput(), totals.peakMemory(), ProcessMemory.peakResidentBytes(),
                     totals.timings(setupS, finalEvalS, seconds(t0)),
                     store.rounds(), totals.stages(), totals.spillBytes(), totals.executors(), totals.input(),

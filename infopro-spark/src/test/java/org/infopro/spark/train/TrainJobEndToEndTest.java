@@ -23,6 +23,7 @@ import org.infopro.data.testing.SparkSessions;
 import org.infopro.spark.loss.LambdaSchedule;
 import org.infopro.spark.loss.LossMode;
 import org.infopro.spark.metrics.ProcessMemory;
+import org.infopro.spark.metrics.ProgressListener;
 import org.infopro.spark.model.AuxNet;
 import org.infopro.spark.model.SplitPoint;
 import org.infopro.spark.runtime.GpuBinding;
@@ -108,7 +109,12 @@ class TrainJobEndToEndTest {
     @Test
     void trainsTwoModulesInsideSparkAndWritesCompleteOutputs(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("run");
-        TrainResult r = TrainJob.run(config(dataset, out, WriteMode.ERROR), spark);
+        TrainResult r;
+        List<String> progress;
+        try (LogLines log = LogLines.of(ProgressListener.class)) {
+            r = TrainJob.run(config(dataset, out, WriteMode.ERROR), spark);
+            progress = log.lines();
+        }
         assertEquals(Status.OK, r.status());
 
         JsonNode result = Json.mapper().readTree(Files.readString(out.resolve(TrainJob.RESULT)));
@@ -119,9 +125,12 @@ class TrainJobEndToEndTest {
         assertEquals(256, last.get("validation").get("images").asLong());
         assertEquals(2, last.get("validation").get("modules").size());
         JsonNode m1 = last.get("validation").get("modules").get(0);
-        for (String f : List.of("accuracy", "cross_entropy", "reconstruction_bce")) {
+        for (String f : List.of("accuracy", "top5_accuracy", "cross_entropy", "reconstruction_bce")) {
             assertTrue(Double.isFinite(m1.get(f).asDouble()), "module 1 " + f);
         }
+        assertTopFive(result, "test_accuracy", "test_top5_accuracy", "result.json");
+        assertEquals(result.get("test_top5_accuracy").asDouble(), last.get("validation").get("test_top5_accuracy").asDouble());
+        assertTopFiveOfEveryHead(last.get("validation"), "result.json last_epoch");
         JsonNode train = last.get("train");
         assertEquals(256, train.get("images").asLong());
         assertEquals(4, train.get("steps").asLong());
@@ -141,6 +150,15 @@ class TrainJobEndToEndTest {
         List<String> lines = Files.readAllLines(out.resolve(TrainJob.METRICS));
         assertEquals(2, lines.size());
         assertEquals(1, Json.mapper().readTree(lines.get(0)).get("epoch").asInt());
+        for (String line : lines) {
+            assertTopFiveOfEveryHead(Json.mapper().readTree(line).get("validation"), "metrics.jsonl " + line);
+        }
+        // 10 classes: every epoch's progress line shows each head's top-5 after its top-1
+        List<String> epochLines = progress.stream().filter(l -> l.contains(" epoch ")).toList();
+        assertEquals(2, epochLines.size(), progress.toString());
+        for (String l : epochLines) {
+            assertTrue(l.matches(".*module-1 acc [0-9.]+ top5 [0-9.]+ .*module-2 acc [0-9.]+ top5 [0-9.]+ .*"), l);
+        }
 
         Path ckpt = out.resolve(TrainJob.CHECKPOINT);
         JsonNode meta = Json.mapper().readTree(Files.readString(ckpt.resolve("checkpoint.json")));
@@ -165,7 +183,27 @@ class TrainJobEndToEndTest {
         EvaluateJob.Result eval = EvaluateJob.run(new EvaluateConfig(out.toString(), "", "test", 256, 1), spark);
         assertEquals(256, eval.images());
         assertEquals(acc, eval.accuracy(), 1e-9);
+        assertEquals(result.get("test_top5_accuracy").asDouble(), eval.top5Accuracy(), 1e-9);
+        assertTopFive(Json.mapper().valueToTree(eval), "accuracy", "top5_accuracy", "evaluate output");
         assertEquals(last.get("validation").get("test_loss").asDouble(), eval.crossEntropy(), 1e-4);
+    }
+
+    /** {@code top5} is present, finite, in [0, 1] and at least {@code top1}. */
+    private static void assertTopFive(JsonNode node, String top1, String top5, String where) {
+        assertTrue(node.has(top5) && node.get(top5).isNumber(), top5 + " missing in " + where + ": " + node);
+        double t1 = node.get(top1).asDouble();
+        double t5 = node.get(top5).asDouble();
+        assertTrue(Double.isFinite(t5) && t5 >= 0 && t5 <= 1, top5 + " " + t5 + " in " + where);
+        assertTrue(t5 >= t1, top5 + " " + t5 + " below " + top1 + " " + t1 + " in " + where);
+    }
+
+    /** The network's test top-5 and every module head's top-5 in a validation object of metrics.jsonl or result.json. */
+    private static void assertTopFiveOfEveryHead(JsonNode validation, String where) {
+        assertTopFive(validation, "test_accuracy", "test_top5_accuracy", where);
+        assertEquals(2, validation.get("modules").size(), where);
+        for (JsonNode m : validation.get("modules")) {
+            assertTopFive(m, "accuracy", "top5_accuracy", where + " module " + m.get("module"));
+        }
     }
 
     @Test
@@ -187,6 +225,7 @@ class TrainJobEndToEndTest {
         }
         assertEquals(256, eval.images());
         assertEquals(validation.get("test_accuracy").asDouble(), eval.accuracy(), 1e-9);
+        assertEquals(validation.get("test_top5_accuracy").asDouble(), eval.top5Accuracy(), 1e-9);
         assertEquals(validation.get("test_loss").asDouble(), eval.crossEntropy(), 1e-4);
         assertFalse(bindings.isEmpty(), "each evaluate task binds its GPU (none here) first, as every other task does");
     }
