@@ -232,9 +232,9 @@ public record TrainConfig(
     public static final Opt<Double> MOMENTUM = Opt.doubleIn("momentum", "X", "Nesterov momentum.", 0.9, 0, 0.999);
     public static final Opt<Double> WEIGHT_DECAY = Opt.doubleIn("weight-decay", "X", "L2 weight decay.", 1e-4, 0, 1);
     public static final Opt<Long> SEED = Opt.longIn("seed", "N", "Seed of initialisation and shuffling.", 0, Long.MIN_VALUE, Long.MAX_VALUE);
-    public static final Opt<Integer> LIMIT = Opt.intIn("limit", "N", "Train on the first N training images (0 = all).", 0, 0,
+    public static final Opt<Integer> LIMIT = Opt.intIn("limit", "N", "Train on the first N training images in shard order, a seeded random sample (0 = all).", 0, 0,
             Integer.MAX_VALUE);
-    public static final Opt<Integer> VAL_LIMIT = Opt.intIn("val-limit", "N", "Validate on the first N test images (0 = all).", 0, 0,
+    public static final Opt<Integer> VAL_LIMIT = Opt.intIn("val-limit", "N", "Validate on the first N test images in shard order (0 = all).", 0, 0,
             Integer.MAX_VALUE);
     public static final Opt<Integer> LOG_EVERY = Opt.intIn("log-every", "N", "Progress line every N training steps (0 = per epoch "
             + "only).", 50, 0, Integer.MAX_VALUE);

@@ -17,7 +17,7 @@ public record EvaluateConfig(String run, String dataset, String split, int limit
             + TrainJob.MODEL + ").");
     public static final Opt<String> DATASET = Opt.string("dataset", "DIR", "Prepared dataset; empty = the one the run trained on.", "");
     public static final Opt<String> SPLIT = Opt.text("split", "NAME", "Split to evaluate.", "test");
-    public static final Opt<Integer> LIMIT = Opt.intIn("limit", "N", "Evaluate the first N images (0 = all).", 0, 0, Integer.MAX_VALUE);
+    public static final Opt<Integer> LIMIT = Opt.intIn("limit", "N", "Evaluate the first N images in shard order (0 = all; train's --val-limit takes the same ones).", 0, 0, Integer.MAX_VALUE);
 
     public static final JobSpec<EvaluateConfig> SPEC = new JobSpec<>(JOB, "Evaluate a run's exported inference model on a dataset.",
             SUMMARY, List.of(RUN, DATASET, SPLIT, LIMIT, NativeRuntime.THREADS),
