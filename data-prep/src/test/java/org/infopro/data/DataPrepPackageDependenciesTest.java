@@ -16,7 +16,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 /**
  * Pins data-prep's package dependencies so that they run one way, from the jobs down to the contract and
  * the infrastructure: {@code prep → source → shard → {image, io, config}}, with the file readers
- * ({@code formats}, {@code idx}, {@code image}) beside the contract, and {@code io → config} at the bottom.
+ * ({@code formats}, {@code idx}, {@code image}) beside the contract, {@code rehearsal} (writers of rehearsal
+ * inputs) on the readers and io only, and {@code io → config} at the bottom.
  * Only main classes are checked: test fixtures may depend on anything.
  */
 @AnalyzeClasses(packages = "org.infopro.data", importOptions = ImportOption.DoNotIncludeTests.class)
@@ -49,6 +50,13 @@ class DataPrepPackageDependenciesTest {
             .that().resideInAnyPackage("org.infopro.data.formats..", "org.infopro.data.idx..", "org.infopro.data.image..")
             .should().onlyDependOnClassesThat(dataPackagesOnly("formats", "idx", "image", "io", "config"))
             .because("file formats and codecs read bytes into records and images, and know nothing of shards or jobs");
+
+    @ArchTest
+    static final ArchRule rehearsalInputsDependOnlyOnReadersCodecsIoAndConfig = classes()
+            .that().resideInAPackage("org.infopro.data.rehearsal..")
+            .should().onlyDependOnClassesThat(dataPackagesOnly("rehearsal", "idx", "image", "io", "config"))
+            .because("a rehearsal input is written in a real dataset's on-disk layout without the prep job that reads it, "
+                    + "so that reading it tests that job instead of agreeing with it");
 
     @ArchTest
     static final ArchRule ioDependsOnlyOnConfig = classes()

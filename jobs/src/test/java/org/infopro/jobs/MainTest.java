@@ -9,10 +9,12 @@ import org.infopro.data.io.Status;
 import org.infopro.data.prep.ImageDataset;
 import org.infopro.data.prep.ImagePrepConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -103,6 +105,15 @@ class MainTest {
     }
 
     @Test
+    void makeIlsvrcWithoutIdxFilesExitsWith2NamingTheFolderAndTheFetchScript(@TempDir Path tmp) {
+        Run r = run("make-ilsvrc", "--input", tmp.toString(), "--output", tmp.resolve("tree").toString());
+        assertEquals(Main.INVALID, r.code());
+        assertEquals("make-ilsvrc: --input " + tmp + ": no train-images-idx3-ubyte or train-images-idx3-ubyte.gz there. "
+                + "Fetch Fashion-MNIST with submit/fetch-fashion-mnist.sh, or point --input at a folder of IDX files.", r.err().strip());
+        assertTrue(SparkSession.getDefaultSession().isEmpty(), "make-ilsvrc needs no Spark session");
+    }
+
+    @Test
     void stdoutCarriesOneSummaryLineThenTheResultAsPrettyJson() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         Main.Outcome o = quietly(out, err, () -> Main.execute(job(() -> Map.of("status", "ok", "test_accuracy", 0.875,
@@ -138,7 +149,7 @@ class MainTest {
     void unknownJobExitsWith2AndNamesTheJobs() {
         Run r = run("prep-imagenet-xl");
         assertEquals(Main.INVALID, r.code());
-        assertTrue(r.err().contains("unknown job 'prep-imagenet-xl'. Jobs: prep-idx, prep-imagenet, prep-cityscapes, prep-cifar10, prep-svhn, prep-stl10, train, evaluate, bench-memory, bench-step, bench-step-report, bench-reproduce, bench-schedules, gpu-check."), r.err());
+        assertTrue(r.err().contains("unknown job 'prep-imagenet-xl'. Jobs: prep-idx, prep-imagenet, prep-cityscapes, prep-cifar10, prep-svhn, prep-stl10, make-ilsvrc, train, evaluate, bench-memory, bench-step, bench-step-report, bench-reproduce, bench-schedules, gpu-check."), r.err());
     }
 
     @Test

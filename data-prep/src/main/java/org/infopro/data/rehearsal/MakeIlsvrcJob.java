@@ -1,0 +1,441 @@
+package org.infopro.data.rehearsal;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumFileSystem;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.infopro.data.config.ConfigException;
+import org.infopro.data.idx.IdxHeader;
+import org.infopro.data.idx.IdxReader;
+import org.infopro.data.image.ImageCodec;
+import org.infopro.data.image.Resize;
+import org.infopro.data.image.RgbImage;
+import org.infopro.data.io.AtomicOutput;
+import org.infopro.data.io.Fs;
+import org.infopro.data.io.Json;
+import org.infopro.data.io.Status;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Writes an IDX dataset (real Fashion-MNIST) as an ILSVRC-2012 root in the Kaggle layout that prep-imagenet reads:
+ * {@code train/<wnid>/<wnid>_<n>.JPEG}, a flat {@code val/ILSVRC2012_val_<8 digits>.JPEG},
+ * {@code LOC_val_solution.csv} and {@code LOC_synset_mapping.txt}, so that the ImageNet prep and training path runs
+ * on real pixels. Each gray image is scaled up bilinearly to {@code size x size} and written as a three-channel
+ * RGB JPEG, as ImageNet's photos are; {@code <n>} and the val number are the 1-based record index in the IDX file,
+ * so every JPEG traces back to its record. Training images come from {@code train-*}, val images from
+ * {@code t10k-*}. Classes and wnids follow a {@link WnidPlan}. The tree is written by a thread pool into a hidden
+ * staging folder that is renamed into place only when complete, with {@code _make-ilsvrc.json} describing it.
+ */
+public final class MakeIlsvrcJob {
+    private static final Logger LOG = LoggerFactory.getLogger(MakeIlsvrcJob.class);
+
+    public static final String SYNSET_MAPPING = "LOC_synset_mapping.txt";
+    public static final String VAL_SOLUTION = "LOC_val_solution.csv";
+    public static final String PROVENANCE = "_make-ilsvrc.json";
+    /** Records a pool task scales and encodes; small enough for an even spread, large enough to be cheap to schedule. */
+    private static final int CHUNK = 256;
+
+    /** The source files of one split and the records taken from them. */
+    private record Split(String name, Path images, Path labels, IdxHeader header, int count) {
+    }
+
+    /** One IDX file read, as _make-ilsvrc.json records it. */
+    public record InputFile(String path, long bytes, String sha256) {
+    }
+
+    /** One class of the tree: its index in sorted-wnid order, wnid, words, source label and images per split. */
+    public record ClassEntry(int index, String wnid, String words, int label, long train, long val) {
+    }
+
+    /** What _make-ilsvrc.json holds: the resolved config, the inputs, the classes and counts, versions and timings. */
+    public record Provenance(String job, String createdAt, Map<String, Object> config, List<InputFile> inputs, int width,
+                             int height, int channels, Map<String, Long> imagesPerSplit, List<ClassEntry> classes,
+                             Map<String, String> versions, Map<String, Double> timingsS) {
+    }
+
+    private MakeIlsvrcJob() {
+    }
+
+    public static MakeIlsvrcResult run(MakeIlsvrcConfig cfg) {
+        return run(cfg, new Configuration());
+    }
+
+    public static MakeIlsvrcResult run(MakeIlsvrcConfig cfg, Configuration conf) {
+        long t0 = System.nanoTime();
+        Map<String, Double> timings = new LinkedHashMap<>();
+        Split train = locate(cfg, "train", "train", cfg.trainLimit(), conf);
+        Split val = locate(cfg, "val", "t10k", cfg.valLimit(), conf);
+        WnidPlan plan = WnidPlan.of(MakeIlsvrcConfig.JOB, cfg.classes(), cfg.labelNames());
+        int[] trainClasses = assign(plan, labels(cfg, train, conf));
+        int[] valClasses = assign(plan, labels(cfg, val, conf));
+        long[] trainCounts = counts(plan, trainClasses);
+        long[] valCounts = counts(plan, valClasses);
+        checkEveryClassHasTrainingImages(cfg, plan, trainCounts);
+        timings.put("inspect", seconds(t0));
+
+        try (AtomicOutput out = AtomicOutput.open(cfg.output(), cfg.mode(), conf)) {
+            if (out == null) {
+                LOG.info("{}: output {} exists and --mode skip: nothing to do", MakeIlsvrcConfig.JOB, cfg.output());
+                return new MakeIlsvrcResult(Status.SKIPPED, cfg.output(), 0, Map.of(), cfg.classes(), cfg.size(), 0, timings);
+            }
+            FileSystem fs = files(Fs.of(out.staging(), conf));
+            Path root = out.staging();
+            mkdirs(fs, new Path(root, "val"));
+            for (int j = 0; j < plan.classes(); j++) {
+                mkdirs(fs, new Path(new Path(root, "train"), plan.wnid(j)));
+            }
+            long bytes = 0;
+            ExecutorService pool = Executors.newFixedThreadPool(cfg.threads(), r -> {
+                Thread t = new Thread(r, "make-ilsvrc-encode");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                long ts = System.nanoTime();
+                bytes += writeSplit(cfg, plan, train, trainClasses, conf, fs, root, pool);
+                timings.put("write_train", seconds(ts));
+                ts = System.nanoTime();
+                bytes += writeSplit(cfg, plan, val, valClasses, conf, fs, root, pool);
+                timings.put("write_val", seconds(ts));
+            } finally {
+                stop(pool);
+            }
+            writeText(fs, new Path(root, VAL_SOLUTION), valSolution(cfg, plan, valClasses));
+            writeText(fs, new Path(root, SYNSET_MAPPING), synsetMapping(plan));
+            Map<String, Long> perSplit = new LinkedHashMap<>();
+            perSplit.put(train.name(), (long) train.count());
+            perSplit.put(val.name(), (long) val.count());
+            timings.put("total", seconds(t0));
+            List<ClassEntry> classes = new ArrayList<>();
+            for (int j = 0; j < plan.classes(); j++) {
+                classes.add(new ClassEntry(j, plan.wnid(j), plan.words(j), plan.label(j), trainCounts[j], valCounts[j]));
+            }
+            List<InputFile> inputs = new ArrayList<>();
+            for (Path p : List.of(train.images(), train.labels(), val.images(), val.labels())) {
+                inputs.add(describe(p, conf));
+            }
+            writeText(fs, new Path(root, PROVENANCE), Json.pretty(new Provenance(MakeIlsvrcConfig.JOB, Instant.now().toString(),
+                    cfg.asMap(), inputs, cfg.size(), cfg.size(), 3, perSplit, classes, versions(), timings)));
+            out.publish();
+            long images = (long) train.count() + val.count();
+            LOG.info("{}: {} train + {} val JPEGs ({} classes, {}x{}) in {} s -> {}", MakeIlsvrcConfig.JOB, train.count(),
+                    val.count(), plan.classes(), cfg.size(), cfg.size(), String.format(Locale.ROOT, "%.1f", timings.get("total")),
+                    out.target());
+            return new MakeIlsvrcResult(Status.OK, out.target().toString(), images, perSplit, plan.classes(), cfg.size(), bytes,
+                    timings);
+        }
+    }
+
+    private static Split locate(MakeIlsvrcConfig cfg, String split, String prefix, int limit, Configuration conf) {
+        Path images = find(cfg.input(), prefix + "-images-idx3-ubyte", conf);
+        Path labels = find(cfg.input(), prefix + "-labels-idx1-ubyte", conf);
+        IdxHeader ih = IdxReader.inspect(images, conf, 3);
+        IdxHeader lh = IdxReader.inspect(labels, conf, 1);
+        if (ih.count() != lh.count()) {
+            throw new ConfigException(images + " holds " + ih.count() + " images but " + labels + " holds " + lh.count()
+                    + " labels; they must be a pair from the same release.");
+        }
+        return new Split(split, images, labels, ih, limit > 0 ? Math.min(limit, ih.count()) : ih.count());
+    }
+
+    private static Path find(String dir, String base, Configuration conf) {
+        for (String name : List.of(base + ".gz", base)) {
+            Path p = new Path(dir, name);
+            if (Fs.exists(p, conf)) {
+                return p;
+            }
+        }
+        throw new ConfigException(MakeIlsvrcConfig.JOB + ": --input " + dir + ": no " + base + " or " + base + ".gz there. "
+                + "Fetch Fashion-MNIST with submit/fetch-fashion-mnist.sh, or point --input at a folder of IDX files.");
+    }
+
+    /** The labels of the split's records, each checked to have a name. */
+    private static int[] labels(MakeIlsvrcConfig cfg, Split s, Configuration conf) {
+        byte[][] raw = IdxReader.readRecords(s.labels(), conf, 1, 0, s.count());
+        int[] out = new int[raw.length];
+        for (int i = 0; i < raw.length; i++) {
+            out[i] = raw[i][0] & 0xff;
+            if (out[i] >= cfg.labelNames().size()) {
+                throw new ConfigException(MakeIlsvrcConfig.JOB + ": " + s.labels() + ": record " + i + " has label " + out[i]
+                        + " but --label-names names only " + cfg.labelNames().size() + " labels; give one name per label, in order.");
+            }
+        }
+        return out;
+    }
+
+    /** Each record's class: the k-th record of a label goes to that label's wnid k mod perLabel. */
+    private static int[] assign(WnidPlan plan, int[] labels) {
+        int[] seen = new int[plan.labelNames().size()];
+        int[] out = new int[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            out[i] = plan.classOf(labels[i], seen[labels[i]]++);
+        }
+        return out;
+    }
+
+    private static long[] counts(WnidPlan plan, int[] classes) {
+        long[] c = new long[plan.classes()];
+        for (int j : classes) {
+            c[j]++;
+        }
+        return c;
+    }
+
+    /** An ImageNet class folder is never empty; a wnid without training images would be a class nobody can learn. */
+    private static void checkEveryClassHasTrainingImages(MakeIlsvrcConfig cfg, WnidPlan plan, long[] trainCounts) {
+        for (int j = 0; j < trainCounts.length; j++) {
+            if (trainCounts[j] == 0) {
+                int label = plan.label(j);
+                long ofLabel = 0;
+                for (int k = label * plan.perLabel(); k < (label + 1) * plan.perLabel(); k++) {
+                    ofLabel += trainCounts[k];
+                }
+                throw new ConfigException(MakeIlsvrcConfig.JOB + ": --classes " + cfg.classes() + " gives label " + label + " ('"
+                        + plan.words(j) + "') " + plan.perLabel() + " wnids, but the training records used (--train-limit "
+                        + cfg.trainLimit() + ") hold only " + ofLabel + " images of it, so wnid " + plan.wnid(j)
+                        + " would have none. Raise --train-limit (0 = all) or lower --classes.");
+            }
+        }
+    }
+
+    /** Scales, encodes and writes the split's JPEGs on the pool; returns the bytes written. */
+    private static long writeSplit(MakeIlsvrcConfig cfg, WnidPlan plan, Split s, int[] classes, Configuration conf,
+                                   FileSystem fs, Path root, ExecutorService pool) {
+        byte[][] pixels = IdxReader.readRecords(s.images(), conf, 3, 0, s.count());
+        int height = s.header().dims()[1];
+        int width = s.header().dims()[2];
+        AtomicLong done = new AtomicLong();
+        AtomicLong bytes = new AtomicLong();
+        Path dir = new Path(root, s.name());
+        boolean isTrain = s.name().equals("train");
+        try (Progress progress = new Progress(s.name(), s.count(), done, cfg.progressSeconds())) {
+            List<Future<?>> tasks = new ArrayList<>();
+            for (int from = 0; from < s.count(); from += CHUNK) {
+                int start = from;
+                int end = Math.min(s.count(), from + CHUNK);
+                tasks.add(pool.submit(() -> {
+                    for (int i = start; i < end; i++) {
+                        byte[] jpeg = ImageCodec.encodeJpeg(rgb(pixels[i], width, height, cfg.size()), cfg.quality());
+                        Path file = isTrain
+                                ? new Path(new Path(dir, plan.wnid(classes[i])), plan.wnid(classes[i]) + "_" + (i + 1) + ".JPEG")
+                                : new Path(dir, valName(i) + ".JPEG");
+                        write(fs, file, jpeg);
+                        bytes.addAndGet(jpeg.length);
+                        done.incrementAndGet();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> t : tasks) {
+                await(t);
+            }
+        }
+        return bytes.get();
+    }
+
+    /** The gray record scaled to size x size (bilinear, Pillow's filter) and copied into three equal RGB channels. */
+    static RgbImage rgb(byte[] gray, int width, int height, int size) {
+        RgbImage scaled = Resize.resize(new RgbImage(width, height, 1, gray), size, size);
+        byte[] g = scaled.pixels();
+        byte[] rgb = new byte[g.length * 3];
+        for (int i = 0; i < g.length; i++) {
+            rgb[3 * i] = g[i];
+            rgb[3 * i + 1] = g[i];
+            rgb[3 * i + 2] = g[i];
+        }
+        return new RgbImage(size, size, 3, rgb);
+    }
+
+    private static String valName(int record) {
+        return String.format(Locale.ROOT, "ILSVRC2012_val_%08d", record + 1);
+    }
+
+    /** Kaggle's {@code ImageId,PredictionString}; the one box is the whole image, as the object fills it. */
+    private static String valSolution(MakeIlsvrcConfig cfg, WnidPlan plan, int[] classes) {
+        StringBuilder sb = new StringBuilder("ImageId,PredictionString\n");
+        int max = cfg.size() - 1;
+        for (int i = 0; i < classes.length; i++) {
+            sb.append(valName(i)).append(',').append(plan.wnid(classes[i])).append(" 0 0 ").append(max).append(' ').append(max)
+                    .append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String synsetMapping(WnidPlan plan) {
+        StringBuilder sb = new StringBuilder();
+        for (int j = 0; j < plan.classes(); j++) {
+            sb.append(plan.wnid(j)).append(' ').append(plan.words(j)).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Drops the tasks not yet started and waits for the running ones (one chunk each), so that no thread writes into
+     * the staging folder after a failed run has deleted it.
+     */
+    private static void stop(ExecutorService pool) {
+        pool.shutdownNow();
+        try {
+            if (!pool.awaitTermination(5, TimeUnit.MINUTES)) {
+                LOG.warn("{}: encoding threads still running after 5 minutes", MakeIlsvrcConfig.JOB);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void await(Future<?> task) {
+        try {
+            task.get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while writing JPEGs", e);
+        }
+    }
+
+    /**
+     * The file system that writes the files: for the local file system its raw form, because the checksummed one
+     * would put a hidden {@code .crc} beside each of the 70,000 JPEGs, which no ImageNet tree has.
+     */
+    private static FileSystem files(FileSystem fs) {
+        return fs instanceof ChecksumFileSystem c ? c.getRawFileSystem() : fs;
+    }
+
+    private static void mkdirs(FileSystem fs, Path dir) {
+        try {
+            if (fs instanceof RawLocalFileSystem local) {
+                Files.createDirectories(local.pathToFile(dir).toPath());
+            } else if (!fs.mkdirs(dir)) {
+                throw new IOException("mkdirs returned false");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes a new file. Local files go through java.nio: Hadoop's local create sets permissions file by file, and
+     * without Hadoop's native library that forks a chmod per JPEG (about 40 images/s instead of thousands).
+     */
+    private static void write(FileSystem fs, Path file, byte[] content) {
+        try {
+            if (fs instanceof RawLocalFileSystem local) {
+                Files.write(local.pathToFile(file).toPath(), content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                return;
+            }
+            try (FSDataOutputStream out = fs.create(file, false)) {
+                out.write(content);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeText(FileSystem fs, Path file, String text) {
+        write(fs, file, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static InputFile describe(Path p, Configuration conf) {
+        try {
+            return new InputFile(p.toString(), Fs.of(p, conf).getFileStatus(p).getLen(), Fs.sha256(p, conf));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot stat " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, String> versions() {
+        Map<String, String> v = new LinkedHashMap<>();
+        String own = MakeIlsvrcJob.class.getPackage().getImplementationVersion();
+        v.put("infopro", own == null ? "dev" : own);
+        v.put("hadoop", org.apache.hadoop.util.VersionInfo.getVersion());
+        v.put("java", System.getProperty("java.version"));
+        return v;
+    }
+
+    private static double seconds(long since) {
+        return Math.round((System.nanoTime() - since) / 1e6) / 1e3;
+    }
+
+    /** A progress line on stderr (through the log) every few seconds: images done of the total, rate and ETA. */
+    private static final class Progress implements AutoCloseable {
+        private final String split;
+        private final long total;
+        private final AtomicLong done;
+        private final long start = System.nanoTime();
+        private final ScheduledExecutorService timer;
+
+        Progress(String split, long total, AtomicLong done, int seconds) {
+            this.split = split;
+            this.total = total;
+            this.done = done;
+            if (seconds > 0) {
+                timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "make-ilsvrc-progress");
+                    t.setDaemon(true);
+                    return t;
+                });
+                timer.scheduleAtFixedRate(this::report, seconds, seconds, TimeUnit.SECONDS);
+            } else {
+                timer = null;
+            }
+        }
+
+        String line() {
+            long n = Math.min(done.get(), total);
+            double secs = Math.max((System.nanoTime() - start) / 1e9, 1e-3);
+            double rate = n / secs;
+            String eta = n >= total ? "0s" : rate > 0 ? duration((total - n) / rate) : "-";
+            return String.format(Locale.ROOT, "%s: %s: %d/%d JPEGs (%.1f%%), %.0f images/s, elapsed %s, ETA %s",
+                    MakeIlsvrcConfig.JOB, split, n, total, total == 0 ? 100.0 : 100.0 * n / total, rate, duration(secs), eta);
+        }
+
+        private void report() {
+            LOG.info(line());
+        }
+
+        private static String duration(double s) {
+            long t = Math.round(s);
+            return t >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", t / 3600, (t % 3600) / 60)
+                    : t >= 60 ? String.format(Locale.ROOT, "%dm%02ds", t / 60, t % 60) : t + "s";
+        }
+
+        @Override
+        public void close() {
+            if (timer != null) {
+                timer.shutdownNow();
+            }
+            report();
+        }
+    }
+}
