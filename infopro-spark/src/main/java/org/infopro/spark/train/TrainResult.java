@@ -15,12 +15,13 @@ import java.util.Map;
  * result.json: the orchestrator contract of a training run. {@code status} is ok, skipped, failed or invalid;
  * on success it holds the final validation metrics of the composed network, throughput, timings per
  * phase and per stage, the spill written, the driver's peak resident set size ({@code VmHWM}: in local mode the
- * whole run's, training and validation tasks included), the peak memory of every executor, the sequential schedule's
+ * whole run's, training and validation tasks included), the replicas' synchronisation per round (seconds, bytes the
+ * driver received, shuffle bytes), the peak memory of every executor, the sequential schedule's
  * spill plan or the staggered schedule's pipeline figures, and the paths of the outputs.
  */
 public record TrainResult(Status status, String error, String schedule, Map<String, Object> config, Double testAccuracy,
                           EpochMetrics lastEpoch, RunTotals.Throughput imagesPerS, Long peakMemoryBytes, Long driverPeakRssBytes,
-                          RunTotals.Timings timingsS, Long rounds, List<StageReport> stages, Long spillBytes,
+                          RunTotals.Timings timingsS, Long rounds, RunTotals.Sync sync, List<StageReport> stages, Long spillBytes,
                           Map<String, ExecutorPeak> executors, SpillPlan plan, StaggeredReport pipeline,
                           Paths paths, String nativeRuntime, Map<String, String> versions) {
     /** Where a run's outputs are; only {@code result} for a run that did not train. */
@@ -33,7 +34,7 @@ public record TrainResult(Status status, String error, String schedule, Map<Stri
     static TrainResult notRun(Status status, String error, String schedule, Map<String, Object> config, Long driverPeakRssBytes,
                               double totalS, String resultPath, Map<String, String> versions) {
         return new TrainResult(status, error, schedule, config, null, null, null, null, driverPeakRssBytes,
-                RunTotals.Timings.only(totalS), null,
+                RunTotals.Timings.only(totalS), null, null,
                 List.of(), null, Map.of(), null, null, Paths.resultOnly(resultPath), null, versions);
     }
 }
