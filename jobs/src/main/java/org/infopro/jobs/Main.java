@@ -25,6 +25,8 @@ import org.infopro.spark.bench.StepBenchConfig;
 import org.infopro.spark.bench.StepBenchJob;
 import org.infopro.spark.bench.StepReportConfig;
 import org.infopro.spark.bench.StepReportJob;
+import org.infopro.spark.bench.SyncBenchConfig;
+import org.infopro.spark.bench.SyncBenchJob;
 import org.infopro.spark.runtime.GpuCheckConfig;
 import org.infopro.spark.runtime.GpuCheckJob;
 import org.infopro.spark.train.EvaluateConfig;
@@ -87,6 +89,7 @@ public final class Main {
         add(StepReportConfig.SPEC, false, (c, s) -> StepReportJob.run(c));
         add(ReproductionConfig.SPEC, true, ReproductionJob::run);
         add(ScheduleBenchConfig.SPEC, true, ScheduleBenchJob::run);
+        add(SyncBenchConfig.SPEC, true, SyncBenchJob::run);
         add(GpuCheckConfig.SPEC, true, GpuCheckJob::run);
     }
 

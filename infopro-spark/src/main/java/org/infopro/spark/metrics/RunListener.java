@@ -8,8 +8,8 @@ import java.util.List;
  * only its algorithm.
  */
 public interface RunListener {
-    /** A round (or wave) of training tasks finished; {@code syncS}: the driver's time to merge their states. */
-    default void onRound(List<TaskStats> tasks, double syncS) {
+    /** A round (or wave) of training tasks finished, and how their states were synchronised. */
+    default void onRound(List<TaskStats> tasks, RoundSync sync) {
     }
 
     /** A checkpoint was written in {@code seconds}. */
@@ -29,8 +29,8 @@ public interface RunListener {
         List<RunListener> ls = List.of(listeners);
         return new RunListener() {
             @Override
-            public void onRound(List<TaskStats> tasks, double syncS) {
-                ls.forEach(l -> l.onRound(tasks, syncS));
+            public void onRound(List<TaskStats> tasks, RoundSync sync) {
+                ls.forEach(l -> l.onRound(tasks, sync));
             }
 
             @Override

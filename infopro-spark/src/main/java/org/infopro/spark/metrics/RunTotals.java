@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * The run's totals for result.json, accumulated from the schedule's events: time training, validating,
  * spilling, in training tasks, merging replicas and checkpointing; rounds; spill bytes; the peak memory of
- * every executor; per-module busy time; the stages; the last metrics line.
+ * every executor; per-module busy time; the stages; the last metrics line; the replicas' synchronisation.
  */
 public final class RunTotals implements RunListener {
     private final long[] moduleNanos;
@@ -23,6 +23,9 @@ public final class RunTotals implements RunListener {
     private double syncS;
     private double checkpointS;
     private long spillBytes;
+    private long syncRounds;
+    private long syncDriverBytes;
+    private long syncShuffleBytes;
     private long peakMemory;
     private EpochMetrics last;
     private ImageStream.Stats input = ImageStream.Stats.NONE;
@@ -32,8 +35,13 @@ public final class RunTotals implements RunListener {
     }
 
     @Override
-    public void onRound(List<TaskStats> tasks, double sync) {
-        syncS += sync;
+    public void onRound(List<TaskStats> tasks, RoundSync sync) {
+        if (sync.averaged()) {
+            syncRounds++;
+            syncS += sync.seconds();
+            syncDriverBytes += sync.driverBytes();
+            syncShuffleBytes += sync.shuffleBytes();
+        }
         for (TaskStats t : tasks) {
             taskS += t.taskNanos() / 1e9;
             input = input.plus(t.input());
@@ -80,6 +88,12 @@ public final class RunTotals implements RunListener {
         return new Timings(setupS, trainS, spillS, validationS + finalValidationS, taskS, syncS, checkpointS, totalS);
     }
 
+    /** The synchronisation of the averaged rounds of this run (a resumed run: since the resume). */
+    public Sync sync() {
+        return syncRounds == 0 ? null : new Sync(syncRounds, syncS / syncRounds, syncDriverBytes / syncRounds,
+                syncShuffleBytes / syncRounds, syncS, syncDriverBytes, syncShuffleBytes);
+    }
+
     public EpochMetrics last() {
         return last;
     }
@@ -117,13 +131,23 @@ public final class RunTotals implements RunListener {
                         int decodedImagesBound) {
     }
 
+    /**
+     * result.json's synchronisation figures: averaged rounds, seconds per round from the end of the training stage
+     * until the driver held the average, bytes the driver received per round (task results) and shuffle bytes per
+     * round, and the run's totals of the three.
+     */
+    public record Sync(long rounds, double secondsPerRound, long driverBytesPerRound, long shuffleBytesPerRound,
+                       double seconds, long driverBytes, long shuffleBytes) {
+    }
+
     /** Images per second: end to end, and for each module 1..K in order. */
     public record Throughput(double endToEnd, List<Double> modules) {
     }
 
     /**
      * Seconds per phase: set-up, training, spilling, validation, training tasks' busy time summed over tasks (what
-     * more executors would divide), the driver's replica averaging, checkpoint writing, and the whole run.
+     * more executors would divide), the replicas' synchronisation ({@link Sync#seconds}), checkpoint writing, and the
+     * whole run.
      */
     public record Timings(double setup, double train, double spill, double validation, double trainingTasksBusy,
                           double replicaAveraging, double checkpoints, double total) {

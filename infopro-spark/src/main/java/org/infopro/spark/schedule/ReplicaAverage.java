@@ -12,6 +12,10 @@ import java.util.List;
  * statistics included) and updater state (momentum) become the element-wise mean over the replicas, which
  * all started the round from the same state and ran the same number of steps. Summed in double, in replica
  * order, so the result does not depend on which task finished first.
+ * <p>
+ * {@link #mean(List, int, int, float[], int)} is the one arithmetic kernel: this driver-side average and the
+ * distributed reduce-scatter ({@link ReplicaReduction}) both call it, element by element on the same operands in
+ * the same order, so the two give bit-identical states.
  */
 public final class ReplicaAverage {
     private ReplicaAverage() {
@@ -35,24 +39,34 @@ public final class ReplicaAverage {
                             + s.iterations() + " vs " + first.iterations() + "); rounds must run equal steps");
                 }
             }
-            out.add(new ModuleState(first.module(), mean(replicas, true), mean(replicas, false), first.iterations(), first.epochs()));
+            out.add(new ModuleState(first.module(), mean(replicas.stream().map(ModuleState::params).toList()),
+                    mean(replicas.stream().map(ModuleState::updater).toList()), first.iterations(), first.epochs()));
         }
         return out;
     }
 
-    private static float[] mean(List<ModuleState> states, boolean params) {
-        int n = (params ? states.get(0).params() : states.get(0).updater()).length;
-        double[] acc = new double[n];
-        for (ModuleState s : states) {
-            float[] a = params ? s.params() : s.updater();
-            for (int i = 0; i < n; i++) {
-                acc[i] += a[i];
+    /** The element-wise mean of equally long arrays, given in replica order. */
+    static float[] mean(List<float[]> inReplicaOrder) {
+        float[] out = new float[inReplicaOrder.get(0).length];
+        mean(inReplicaOrder, 0, out.length, out, 0);
+        return out;
+    }
+
+    /**
+     * The kernel: {@code out[at + i] = (float) (sum over replicas r, in list order, of (double) a_r[from + i]) / N} for
+     * {@code i} in [0, {@code length}), summed from 0.0 in double. Element-wise, so any cut of the vector into pieces
+     * gives the same floats as the whole.
+     */
+    static void mean(List<float[]> inReplicaOrder, int from, int length, float[] out, int at) {
+        int n = inReplicaOrder.size();
+        double[] acc = new double[length];
+        for (float[] a : inReplicaOrder) {
+            for (int i = 0; i < length; i++) {
+                acc[i] += a[from + i];
             }
         }
-        float[] out = new float[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = (float) (acc[i] / states.size());
+        for (int i = 0; i < length; i++) {
+            out[at + i] = (float) (acc[i] / n);
         }
-        return out;
     }
 }

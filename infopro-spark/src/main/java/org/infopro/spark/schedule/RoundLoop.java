@@ -7,6 +7,8 @@ import org.infopro.spark.config.TrainConfig;
 import org.infopro.spark.measure.HeadMetrics;
 import org.infopro.spark.metrics.EpochMetrics;
 import org.infopro.spark.metrics.EpochTotals;
+import org.infopro.spark.metrics.JobMeter;
+import org.infopro.spark.metrics.RoundSync;
 import org.infopro.spark.metrics.StageReport;
 import org.infopro.spark.metrics.TaskStats;
 import org.infopro.spark.task.BatchSource;
@@ -94,18 +96,24 @@ final class RoundLoop {
                 stageTrainS > 0 ? stageImages / stageTrainS : 0);
     }
 
-    /** One round: a task per replica, their average as the new state, and a checkpoint at the round's end. */
+    /**
+     * One round: a task per replica, their average as the new state (reduced by Spark, {@link ReplicaReduction}), and
+     * a checkpoint at the round's end.
+     */
     private static <T> void round(RunContext ctx, Training<T> t, RoundTask.Round r, EpochTotals totals) {
         int stage = t.stage();
-        List<RoundTask.Outcome> outcomes = ctx.withState(b -> t.data().mapPartitionsWithIndex(
-                new RoundTask<>(ctx.setup(), t.input(), t.first(), t.last(), b, r, ctx.taskSettings()), false).collect());
-        if (outcomes.size() != r.replicas()) {
-            throw new IllegalStateException("expected " + r.replicas() + " replica results, got " + outcomes.size());
+        ReplicaReduction.Result reduced = ctx.withState(b -> new ReplicaReduction().average(t.data().mapPartitionsWithIndex(
+                new RoundTask<>(ctx.setup(), t.input(), t.first(), t.last(), b, r, ctx.taskSettings()), false), r.replicas(),
+                ctx.store().state()));
+        if (reduced.stats().size() != r.replicas()) {
+            throw new IllegalStateException("expected " + r.replicas() + " replica results, got " + reduced.stats().size());
         }
         long ts = System.nanoTime();
-        ctx.store().set(ReplicaAverage.of(outcomes));
-        List<TaskStats> stats = outcomes.stream().map(RoundTask.Outcome::stats).toList();
-        ctx.listener().onRound(stats, seconds(ts));
+        ctx.store().set(reduced.state());
+        List<TaskStats> stats = reduced.stats();
+        JobMeter.Figures f = reduced.figures();
+        ctx.listener().onRound(stats, RoundSync.averaged(f.afterShuffleS() + reduced.driverS() + seconds(ts), f.driverBytes(),
+                f.shuffleWriteBytes()));
         stats.forEach(s -> totals.add(s, t.first(), t.last()));
         long rounds = ctx.store().rounds() + 1;
         ctx.store().checkpoint(r.toStep() == r.stepsPerEpoch()

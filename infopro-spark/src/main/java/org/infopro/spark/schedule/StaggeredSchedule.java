@@ -11,6 +11,7 @@ import org.infopro.spark.measure.HeadMetrics;
 import org.infopro.spark.metrics.EpochMetrics;
 import org.infopro.spark.metrics.EpochTotals;
 import org.infopro.spark.metrics.Progress;
+import org.infopro.spark.metrics.RoundSync;
 import org.infopro.spark.metrics.StageReport;
 import org.infopro.spark.module.ModuleState;
 import org.infopro.spark.spill.SpillStore;
@@ -74,7 +75,7 @@ public final class StaggeredSchedule implements Schedule {
                 }
             }
             ctx.store().set(next);
-            ctx.listener().onRound(outcomes.stream().map(WaveTask.Outcome::stats).toList(), 0);
+            ctx.listener().onRound(outcomes.stream().map(WaveTask.Outcome::stats).toList(), RoundSync.NONE);
             ctx.store().checkpoint(new Checkpoint.Position(w + 1, 0, 0, stepsPerEpoch, 1, ctx.store().rounds() + 1, false));
             double waveS = RoundLoop.seconds(tw);
             trainS += waveS;

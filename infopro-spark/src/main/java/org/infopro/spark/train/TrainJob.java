@@ -161,7 +161,7 @@ public final class TrainJob {
             TrainResult result = new TrainResult(Status.OK, null, cfg.schedule().label(), cfg.asMap(), testAccuracy, testTop5Accuracy,
                     totals.last(), totals.throughput(), totals.peakMemory(), ProcessMemory.peakResidentBytes(),
                     totals.timings(setupS, finalEvalS, seconds(t0)),
-                    store.rounds(), totals.stages(), totals.spillBytes(), totals.executors(), totals.input(),
+                    store.rounds(), totals.sync(), totals.stages(), totals.spillBytes(), totals.executors(), totals.input(),
                     report instanceof SpillPlan p ? p : null, report instanceof StaggeredReport s ? s : null, paths,
                     onednn.describe(), Versions.of(spark));
             Fs.writeStringAtomically(new Path(out, RESULT), Json.pretty(result), conf);

@@ -110,6 +110,11 @@ class DataParallelTrainingTest {
         // every replica runs the same number of full batches of 64 (wrapping around its share of the 256 images)
         long images = ra.lastEpoch().train().images();
         assertTrue(images >= 256 && images % (2 * 64) == 0, "images per epoch: " + images);
+        // the replicas were averaged by Spark's reduce-scatter: a shuffle every round, bytes to the driver in result.json
+        assertEquals(ra.rounds(), ra.sync().rounds(), "every round synchronised");
+        assertTrue(ra.sync().shuffleBytesPerRound() > 0 && ra.sync().driverBytesPerRound() > 0, ra.sync().toString());
+        String result = Files.readString(tmp.resolve("a/result.json"));
+        assertTrue(result.contains("\"driver_bytes_per_round\"") && result.contains("\"shuffle_bytes_per_round\""), result);
     }
 
     private static double lastModuleLoss(String metricsLine) throws Exception {
