@@ -127,7 +127,7 @@ public final class RunTotals implements RunListener {
      * streamed, the pipeline's images/s per input thread, and the most decoded images any task held against
      * its bound (prefetch × batch).
      */
-    public record Input(double waitS, double decodeS, long images, double imagesPerSPerThread, int maxDecodedImages,
+    public record Input(double waitS, double decodeS, long images, double imagesPerSecondPerThread, int maxDecodedImages,
                         int decodedImagesBound) {
     }
 

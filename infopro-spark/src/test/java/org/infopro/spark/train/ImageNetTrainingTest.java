@@ -86,7 +86,7 @@ class ImageNetTrainingTest {
         JsonNode input = k2.get("input");
         assertEquals(320, input.get("images").asLong(), "every training image streamed once: " + input);
         assertTrue(input.get("max_decoded_images").asInt() <= input.get("decoded_images_bound").asInt(), input.toString());
-        assertTrue(input.get("images_per_s_per_thread").asDouble() > 0, input.toString());
+        assertTrue(input.get("images_per_second_per_thread").asDouble() > 0, input.toString());
 
         JsonNode e2e = train(tmp.resolve("e2e"), "--splits", "none", "--loss", "e2e");
         assertEquals(1, e2e.get("config").get("modules").asInt());
