@@ -15,6 +15,8 @@ import org.infopro.data.prep.ImagePrepConfig;
 import org.infopro.data.prep.ImagePrepJob;
 import org.infopro.data.rehearsal.MakeIlsvrcConfig;
 import org.infopro.data.rehearsal.MakeIlsvrcJob;
+import org.infopro.spark.bench.ImageNetRehearsalConfig;
+import org.infopro.spark.bench.ImageNetRehearsalJob;
 import org.infopro.spark.bench.MemoryBenchConfig;
 import org.infopro.spark.bench.MemoryBenchJob;
 import org.infopro.spark.bench.ReproductionConfig;
@@ -90,6 +92,7 @@ public final class Main {
         add(ReproductionConfig.SPEC, true, ReproductionJob::run);
         add(ScheduleBenchConfig.SPEC, true, ScheduleBenchJob::run);
         add(SyncBenchConfig.SPEC, true, SyncBenchJob::run);
+        add(ImageNetRehearsalConfig.SPEC, true, ImageNetRehearsalJob::run);
         add(GpuCheckConfig.SPEC, true, GpuCheckJob::run);
     }
 

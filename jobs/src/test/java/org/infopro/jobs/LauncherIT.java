@@ -121,6 +121,28 @@ class LauncherIT {
 
     @Test
     @Tag("fault")
+    void anImageNetResNetDriverKilledMidEpochResumesFromItsLastRoundAndEndsBitIdentical(@TempDir Path tmp) throws Exception {
+        // real Fashion-MNIST (or generated IDX) as an ILSVRC tree of 64 px JPEGs, a reduced ResNet-50 InfoPro* K=2 on 32 px crops
+        Path idx = IdxFixtures.cachedFashionMnist();
+        if (idx == null) {
+            idx = tmp.resolve("idx");
+            IdxFixtures.writeDataset(idx, 256, 64, 10, true, 5);
+        }
+        Path tree = tmp.resolve("ilsvrc");
+        assertEquals(0, launch(tmp.resolve("tree.log"), "make-ilsvrc", "--input", idx.toString(), "--output", tree.toString(),
+                "--train-limit", "256", "--val-limit", "64").code());
+        Path ds = tmp.resolve("ds");
+        assertEquals(0, launch(tmp.resolve("prep.log"), "--master", "local[2]", "prep-imagenet", "--input", tree.toString(),
+                "--output", ds.toString()).code());
+        List<String> train = List.of("--master", "local[2]", "train", "--dataset", ds.toString(), "--arch", "resnet50",
+                "--width", "0.125", "--crop", "32", "--resize", "36", "--lambda", "5,0.75,0,0", "--epochs", "2", "--batch-size", "16",
+                "--log-every", "0", "--replicas", "2", "--sync-steps", "1", "--input-threads", "2");
+        JsonNode before = killAndResumeTraining(tmp, train, position -> position.get("rounds").asInt() >= 3, List.of());
+        assertEquals(0, before.get("epoch").asInt(), "killed inside the first epoch");
+    }
+
+    @Test
+    @Tag("fault")
     void aSequentialDriverKilledWhileModuleTwoTrainsResumesWithoutRetrainingModuleOne(@TempDir Path tmp) throws Exception {
         JsonNode before = killAndResume(tmp, List.of("--schedule", "sequential", "--spill", "spill", "--replicas", "2", "--sync-steps", "2"),
                 position -> position.get("stage").asInt() == 1 && position.get("rounds").asInt() >= 8, List.of("module-1"));
@@ -153,6 +175,12 @@ class LauncherIT {
                 "--splits", "2,0", "--epochs", "2", "--batch-size", "32", "--pad-to", "32", "--channels", "3",
                 "--augment", "crop-flip", "--log-every", "0", "--val-limit", "64"));
         train.addAll(schedule);
+        return killAndResumeTraining(tmp, train, killWhen, finished);
+    }
+
+    /** The kill, resume and comparison of {@link #killAndResume} for the launcher arguments {@code train}. */
+    private static JsonNode killAndResumeTraining(Path tmp, List<String> train, java.util.function.Predicate<JsonNode> killWhen,
+                                                  List<String> finished) throws Exception {
 
         Path whole = tmp.resolve("whole");
         Result straight = launch(tmp.resolve("whole.log"), concat(train, "--out", whole.toString()));
