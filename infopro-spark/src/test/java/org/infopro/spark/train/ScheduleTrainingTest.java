@@ -7,6 +7,7 @@ import org.infopro.spark.config.ScheduleKind;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
+import org.infopro.data.config.ConfigException;
 import org.infopro.data.io.Json;
 import org.infopro.data.io.WriteMode;
 import org.infopro.data.shard.InputTransform;
@@ -36,6 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -156,6 +158,17 @@ class ScheduleTrainingTest {
         assertEquals(2, Checkpoint.read(new Path(staggered.out(), "checkpoint"), setup(staggered), spark.sparkContext().hadoopConfiguration())
                 .position().replicas(), "the checkpoint records the replicas a resume must match");
         assertFalse(Files.exists(tmp.resolve("staggered/spill/waves")), "hand-off blocks are deleted after use");
+
+        // a resume with another replica count is refused, naming both (the checkpoint made unfinished so the check is reached)
+        java.nio.file.Path meta = tmp.resolve("staggered").resolve("checkpoint").resolve(Checkpoint.META);
+        com.fasterxml.jackson.databind.node.ObjectNode saved = (com.fasterxml.jackson.databind.node.ObjectNode) Json.mapper()
+                .readTree(Files.readString(meta));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) saved.get("position")).put("finished", false);
+        Files.writeString(meta, Json.mapper().writeValueAsString(saved));
+        Files.deleteIfExists(meta.resolveSibling("." + Checkpoint.META + ".crc")); // Hadoop's checksum of the old bytes
+        ConfigException other = assertThrows(ConfigException.class, () -> TrainJob.run(staggered.toBuilder()
+                .parallel(new TrainConfig.Parallel(1, 0, true)).build(), spark));
+        assertTrue(other.getMessage().contains("made with 2 replicas and 4 steps per epoch, this run has 1 and 7"), other.getMessage());
     }
 
     @Test
