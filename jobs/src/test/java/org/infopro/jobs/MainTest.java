@@ -96,9 +96,9 @@ class MainTest {
         assertEquals(Main.INVALID, r.code());
         assertEquals("train: invalid --schedule 'async': expected one of simultaneous, sequential, staggered.", r.err().strip());
         assertTrue(SparkSession.getDefaultSession().isEmpty(), "no Spark session may be created for a bad config");
-        Run staggered = run("train", "--dataset", "d", "--out", "o", "--schedule", "staggered", "--replicas", "2");
+        Run staggered = run("train", "--dataset", "d", "--out", "o", "--schedule", "staggered", "--replicas", "2", "--sync-steps", "5");
         assertEquals(Main.INVALID, staggered.code());
-        assertTrue(staggered.err().contains("--replicas 2 is not supported with it"), staggered.err());
+        assertTrue(staggered.err().contains("--sync-steps 5 does not apply to it"), staggered.err());
         Run spill = run("train", "--dataset", "d", "--out", "o", "--schedule", "sequential", "--spill-precision", "fp8");
         assertEquals(Main.INVALID, spill.code());
         assertEquals("train: invalid --spill-precision 'fp8': expected one of fp16, fp32.", spill.err().strip());

@@ -24,17 +24,19 @@ import java.util.Map;
 /**
  * The schedules benchmark: the same ResNet-32, K = 4 recipe trained simultaneous, sequential with spill,
  * sequential with recompute and staggered, on whatever cluster the session runs on; then, from each run's
- * measured stage times, a model of what 4 and 16 executors would give. Method in {@link #METHOD}.
+ * measured stage times, a model of what 4, 16 and 64 executors would give. Method in {@link #METHOD}.
  */
 public final class ScheduleBenchJob {
     private static final int DEPTH = 32;
+    /** The executor counts the model covers beside the measured one. */
+    static final int[] MODELLED_EXECUTORS = {4, 16, 64};
 
     /** One run's figures. */
     public record Row(ScheduleBenchRun run, String schedule, String spill, double wallS, double trainS, double spillS,
                       double validationS, double imagesPerS, long spillBytes, Long peakExecutorRssBytes,
                       long peakNd4jBytes, int executors, double testAccuracy, List<StageReport> stages,
                       double computeS, double overheadS, Map<String, Double> modelledTrainS, long rounds,
-                      double averagingS, double checkpointS, long stateBytes) {
+                      double averagingS, double checkpointS, long stateBytes, StaggeredReport pipeline) {
     }
 
     static final String METHOD = "Each run is one `train` of the jobs jar on the cluster, one after another, nothing else running. "
@@ -44,8 +46,12 @@ public final class ScheduleBenchJob {
             + "largest per-task workspace high-water mark + parameters + updater. Model: compute = the training tasks' summed "
             + "busy time (what more executors divide), overhead = training wall - compute / executors used "
             + "(scheduling, broadcast, averaging, data loading, hand-off I/O); for E executors the data-parallel schedules take "
-            + "compute / E + overhead (+ spill and validation scaled by used/E), the staggered one at most K = 4 tasks per wave: "
-            + "the sum over waves of max(slowest active module's chunk, active modules' chunks / E), plus the overhead per wave. "
+            + "compute / E + overhead (+ spill and validation scaled by used/E). The staggered one runs R = max(1, E / K) replicas "
+            + "per module (K x R tasks per wave, K = 4): a replica's chunk is stepsPerWave(R) / stepsPerWave(measured) of the "
+            + "measured one (its share of the images shrinks with R, in full batches), so a wave takes max(slowest active "
+            + "module's replica chunk, all active tasks' chunks / E), plus the measured overhead per wave (assumed not to grow "
+            + "with R) and the driver's replica averaging, R x the measured cost of averaging one replica's state per wave; "
+            + "it assumes the chunks per epoch stay as measured and ignores the growing transfer of R states to the driver. "
             + "Each run is its own Spark application (fresh executor JVMs), so a JVM's peak RSS is that run's.";
 
     private ScheduleBenchJob() {
@@ -57,7 +63,7 @@ public final class ScheduleBenchJob {
         TrainConfig base = ReproductionJob.runConfig(rc, ReproductionRun.SOFTMAX_K4);
         TrainConfig.Pipeline p = new TrainConfig.Pipeline(run.spill(), "", TrainConfig.Pipeline.DEFAULT.store(), 1, false,
                 c.waveFraction());
-        // the staggered schedule's parallelism is its modules
+        // the staggered run is measured with one replica per module (K tasks per wave); the model scales it to R per module
         int replicas = run.schedule() == ScheduleKind.STAGGERED ? 1 : c.replicas();
         return base.toBuilder()
                 .out(new Path(c.out(), run.label()).toString())
@@ -84,7 +90,7 @@ public final class ScheduleBenchJob {
                 System.err.printf(Locale.ROOT, "[bench-schedules] %s ...%n", run.label());
                 r = TrainJob.run(tc, spark);
             }
-            rows.add(row(run, tc, r, stateBytes(tc, spark)));
+            rows.add(row(run, tc, r, stateBytes(tc, spark), rows, c.replicas()));
             System.err.printf(Locale.ROOT, "[bench-schedules] %s: %.0f s, test accuracy %.4f%n", run.label(), r.timingsS().total(),
                     r.testAccuracy());
             doc.put("created_at", Instant.now().toString());
@@ -93,7 +99,7 @@ public final class ScheduleBenchJob {
             doc.put("default_parallelism", spark.sparkContext().defaultParallelism());
             doc.put("recipe", ReproductionJob.RECIPE + "; InfoPro softmax, K = 4 (infopro:k4 splits), " + c.epochs()
                     + " epochs of every module, " + c.limit() + " training images, replicas " + c.replicas() + " (staggered: 1 per "
-                    + "module), replica average every " + c.syncSteps() + " steps, staggered wave " + c.waveFraction()
+                    + "module, modelled with more), replica average every " + c.syncSteps() + " steps, staggered wave " + c.waveFraction()
                     + " of an epoch, spill binary fp16 zstd");
             doc.put("method", METHOD);
             doc.put("rows", rows);
@@ -117,7 +123,8 @@ public final class ScheduleBenchJob {
         }
     }
 
-    private static Row row(ScheduleBenchRun run, TrainConfig tc, TrainResult r, long stateBytes) {
+    private static Row row(ScheduleBenchRun run, TrainConfig tc, TrainResult r, long stateBytes, List<Row> before,
+                           int dataParallelReplicas) {
         RunTotals.Timings t = r.timingsS();
         double trainS = t.train();
         double spillS = t.spill();
@@ -136,21 +143,58 @@ public final class ScheduleBenchJob {
         double overhead;
         if (tc.schedule() == ScheduleKind.STAGGERED) {
             StaggeredReport p = r.pipeline();
-            overhead = (trainS - staggeredWaves(p, used)) / p.waves();
-            for (int e : new int[]{used, 4, 16}) {
-                model.put(Integer.toString(e), staggeredWaves(p, e) + p.waves() * overhead);
+            overhead = (trainS - staggeredWaves(p, p.replicas(), p.stepsPerWave(), used)) / p.waves();
+            model.put(Integer.toString(used), trainS);
+            double syncPerReplica = averagingPerReplicaS(t.replicaAveraging(), p.waves(), p.replicas(), before,
+                    dataParallelReplicas);
+            for (int e : MODELLED_EXECUTORS) {
+                model.put(Integer.toString(e), staggeredModel(p, tc, overhead, syncPerReplica, e));
             }
         } else {
             int replicas = tc.parallel().replicas();
             overhead = trainS - computeS / replicas;
-            for (int e : new int[]{replicas, 4, 16}) {
+            model.put(Integer.toString(replicas), computeS / replicas + overhead + spillS + valS);
+            for (int e : MODELLED_EXECUTORS) {
                 model.put(Integer.toString(e), computeS / e + overhead + (spillS + valS) * replicas / e);
             }
         }
         return new Row(run, tc.schedule().label(), r.plan() == null ? "-" : r.plan().chosen().label(),
                 t.total(), trainS, spillS, valS, r.imagesPerS().endToEnd(), r.spillBytes() == null ? 0 : r.spillBytes(), rss, nd4j,
                 r.executors().size(), r.testAccuracy(), r.stages(), computeS, overhead, model, r.rounds() == null ? 0 : r.rounds(),
-                t.replicaAveraging(), t.checkpoints(), stateBytes);
+                t.replicaAveraging(), t.checkpoints(), stateBytes, r.pipeline());
+    }
+
+    /**
+     * The driver's cost of averaging one replica's state (all modules) once: the simultaneous run, when measured
+     * before this one, gives averaging s / rounds / its replicas; else this staggered run's own averaging per wave
+     * and replica.
+     */
+    static double averagingPerReplicaS(double averagingS, int waves, int replicas, List<Row> before, int dataParallelReplicas) {
+        for (Row b : before) {
+            if (b.run() == ScheduleBenchRun.SIMULTANEOUS && b.rounds() > 0) {
+                return b.averagingS() / b.rounds() / dataParallelReplicas;
+            }
+        }
+        return averagingS / Math.max(1, waves) / replicas;
+    }
+
+    /**
+     * Modelled staggered training time on {@code e} executors: R = max(1, e / K) replicas per module, each replica's
+     * chunk scaled by the steps per wave at R against the measured run's, the measured overhead per wave and R replica
+     * states averaged by the driver after every wave.
+     */
+    static double staggeredModel(StaggeredReport p, TrainConfig tc, double overheadPerWave, double averagingPerReplicaS, int e) {
+        int r = Math.max(1, e / p.modules());
+        long images = tc.limit() > 0 ? tc.limit() : (long) p.stepsPerEpoch() * tc.batchSize() * p.replicas();
+        int spw = stepsPerWave(images, r, tc.batchSize(), tc.pipeline().waveFraction());
+        return staggeredWaves(p, r, spw, e) + p.waves() * (overheadPerWave + r * averagingPerReplicaS);
+    }
+
+    /** Steps per wave with {@code replicas} replicas sharing {@code images}: the largest share in full batches, cut by the fraction. */
+    static int stepsPerWave(long images, int replicas, int batchSize, double waveFraction) {
+        long share = (images + replicas - 1) / replicas;
+        int stepsPerEpoch = (int) ((share + batchSize - 1) / batchSize);
+        return Math.max(1, (int) Math.ceil(stepsPerEpoch * waveFraction));
     }
 
     /** A sentence on what bounds this run's speed-up, with its own numbers. */
@@ -161,10 +205,12 @@ public final class ScheduleBenchJob {
                 + "fixed cost %.0f s (%.0f %% of the training wall)", r.computeS(), r.trainS(), busy, fixed,
                 100 * fixed / Math.max(1e-9, r.trainS()));
         List<Double> m = new ArrayList<>(r.modelledTrainS().values());
-        String model = String.format(Locale.ROOT, "; modelled %.0f s at 4 and %.0f s at 16 executors", m.get(1), m.get(2));
+        String model = String.format(Locale.ROOT, "; modelled %.0f s at 4, %.0f s at 16 and %.0f s at 64 executors", m.get(1), m.get(2),
+                m.get(3));
         return switch (r.run()) {
-            case STAGGERED -> common + ". A wave holds at most K = 4 module tasks, so executors beyond 4 add nothing, the "
-                    + "slowest module sets every wave's length, and K - 1 waves at each end run with idle modules" + model + ".";
+            case STAGGERED -> common + ". Measured with one task per module; beyond K = 4 executors each module runs E / K "
+                    + "replicas averaged after every wave, which divides every wave's length, but the slowest module still sets it, "
+                    + "K - 1 waves at each end run with idle modules, and the per-wave overhead and averaging stay" + model + ".";
             case SEQUENTIAL_SPILL -> common + String.format(Locale.ROOT, ", plus %.0f s writing %.0f MiB of spill: module k "
                     + "reads its inputs instead of recomputing them, and each stage is data-parallel like the simultaneous "
                     + "schedule, so the same round costs bound it", r.spillS(), r.spillBytes() / 1048576.0) + model + ".";
@@ -176,20 +222,23 @@ public final class ScheduleBenchJob {
     }
 
     /**
-     * Compute time of the staggered waves on {@code e} executors: in wave w the modules k with chunk w-k in range run
-     * at once, each taking its mean chunk time; the wave lasts as long as the slowest of them, or their sum / e.
+     * Compute time of the staggered waves with {@code replicas} replicas per module on {@code e} executors: in wave w
+     * the modules k with chunk w-k in range run at once, each replica taking the measured mean chunk time of one of
+     * its module's tasks scaled by {@code stepsPerWave} against the measured steps per wave; the wave lasts as long
+     * as the slowest of them, or all its tasks' time / e.
      */
-    static double staggeredWaves(StaggeredReport p, int e) {
+    static double staggeredWaves(StaggeredReport p, int replicas, int stepsPerWave, int e) {
         double total = 0;
         List<Double> moduleS = p.moduleTaskS();
+        double scale = (double) stepsPerWave / p.stepsPerWave();
         for (int w = 0; w < p.waves(); w++) {
             double slowest = 0;
             double sum = 0;
             for (int k = 0; k < moduleS.size(); k++) {
                 if (w - k >= 0 && w - k < p.chunks()) {
-                    double chunk = moduleS.get(k) / p.chunks();
-                    slowest = Math.max(slowest, chunk);
-                    sum += chunk;
+                    double task = moduleS.get(k) / p.chunks() / p.replicas() * scale;
+                    slowest = Math.max(slowest, task);
+                    sum += task * replicas;
                 }
             }
             total += Math.max(slowest, sum / e);
@@ -210,11 +259,12 @@ public final class ScheduleBenchJob {
                     r.peakNd4jBytes() / 1048576.0, r.testAccuracy()));
         }
         sb.append("\n## Modelled training time with more executors (seconds, from the measured stage times)\n\n");
-        sb.append("| run | compute s | overhead s | measured executors | 4 executors | 16 executors |\n|---|---|---|---|---|---|\n");
+        sb.append("| run | compute s | overhead s | measured executors | 4 executors | 16 executors | 64 executors |\n"
+                + "|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
             List<Double> v = new ArrayList<>(r.modelledTrainS().values());
-            sb.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.0f | %.0f | %.0f |%n", r.run().label(), r.computeS(), r.overheadS(),
-                    v.get(0), v.get(1), v.get(2)));
+            sb.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f |%n", r.run().label(), r.computeS(),
+                    r.overheadS(), v.get(0), v.get(1), v.get(2), v.get(3)));
         }
         sb.append("\n## Synchronisation: what a round costs the driver\n\n");
         sb.append("| run | rounds | state per replica MiB | averaging s (per round ms) | checkpoints s (per round ms) | training s |\n"

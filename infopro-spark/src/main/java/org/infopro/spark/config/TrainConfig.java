@@ -67,9 +67,10 @@ public record TrainConfig(
         Input input) implements Serializable {
 
     /**
-     * Data parallelism of the simultaneous schedule: {@code replicas} training tasks, each on its own share of
-     * the training images, whose parameters and updater state the driver averages every {@code syncSteps}
-     * steps (a round; 0 = once per epoch). {@code resume} continues a run from its last complete round.
+     * Data parallelism: {@code replicas} training tasks, each on its own share of the training images, whose
+     * parameters and updater state the driver averages every {@code syncSteps} steps (a round; 0 = once per epoch);
+     * the staggered schedule runs {@code replicas} tasks per module and averages them after every wave instead.
+     * {@code resume} continues a run from its last complete round.
      */
     public record Parallel(int replicas, int syncSteps, boolean resume) implements Serializable {
         /** One replica, averaged once per epoch, not resumed: the options' defaults. */
@@ -158,10 +159,10 @@ public record TrainConfig(
             throw new ConfigException(JOB + ": --loss " + loss.label() + " needs local modules, but --splits is none. "
                     + "Give split points (for example --splits 2,1) or use --loss e2e.");
         }
-        if (schedule == ScheduleKind.STAGGERED && parallel.replicas() > 1) {
-            throw new ConfigException(JOB + ": --schedule staggered runs one task per module (the modules are its parallelism); "
-                    + "--replicas " + parallel.replicas() + " is not supported with it. Use --replicas 1, or the simultaneous or "
-                    + "sequential schedule for data parallelism.");
+        if (schedule == ScheduleKind.STAGGERED && parallel.replicas() > 1 && parallel.syncSteps() > 0) {
+            throw new ConfigException(JOB + ": --schedule staggered averages each module's " + parallel.replicas() + " replicas "
+                    + "after every wave, so --sync-steps " + parallel.syncSteps() + " does not apply to it. Drop --sync-steps and "
+                    + "set the averaging interval with --wave-fraction (a wave is that fraction of an epoch's steps).");
         }
         if (schedule != ScheduleKind.SIMULTANEOUS && splits.isEmpty()) {
             throw new ConfigException(JOB + ": --schedule " + schedule.label() + " needs several modules, but --splits is none. "
@@ -239,9 +240,10 @@ public record TrainConfig(
     public static final Opt<Integer> LOG_EVERY = Opt.intIn("log-every", "N", "Progress line every N training steps (0 = per epoch "
             + "only).", 50, 0, Integer.MAX_VALUE);
     public static final Opt<Integer> REPLICAS = Opt.intIn("replicas", "N", "Data-parallel training tasks (Spark tasks, each on 1/N of "
-            + "the images, equal batches per replica).", 1, 1, 4096);
+            + "the images, equal batches per replica); staggered: N per module, K x N tasks per wave.", 1, 1, 4096);
     public static final Opt<Integer> SYNC_STEPS = Opt.intIn("sync-steps", "S", "Average parameters and updater state over the replicas "
-            + "on the driver every S steps (a round; 0 = once per epoch); a checkpoint follows every round.", 0, 0, Integer.MAX_VALUE);
+            + "on the driver every S steps (a round; 0 = once per epoch); a checkpoint follows every round. Staggered: replicas "
+            + "are averaged after every wave (--wave-fraction) instead.", 0, 0, Integer.MAX_VALUE);
     public static final Opt<Boolean> RESUME = Opt.bool("resume", "true: continue the run in --out from its last complete round (the "
             + "checkpoint's architecture must match; it is refused otherwise).", false);
     public static final Opt<SpillMode> SPILL = Opt.choice("spill", "MODE", "Sequential schedule: spill: module k's outputs written once, "
@@ -260,7 +262,7 @@ public record TrainConfig(
     public static final Opt<Boolean> KEEP_SPILL = Opt.bool("keep-spill", "true: keep every spill after use (default: a spill is "
             + "deleted once the next module no longer needs it).", false);
     public static final Opt<Double> WAVE_FRACTION = Opt.fraction("wave-fraction", "X", "Staggered schedule: a wave is this fraction "
-            + "of an epoch.", 0.25);
+            + "of an epoch; with --replicas N each module's N replicas are averaged after every wave.", 0.25);
     public static final Opt<Integer> PREFETCH = Opt.intIn("prefetch", "N", "Training steps each task decodes ahead of the one it trains "
             + "(a task holds at most N × batch decoded images).", 2, 1, 64);
     public static final Opt<Integer> INPUT_THREADS = Opt.intIn("input-threads", "N", "Threads per task that read, decode and "

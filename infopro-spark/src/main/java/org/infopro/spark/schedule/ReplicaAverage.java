@@ -31,18 +31,23 @@ public final class ReplicaAverage {
             for (RoundTask.Outcome o : sorted) {
                 replicas.add(o.state().get(m));
             }
-            ModuleState first = replicas.get(0);
-            for (ModuleState s : replicas) {
-                if (s.iterations() != first.iterations() || s.params().length != first.params().length
-                        || s.updater().length != first.updater().length) {
-                    throw new IllegalStateException("module " + (m + 1) + ": replicas disagree on shape or step ("
-                            + s.iterations() + " vs " + first.iterations() + "); rounds must run equal steps");
-                }
-            }
-            out.add(new ModuleState(first.module(), mean(replicas.stream().map(ModuleState::params).toList()),
-                    mean(replicas.stream().map(ModuleState::updater).toList()), first.iterations(), first.epochs()));
+            out.add(module(m, replicas));
         }
         return out;
+    }
+
+    /** Module {@code m}'s mean over {@code replicas}, given in replica order. */
+    public static ModuleState module(int m, List<ModuleState> replicas) {
+        ModuleState first = replicas.get(0);
+        for (ModuleState s : replicas) {
+            if (s.iterations() != first.iterations() || s.params().length != first.params().length
+                    || s.updater().length != first.updater().length) {
+                throw new IllegalStateException("module " + (m + 1) + ": replicas disagree on shape or step ("
+                        + s.iterations() + " vs " + first.iterations() + "); rounds must run equal steps");
+            }
+        }
+        return new ModuleState(first.module(), mean(replicas.stream().map(ModuleState::params).toList()),
+                mean(replicas.stream().map(ModuleState::updater).toList()), first.iterations(), first.epochs());
     }
 
     /** The element-wise mean of equally long arrays, given in replica order. */

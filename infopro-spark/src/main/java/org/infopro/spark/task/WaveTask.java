@@ -28,22 +28,27 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * One module's share of one wave of the staggered schedule, as one Spark task: partition k of the wave's job
- * is module k. Module 1 reads its chunk of steps from the training images (partition 0 carries them); module
- * k > 1 reads the block module k-1 wrote in the previous wave for the same chunk. The module trains those steps
- * (each step's order, augmentation and learning rate as a one-replica simultaneous run would give them, from
- * {@link Seeds}) and, unless it is the last, writes the detached outputs of its training forward passes as the
- * block module k+1 reads in the next wave. Blocks are written under an attempt-unique name and renamed, so a
- * retried task rewrites the same block.
+ * One replica of one module in one wave of the staggered schedule, as one Spark task: with R replicas per
+ * module, partition p = module * R + replica of the wave's job is that module's replica. Module 1's replicas
+ * read their chunk of steps from the training images (partitions 0..R-1 carry the replicas' shard chunks);
+ * replica r of module k > 1 reads the block replica r of module k-1 wrote in the previous wave for the same
+ * chunk. The task trains those steps (each step's order, augmentation and learning rate as replica r of an
+ * R-replica simultaneous run would give them, from {@link Seeds}) and, unless its module is the last, writes the
+ * detached outputs of its training forward passes as the block replica r of module k+1 reads in the next wave.
+ * Blocks are written under an attempt-unique name and renamed, so a retried task rewrites the same block.
  */
 public final class WaveTask implements Function2<Integer, Iterator<List<ShardChunk>>, Iterator<WaveTask.Outcome>> {
 
-    /** What module {@code module} did on chunk {@code chunk}. */
-    public record Outcome(int module, int chunk, ModuleState state, TaskStats stats) implements Serializable {
+    /** What replica {@code replica} of module {@code module} did on chunk {@code chunk}. */
+    public record Outcome(int module, int replica, int chunk, ModuleState state, TaskStats stats) implements Serializable {
     }
 
-    /** The chunk layout: epochs of {@code stepsPerEpoch} steps cut into chunks of {@code stepsPerWave}. */
-    public record Chunks(int images, int batchSize, int stepsPerEpoch, int stepsPerWave, int epochs) implements Serializable {
+    /**
+     * The chunk layout: epochs of {@code stepsPerEpoch} steps cut into chunks of {@code stepsPerWave}, trained by
+     * {@code replicas} replicas of every module ({@code images} in the run).
+     */
+    public record Chunks(int images, int batchSize, int stepsPerEpoch, int stepsPerWave, int epochs, int replicas)
+            implements Serializable {
         public int perEpoch() {
             return (stepsPerEpoch + stepsPerWave - 1) / stepsPerWave;
         }
@@ -64,8 +69,9 @@ public final class WaveTask implements Function2<Integer, Iterator<List<ShardChu
             return Math.min(stepsPerEpoch, firstStep(chunk) + stepsPerWave);
         }
 
+        /** Items of a step: several replicas run full batches (wrapping around their shares), one the epoch's remainder. */
         int stepSize(int step) {
-            return Math.min(batchSize, images - step * batchSize);
+            return replicas > 1 ? batchSize : Math.min(batchSize, images - step * batchSize);
         }
     }
 
@@ -94,9 +100,9 @@ public final class WaveTask implements Function2<Integer, Iterator<List<ShardChu
         this.settings = settings;
     }
 
-    /** The block module {@code module} reads for {@code chunk}: module {@code module - 1}'s outputs. */
-    public static Path block(Path root, int chunk, int module) {
-        return new Path(root, String.format("chunk-%05d/into-module-%d.bin", chunk, module + 1));
+    /** The block replica {@code replica} of module {@code module} reads for {@code chunk}: that replica of module {@code module - 1}'s outputs. */
+    public static Path block(Path root, int chunk, int module, int replica) {
+        return new Path(root, String.format("chunk-%05d/into-module-%d-replica-%d.bin", chunk, module + 1, replica + 1));
     }
 
     /** The steps of a chunk, from wherever the module reads them. */
@@ -115,7 +121,9 @@ public final class WaveTask implements Function2<Integer, Iterator<List<ShardChu
     }
 
     @Override
-    public Iterator<Outcome> call(Integer module, Iterator<List<ShardChunk>> it) {
+    public Iterator<Outcome> call(Integer partition, Iterator<List<ShardChunk>> it) {
+        int module = partition / chunks.replicas();
+        int replica = partition % chunks.replicas();
         int chunk = wave - module;
         if (chunk < 0 || chunk >= chunks.total()) {
             return Collections.emptyIterator(); // the pipeline is filling or draining: this module has nothing in this wave
@@ -124,8 +132,9 @@ public final class WaveTask implements Function2<Integer, Iterator<List<ShardChu
         Path root = new Path(blocks);
         boolean last = module == setup.modules() - 1;
         try (TaskScope scope = TaskScope.enter(settings.threads());
-             Steps steps = module == 0 ? images(it, epoch, chunks.firstStep(chunk), chunks.endStep(chunk)) : handoffs(root, chunk, module);
-             BinaryParts.Writer out = last ? null : BinaryParts.writer(conf.value(), block(root, chunk, module + 1),
+             Steps steps = module == 0 ? images(it, replica, epoch, chunks.firstStep(chunk), chunks.endStep(chunk))
+                     : handoffs(root, chunk, module, replica);
+             BinaryParts.Writer out = last ? null : BinaryParts.writer(conf.value(), block(root, chunk, module + 1, replica),
                      layout(module), store.codec())) {
             LocalModule m = scope.module(setup, module, state.value().get(module));
             int k = setup.modules();
@@ -158,16 +167,17 @@ public final class WaveTask implements Function2<Integer, Iterator<List<ShardChu
             if (out != null) {
                 out.commit();
             }
-            return List.of(new Outcome(module, chunk, m.state(), scope.stats(seen, to - from, nanos, lossSum, steps.input()))).iterator();
+            return List.of(new Outcome(module, replica, chunk, m.state(), scope.stats(seen, to - from, nanos, lossSum, steps.input()))).iterator();
         } catch (IOException e) {
-            throw new UncheckedIOException("wave " + wave + ", module " + (module + 1) + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("wave " + wave + ", module " + (module + 1) + ", replica " + (replica + 1) + ": "
+                    + e.getMessage(), e);
         }
     }
 
-    /** Module 1's steps: the training images streamed in a one-replica run's epoch order, augmented per step. */
-    private Steps images(Iterator<List<ShardChunk>> it, int epoch, int from, int to) {
-        TrainInput.Feed feed = new StreamedImages(assembler, 0, conf).open(it, 0,
-                new RoundTask.Round(epoch, from, to, chunks.stepsPerEpoch(), 1), settings);
+    /** Module 1's steps: replica {@code replica}'s training images streamed in its epoch order, augmented per step. */
+    private Steps images(Iterator<List<ShardChunk>> it, int replica, int epoch, int from, int to) {
+        TrainInput.Feed feed = new StreamedImages(assembler, 0, conf).open(it, replica,
+                new RoundTask.Round(epoch, from, to, chunks.stepsPerEpoch(), chunks.replicas()), settings);
         return new Steps() {
             @Override
             public ImageBatch next(int step, int n, List<String> keys) {
@@ -188,15 +198,15 @@ public final class WaveTask implements Function2<Integer, Iterator<List<ShardChu
         };
     }
 
-    /** Module k's steps: the block module k-1 wrote for this chunk in the previous wave. */
-    private Steps handoffs(Path root, int chunk, int module) throws IOException {
-        Iterator<SpillRecord> inputs = BinaryParts.read(conf.value(), block(root, chunk, module), store.codec());
+    /** Module k's steps: the block the same replica of module k-1 wrote for this chunk in the previous wave. */
+    private Steps handoffs(Path root, int chunk, int module, int replica) throws IOException {
+        Iterator<SpillRecord> inputs = BinaryParts.read(conf.value(), block(root, chunk, module, replica), store.codec());
         SpillSource source = new SpillSource(layout(module - 1), setup.spec().numClasses());
         return (step, n, keys) -> {
             List<SpillRecord> b = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 if (!inputs.hasNext()) {
-                    throw new IllegalStateException("the block for module " + (module + 1) + ", chunk " + chunk
+                    throw new IllegalStateException("the block for module " + (module + 1) + ", replica " + (replica + 1) + ", chunk " + chunk
                             + " ends early at step " + step + "; it is damaged: resume to rewrite it");
                 }
                 SpillRecord r = inputs.next();

@@ -81,9 +81,11 @@ class TrainConfigTest {
         assertEquals("train: invalid --wave-fraction '0': expected a fraction above 0 and at most 1, such as 0.25.", wave.getMessage());
         ConfigException e2e = assertThrows(ConfigException.class, () -> TrainConfig.builder("d", "o").loss(LossMode.E2E).build());
         assertEquals("train: --loss e2e trains one module, but --splits '[2,1]' asks for 2. Add --splits none.", e2e.getMessage());
+        assertEquals(2, TrainConfig.builder("d", "o").schedule(ScheduleKind.STAGGERED).parallel(new TrainConfig.Parallel(2, 0, false))
+                .build().parallel().replicas(), "staggered runs R replicas per module");
         ConfigException staggered = assertThrows(ConfigException.class, () -> TrainConfig.builder("d", "o")
-                .schedule(ScheduleKind.STAGGERED).parallel(new TrainConfig.Parallel(2, 0, false)).build());
-        assertTrue(staggered.getMessage().contains("--replicas 2 is not supported with it"), staggered.getMessage());
+                .schedule(ScheduleKind.STAGGERED).parallel(new TrainConfig.Parallel(2, 5, false)).build());
+        assertTrue(staggered.getMessage().contains("after every wave, so --sync-steps 5 does not apply to it"), staggered.getMessage());
     }
 
     @Test

@@ -4,8 +4,11 @@ import org.infopro.spark.config.TrainConfig;
 
 import org.infopro.spark.config.ScheduleKind;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
+import org.infopro.data.config.ConfigException;
+import org.infopro.data.io.Json;
 import org.infopro.data.io.WriteMode;
 import org.infopro.data.shard.InputTransform;
 import org.infopro.data.testing.SparkSessions;
@@ -34,6 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -76,11 +80,14 @@ class ScheduleTrainingTest {
                 waveFraction);
     }
 
-    private static List<ModuleState> finalState(TrainConfig cfg) {
+    private static ModuleStack.Setup setup(TrainConfig cfg) {
         ResNetSpec spec = new ResNetSpec(cfg.depth(), 32, 32, 3, 10);
-        ModuleStack.Setup setup = new ModuleStack.Setup(spec, ModulePlan.plan(spec, cfg.splits(), cfg.effectiveLambda()),
+        return new ModuleStack.Setup(spec, ModulePlan.plan(spec, cfg.splits(), cfg.effectiveLambda()),
                 new Hyper(cfg.seed(), cfg.learningRate(), cfg.momentum(), cfg.weightDecay()), cfg.head());
-        return Checkpoint.read(new Path(cfg.out(), "checkpoint"), setup, spark.sparkContext().hadoopConfiguration()).states();
+    }
+
+    private static List<ModuleState> finalState(TrainConfig cfg) {
+        return Checkpoint.read(new Path(cfg.out(), "checkpoint"), setup(cfg), spark.sparkContext().hadoopConfiguration()).states();
     }
 
     private static void assertSameModule(ModuleState a, ModuleState b, String what) {
@@ -116,6 +123,52 @@ class ScheduleTrainingTest {
         assertFalse(Files.exists(tmp.resolve("staggered/spill/waves")), "hand-off blocks are deleted after use");
         assertNotNull(r.testAccuracy());
         assertFalse(r.executors().isEmpty());
+    }
+
+    @Test
+    void staggeredWithTwoReplicasPerModuleTrainsBitForBitLikeTheSimultaneousScheduleAveragedEveryWave(@TempDir java.nio.file.Path tmp)
+            throws Exception {
+        // 200 images in 2 replica shares of about 100: 4 full batches of 32 per epoch, so every replica wraps around its share;
+        // waves of 2 steps, 2 epochs: 4 chunks, 5 waves
+        TrainConfig simultaneous = builder(tmp.resolve("simultaneous"), ScheduleKind.SIMULTANEOUS, TrainConfig.Pipeline.DEFAULT)
+                .limit(200).batchSize(32).epochs(2).transform(new InputTransform(32, 3, InputTransform.Augment.CROP_FLIP))
+                .parallel(new TrainConfig.Parallel(2, 2, false)).build();
+        TrainConfig staggered = builder(tmp.resolve("staggered"), ScheduleKind.STAGGERED, pipeline(SpillMode.AUTO, Precision.FP32, false, 0.5))
+                .limit(200).batchSize(32).epochs(2).transform(new InputTransform(32, 3, InputTransform.Augment.CROP_FLIP))
+                .parallel(new TrainConfig.Parallel(2, 0, false)).build();
+        TrainJob.run(simultaneous, spark);
+        TrainResult r = TrainJob.run(staggered, spark);
+
+        // replica r of module k sees replica r's batches of the simultaneous run, and both average at the same steps
+        List<ModuleState> a = finalState(simultaneous);
+        List<ModuleState> b = finalState(staggered);
+        assertSameModule(a.get(0), b.get(0), "module 1");
+        assertSameModule(a.get(1), b.get(1), "module 2");
+        assertEquals(a.get(1).iterations(), b.get(1).iterations(), "module 2: steps trained");
+        StaggeredReport p = r.pipeline();
+        assertEquals(2, p.replicas());
+        assertEquals(4, p.stepsPerEpoch(), "the largest replica's share in full batches");
+        assertEquals(2, p.stepsPerWave());
+        assertEquals(5, p.waves(), "4 chunks + K-1 = 1 wave to fill the pipeline");
+        JsonNode pipeline = Json.mapper().readTree(Files.readString(tmp.resolve("staggered").resolve(TrainJob.RESULT))).get("pipeline");
+        assertEquals(4, pipeline.get("tasks_per_wave").asInt(), "K x R = 2 x 2 tasks in every wave's job");
+        assertEquals(4, pipeline.get("peak_training_tasks").asInt(), "with the pipeline full, all K x R tasks train");
+        double busy = pipeline.get("module_busy_fraction").asDouble();
+        assertTrue(busy > 0 && busy <= 1, "busy fraction over K x R tasks: " + busy);
+        assertEquals(2, Checkpoint.read(new Path(staggered.out(), "checkpoint"), setup(staggered), spark.sparkContext().hadoopConfiguration())
+                .position().replicas(), "the checkpoint records the replicas a resume must match");
+        assertFalse(Files.exists(tmp.resolve("staggered/spill/waves")), "hand-off blocks are deleted after use");
+
+        // a resume with another replica count is refused, naming both (the checkpoint made unfinished so the check is reached)
+        java.nio.file.Path meta = tmp.resolve("staggered").resolve("checkpoint").resolve(Checkpoint.META);
+        com.fasterxml.jackson.databind.node.ObjectNode saved = (com.fasterxml.jackson.databind.node.ObjectNode) Json.mapper()
+                .readTree(Files.readString(meta));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) saved.get("position")).put("finished", false);
+        Files.writeString(meta, Json.mapper().writeValueAsString(saved));
+        Files.deleteIfExists(meta.resolveSibling("." + Checkpoint.META + ".crc")); // Hadoop's checksum of the old bytes
+        ConfigException other = assertThrows(ConfigException.class, () -> TrainJob.run(staggered.toBuilder()
+                .parallel(new TrainConfig.Parallel(1, 0, true)).build(), spark));
+        assertTrue(other.getMessage().contains("made with 2 replicas and 4 steps per epoch, this run has 1 and 7"), other.getMessage());
     }
 
     @Test
