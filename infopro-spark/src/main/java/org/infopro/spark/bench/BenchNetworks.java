@@ -1,14 +1,17 @@
 package org.infopro.spark.bench;
 
+import org.infopro.spark.config.TrainConfig;
 import org.infopro.spark.loss.LambdaSchedule;
 import org.infopro.spark.loss.LossMode;
 import org.infopro.spark.model.AuxNet;
 import org.infopro.spark.model.HeadSpec;
 import org.infopro.spark.model.Hyper;
 import org.infopro.spark.model.ModulePlan;
+import org.infopro.spark.model.NetworkFamily;
 import org.infopro.spark.model.ReferenceTables;
 import org.infopro.spark.model.ResNetSpec;
 import org.infopro.spark.model.SplitPoint;
+import org.infopro.spark.model.Trunk;
 import org.infopro.spark.module.ModuleStack;
 
 import java.util.List;
@@ -27,6 +30,23 @@ final class BenchNetworks {
 
     static ResNetSpec cifar(int depth) {
         return new ResNetSpec(depth, 32, 32, 3, 10);
+    }
+
+    /**
+     * An ImageNet ResNet ({@code arch} resnet50|101|152 at {@code width}) on {@code crop}x{@code crop}x3 input, 1000
+     * classes, configured exactly as {@code train} configures it from these arguments (the family's recipe: its split
+     * table, its λ from conf/infopro-lambdas.json, its optimiser), and built as TrainJob builds it; {@code extra} adds
+     * train options, e.g. {@code --loss e2e --splits none}.
+     */
+    static ModuleStack.Setup imagenet(String arch, double width, int crop, String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("--dataset", "bench", "--out", "bench", "--arch", arch, "--width",
+                Double.toString(width), "--crop", Integer.toString(crop)));
+        args.addAll(List.of(extra));
+        TrainConfig cfg = TrainConfig.fromArgs(args.toArray(String[]::new));
+        Trunk trunk = NetworkFamily.named(cfg.arch()).trunk(cfg.depth(), cfg.width(), new int[]{3, crop, crop}, 1000);
+        List<ModulePlan> plans = ModulePlan.plan(trunk, cfg.splits(), cfg.effectiveLambda());
+        return new ModuleStack.Setup(trunk, plans, new Hyper(cfg.seed(), cfg.learningRate(), cfg.momentum(), cfg.weightDecay()),
+                cfg.head());
     }
 
     /** End-to-end when {@code splits} is empty, else InfoPro with local loss {@code infoproLoss}. */

@@ -61,18 +61,25 @@ public final class StepBench {
 
     /** Warms up until {@code warmup} says so, then runs {@code steps} timed training steps on one batch. */
     public static Result run(ModuleStack.Setup setup, int batch, SteadyState warmup, int steps, StepListener listener) {
+        return run(setup, batch, warmup, steps, listener, setup.modules());
+    }
+
+    /**
+     * As {@link #run(ModuleStack.Setup, int, SteadyState, int, StepListener)}, but training only the first {@code modules}
+     * modules (the rest are built, never run), so the figures are those of that prefix: which module sets the peak.
+     */
+    public static Result run(ModuleStack.Setup setup, int batch, SteadyState warmup, int steps, StepListener listener, int modules) {
         var spec = setup.spec();
         int[] in0 = spec.inputShape();
         // workspaces are per thread and grow lazily: start from none so the capacities measure this stack only
         NativeMemory.freshThread();
         try (ModuleStack stack = setup.build()) {
-            return measure(stack, spec, in0, batch, warmup, steps, listener);
+            return measure(stack, spec, in0, batch, warmup, steps, listener, modules);
         }
     }
 
     private static Result measure(ModuleStack stack, org.infopro.spark.model.Trunk spec, int[] in0, int batch, SteadyState warmup,
-                                  int steps, StepListener listener) {
-        int k = stack.modules().size();
+                                  int steps, StepListener listener, int k) {
         long[] nanos = new long[k];
         double[] warm = new double[warmup.maxSteps()];
         double[] timed = new double[steps];
@@ -83,14 +90,14 @@ public final class StepBench {
             batchBytes = TaskMemory.bytes(b.features()) + TaskMemory.bytes(b.pixels01()) + TaskMemory.bytes(b.labels());
             while (warmed == 0 || !warmup.done(warm, warmed)) {
                 long t = System.nanoTime();
-                stack.trainStep(b, new long[k]);
+                stack.trainStep(b, 0, k - 1, new long[k]);
                 warm[warmed++] = (System.nanoTime() - t) / 1e9;
                 listener.step("warm-up", warmed, warm[warmed - 1]);
             }
             long t0 = System.nanoTime();
             for (int i = 0; i < steps; i++) {
                 long t = System.nanoTime();
-                stack.trainStep(b, nanos);
+                stack.trainStep(b, 0, k - 1, nanos);
                 timed[i] = (System.nanoTime() - t) / 1e9;
                 listener.step("timed", i + 1, timed[i]);
             }
@@ -124,7 +131,7 @@ public final class StepBench {
         for (int i = 0; i < k; i++) {
             perModule[i] = nanos[i] / 1e9;
         }
-        long updater = TaskMemory.persistentBytes(stack.modules().stream().map(LocalModule::network).toList()) - params;
+        long updater = TaskMemory.persistentBytes(stack.modules().subList(0, k).stream().map(LocalModule::network).toList()) - params;
         long peak = ws + params + updater + maxHandoff + batchBytes;
         java.util.Map<String, Long> byName = new java.util.TreeMap<>();
         for (MemoryWorkspace w : Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
