@@ -20,9 +20,9 @@ fi
 size=64
 if [[ "${1:-}" == "--size" ]]; then size="$2"; shift 2; fi
 if [[ "${1:-}" == "--" ]]; then shift; fi
-work="$root/out/bench-imagenet"
+cd "$root"
+work="out/bench-imagenet"
 if [[ ! -f "$work/dataset/_manifest.json" ]]; then
   "$here/fashion-mnist-as-ilsvrc.sh" --out "$work/ilsvrc" --prep "$work/dataset" --size "$size" --mode overwrite
 fi
-cd "$root"
 exec "$here/infopro" bench-imagenet --dataset "$work/dataset" --out "$work/runs" "$@"

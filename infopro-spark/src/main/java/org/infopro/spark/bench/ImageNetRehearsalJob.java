@@ -2,6 +2,7 @@ package org.infopro.spark.bench;
 
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
+import org.infopro.data.shard.DatasetManifest;
 import org.infopro.spark.config.TrainConfig;
 import org.infopro.spark.metrics.EpochMetrics;
 import org.infopro.spark.train.TrainJob;
@@ -73,7 +74,7 @@ public final class ImageNetRehearsalJob {
             doc.put("created_at", Instant.now().toString());
             doc.put("command", "submit/bench-imagenet.sh");
             doc.put("master", spark.sparkContext().master());
-            doc.put("dataset", c.dataset());
+            doc.put("dataset", DatasetManifest.read(c.dataset(), spark.sparkContext().hadoopConfiguration()).dataset());
             doc.put("network", tc.asMap().get("network"));
             doc.put("crop", c.crop());
             doc.put("epochs", c.epochs());
@@ -89,7 +90,8 @@ public final class ImageNetRehearsalJob {
 
     private static Row row(Run run, TrainConfig tc, TrainResult r) {
         EpochMetrics.Validation v = r.lastEpoch() == null ? null : r.lastEpoch().validation();
-        var aux = v == null || tc.modules() < 2 || v.modules().isEmpty() ? null : v.modules().get(0);
+        // module 1's auxiliary head, when the last validation measured it (the sequential schedule's last stage is module 2 alone)
+        var aux = v == null || tc.modules() < 2 ? null : v.modules().stream().filter(m -> m.module() == 1).findFirst().orElse(null);
         return new Row(run.label(), tc.schedule().label(), tc.modules(), r.testAccuracy(), r.testTop5Accuracy(),
                 aux == null ? null : aux.accuracy(), aux == null ? null : aux.top5Accuracy(), r.imagesPerS().endToEnd(),
                 r.timingsS().total(), r.input() == null ? 0 : r.input().waitS(),
@@ -102,7 +104,7 @@ public final class ImageNetRehearsalJob {
         md.append(String.format(Locale.ROOT, "%s, %d×%d crops, %d epochs, batch %d, %d training and %d validation images; "
                         + "master `%s`; %s.%n%n", doc.get("network"), c.crop(), c.crop(), c.epochs(), c.batchSize(), c.limit(),
                 c.valLimit(), doc.get("master"), doc.get("created_at")));
-        md.append("| run | schedule | K | top-1 | top-5 | module 1 aux top-1 / top-5 | images/s | wall s | input wait s | "
+        md.append("| run | schedule | K | top-1 | top-5 | module 1's auxiliary head top-1 / top-5 (when validated last) | images/s | wall s | input wait s | "
                 + "input images/s per thread | peak task memory MiB | spill plan |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
             md.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %.1f | %.0f | %.1f | %.0f | %s | %s |%n", r.run(),
