@@ -29,6 +29,7 @@ public final class TrainData {
     private final int parallelism;
     private StreamPlan plan;
     private Long testCount;
+    private JavaRDD<LabeledImage> test;
 
     public TrainData(ShardReader reader, int limit, int valLimit, int replicas, long seed, int parallelism) {
         this.reader = reader;
@@ -69,7 +70,11 @@ public final class TrainData {
 
     /** The validation images, decoded as they are read. */
     public JavaRDD<LabeledImage> test() {
-        return reader.images(valSplit(), valLimit, parallelism);
+        // planned (and the shards checked) once; the RDD is not persisted, so every validation reads the chunks again
+        if (test == null) {
+            test = reader.images(valSplit(), valLimit, parallelism);
+        }
+        return test;
     }
 
     /** Validation images in the run. */
