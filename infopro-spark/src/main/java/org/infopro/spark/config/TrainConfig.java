@@ -266,7 +266,7 @@ public record TrainConfig(
     public static final Opt<Integer> PREFETCH = Opt.intIn("prefetch", "N", "Training steps each task decodes ahead of the one it trains "
             + "(a task holds at most N × batch decoded images).", 2, 1, 64);
     public static final Opt<Integer> INPUT_THREADS = Opt.intIn("input-threads", "N", "Threads per task that read, decode and "
-            + "augment training images while the step before trains (ImageNet JPEGs at 224 on a GPU: 4-8).", 1, 1, 64);
+            + "augment training images while the step before trains (ImageNet at 224: one thread gave 85-172 images/s on this project's CPU bench, docs/results/imagenet-input.md; size it to the GPU's images/s).", 1, 1, 64);
     public static final Opt<WriteMode> MODE = Opt.choice("mode", "MODE", "If --out already holds a run.", WriteMode.ERROR,
             WriteMode::label);
 
