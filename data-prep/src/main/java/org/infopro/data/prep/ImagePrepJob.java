@@ -13,6 +13,7 @@ import org.apache.spark.util.LongAccumulator;
 import org.infopro.data.io.AtomicOutput;
 import org.infopro.data.io.Fs;
 import org.infopro.data.io.Json;
+import org.infopro.data.io.ProgressTimer;
 import org.infopro.data.io.Status;
 import org.infopro.data.io.Versions;
 import org.infopro.data.shard.DatasetManifest.ChannelStats;
@@ -125,7 +126,7 @@ public final class ImagePrepJob {
                     return o;
                 }).persist(StorageLevel.MEMORY_AND_DISK_SER());
                 Tally t;
-                try (PrepProgress p = new PrepProgress(job, split, w.inputs(), done, bad, cfg.progressSeconds())) {
+                try (ProgressTimer p = PrepProgress.start(job, split, w.inputs(), done, bad, cfg.progressSeconds())) {
                     t = outcomes.aggregate(new Tally(), Tally::add, Tally::merge);
                 }
                 if (t.rows + t.quarantined != w.inputs()) {

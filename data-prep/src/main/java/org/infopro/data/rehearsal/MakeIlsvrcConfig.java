@@ -17,6 +17,7 @@ public record MakeIlsvrcConfig(
         int classes,
         int trainLimit,
         int valLimit,
+        int copies,
         int threads,
         int quality,
         List<String> labelNames,
@@ -40,6 +41,9 @@ public record MakeIlsvrcConfig(
             0, 0, Integer.MAX_VALUE);
     public static final Opt<Integer> VAL_LIMIT = Opt.intIn("val-limit", "N", "Use only the first N test records as val (0 = all).",
             0, 0, Integer.MAX_VALUE);
+    public static final Opt<Integer> COPIES = Opt.intIn("copies", "N", "Write each training record N times: copy c > 0 is "
+            + "mirrored when c is odd and shifted right by c/2 pixels, named <wnid>_<c x records + n>.JPEG; reaches ImageNet-like file "
+            + "counts from 60,000 records (--train-limit 45000 --copies 2: 90,000 training JPEGs).", 1, 1, 1000);
     public static final Opt<Integer> THREADS = Opt.intIn("threads", "N", "Threads that scale, encode and write the JPEGs.", 1, 1, 1024)
             .withDefault(() -> Runtime.getRuntime().availableProcessors());
     public static final Opt<Integer> QUALITY = Opt.intIn("quality", "Q", "JPEG quality.", 90, 1, 100);
@@ -55,7 +59,7 @@ public record MakeIlsvrcConfig(
             + "--size pixels; wnids are made up (n + 8 digits, ascending in label order), never WordNet's.";
 
     public static final JobSpec<MakeIlsvrcConfig> SPEC = new JobSpec<>(JOB, "Write IDX images (Fashion-MNIST) as an ILSVRC-2012 tree.",
-            SUMMARY, List.of(INPUT, OUTPUT, SIZE, CLASSES, TRAIN_LIMIT, VAL_LIMIT, THREADS, QUALITY, LABEL_NAMES, MODE, PROGRESS_SECONDS),
+            SUMMARY, List.of(INPUT, OUTPUT, SIZE, CLASSES, TRAIN_LIMIT, VAL_LIMIT, COPIES, THREADS, QUALITY, LABEL_NAMES, MODE, PROGRESS_SECONDS),
             MakeIlsvrcConfig::build);
 
     public static MakeIlsvrcConfig fromArgs(String[] args) {
@@ -64,7 +68,7 @@ public record MakeIlsvrcConfig(
 
     private static MakeIlsvrcConfig build(Options o) {
         return new MakeIlsvrcConfig(o.get(INPUT), o.get(OUTPUT), o.get(SIZE), o.get(CLASSES), o.get(TRAIN_LIMIT), o.get(VAL_LIMIT),
-                o.get(THREADS), o.get(QUALITY), o.get(LABEL_NAMES), o.get(MODE), o.get(PROGRESS_SECONDS));
+                o.get(COPIES), o.get(THREADS), o.get(QUALITY), o.get(LABEL_NAMES), o.get(MODE), o.get(PROGRESS_SECONDS));
     }
 
     /** The config as _make-ilsvrc.json records it. */
@@ -77,6 +81,7 @@ public record MakeIlsvrcConfig(
         m.put("classes", classes);
         m.put("train_limit", trainLimit);
         m.put("val_limit", valLimit);
+        m.put("copies", copies);
         m.put("threads", threads);
         m.put("quality", quality);
         m.put("label_names", labelNames);

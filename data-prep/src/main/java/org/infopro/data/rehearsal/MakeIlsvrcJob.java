@@ -15,6 +15,7 @@ import org.infopro.data.image.RgbImage;
 import org.infopro.data.io.AtomicOutput;
 import org.infopro.data.io.Fs;
 import org.infopro.data.io.Json;
+import org.infopro.data.io.ProgressTimer;
 import org.infopro.data.io.Status;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +35,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -44,7 +44,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code LOC_val_solution.csv} and {@code LOC_synset_mapping.txt}, so that the ImageNet prep and training path runs
  * on real pixels. Each gray image is scaled up bilinearly to {@code size x size} and written as a three-channel
  * RGB JPEG, as ImageNet's photos are; {@code <n>} and the val number are the 1-based record index in the IDX file,
- * so every JPEG traces back to its record. Training images come from {@code train-*}, val images from
+ * so every JPEG traces back to its record ({@code --copies} writes training records again as mirrored and shifted
+ * variants, numbered on past the record count). Training images come from {@code train-*}, val images from
  * {@code t10k-*}. Classes and wnids follow a {@link WnidPlan}. The tree is written by a thread pool into a hidden
  * staging folder that is renamed into place only when complete, with {@code _make-ilsvrc.json} describing it.
  */
@@ -90,8 +91,8 @@ public final class MakeIlsvrcJob {
         WnidPlan plan = WnidPlan.of(MakeIlsvrcConfig.JOB, cfg.classes(), cfg.labelNames());
         int[] trainClasses = assign(plan, labels(cfg, train, conf));
         int[] valClasses = assign(plan, labels(cfg, val, conf));
-        long[] trainCounts = counts(plan, trainClasses);
-        long[] valCounts = counts(plan, valClasses);
+        long[] trainCounts = counts(plan, trainClasses, cfg.copies());
+        long[] valCounts = counts(plan, valClasses, 1);
         checkEveryClassHasTrainingImages(cfg, plan, trainCounts);
         timings.put("inspect", seconds(t0));
 
@@ -125,7 +126,7 @@ public final class MakeIlsvrcJob {
             writeText(fs, new Path(root, VAL_SOLUTION), valSolution(cfg, plan, valClasses));
             writeText(fs, new Path(root, SYNSET_MAPPING), synsetMapping(plan));
             Map<String, Long> perSplit = new LinkedHashMap<>();
-            perSplit.put(train.name(), (long) train.count());
+            perSplit.put(train.name(), (long) cfg.copies() * train.count());
             perSplit.put(val.name(), (long) val.count());
             timings.put("total", seconds(t0));
             List<ClassEntry> classes = new ArrayList<>();
@@ -139,8 +140,8 @@ public final class MakeIlsvrcJob {
             writeText(fs, new Path(root, PROVENANCE), Json.pretty(new Provenance(MakeIlsvrcConfig.JOB, Instant.now().toString(),
                     cfg.asMap(), inputs, cfg.size(), cfg.size(), 3, perSplit, classes, versions(), timings)));
             out.publish();
-            long images = (long) train.count() + val.count();
-            LOG.info("{}: {} train + {} val JPEGs ({} classes, {}x{}) in {} s -> {}", MakeIlsvrcConfig.JOB, train.count(),
+            long images = perSplit.get(train.name()) + val.count();
+            LOG.info("{}: {} train + {} val JPEGs ({} classes, {}x{}) in {} s -> {}", MakeIlsvrcConfig.JOB, perSplit.get(train.name()),
                     val.count(), plan.classes(), cfg.size(), cfg.size(), String.format(Locale.ROOT, "%.1f", timings.get("total")),
                     out.target());
             return new MakeIlsvrcResult(Status.OK, out.target().toString(), images, perSplit, plan.classes(), cfg.size(), bytes,
@@ -195,10 +196,10 @@ public final class MakeIlsvrcJob {
         return out;
     }
 
-    private static long[] counts(WnidPlan plan, int[] classes) {
+    private static long[] counts(WnidPlan plan, int[] classes, int copies) {
         long[] c = new long[plan.classes()];
         for (int j : classes) {
-            c[j]++;
+            c[j] += copies;
         }
         return c;
     }
@@ -230,23 +231,31 @@ public final class MakeIlsvrcJob {
         AtomicLong bytes = new AtomicLong();
         Path dir = new Path(root, s.name());
         boolean isTrain = s.name().equals("train");
-        try (Progress progress = new Progress(s.name(), s.count(), done, cfg.progressSeconds())) {
+        int copies = isTrain ? cfg.copies() : 1;
+        long total = (long) copies * s.count();
+        try (ProgressTimer progress = new ProgressTimer(LOG, "make-ilsvrc-progress", cfg.progressSeconds(),
+                t -> MakeIlsvrcConfig.JOB + ": " + s.name() + ": " + t.counts(done.get(), total, "JPEGs"))) {
             List<Future<?>> tasks = new ArrayList<>();
-            for (int from = 0; from < s.count(); from += CHUNK) {
-                int start = from;
-                int end = Math.min(s.count(), from + CHUNK);
-                tasks.add(pool.submit(() -> {
-                    for (int i = start; i < end; i++) {
-                        byte[] jpeg = ImageCodec.encodeJpeg(rgb(pixels[i], width, height, cfg.size()), cfg.quality());
-                        Path file = isTrain
-                                ? new Path(new Path(dir, plan.wnid(classes[i])), plan.wnid(classes[i]) + "_" + (i + 1) + ".JPEG")
-                                : new Path(dir, valName(i) + ".JPEG");
-                        write(fs, file, jpeg);
-                        bytes.addAndGet(jpeg.length);
-                        done.incrementAndGet();
-                    }
-                    return null;
-                }));
+            for (int copy = 0; copy < copies; copy++) {
+                for (int from = 0; from < s.count(); from += CHUNK) {
+                    int c = copy;
+                    int start = from;
+                    int end = Math.min(s.count(), from + CHUNK);
+                    tasks.add(pool.submit(() -> {
+                        for (int i = start; i < end; i++) {
+                            byte[] jpeg = ImageCodec.encodeJpeg(variant(rgb(pixels[i], width, height, cfg.size()), c), cfg.quality());
+                            // <n> is 1-based over all copies: record (n - 1) mod the record count, copy (n - 1) / it
+                            long n = (long) c * s.count() + i + 1;
+                            Path file = isTrain
+                                    ? new Path(new Path(dir, plan.wnid(classes[i])), plan.wnid(classes[i]) + "_" + n + ".JPEG")
+                                    : new Path(dir, valName(i) + ".JPEG");
+                            write(fs, file, jpeg);
+                            bytes.addAndGet(jpeg.length);
+                            done.incrementAndGet();
+                        }
+                        return null;
+                    }));
+                }
             }
             for (Future<?> t : tasks) {
                 await(t);
@@ -266,6 +275,29 @@ public final class MakeIlsvrcJob {
             rgb[3 * i + 2] = g[i];
         }
         return new RgbImage(size, size, 3, rgb);
+    }
+
+    /**
+     * Copy {@code c} of an image: the image itself for copy 0; else mirrored left to right when {@code c} is odd and
+     * shifted right by {@code c / 2} pixels (the left column repeated), so that no two copies are the same JPEG.
+     */
+    static RgbImage variant(RgbImage img, int c) {
+        if (c == 0) {
+            return img;
+        }
+        int w = img.width();
+        int ch = img.channels();
+        int shift = Math.min(c / 2, w - 1);
+        byte[] in = img.pixels();
+        byte[] out = new byte[in.length];
+        for (int y = 0; y < img.height(); y++) {
+            for (int x = 0; x < w; x++) {
+                int sx = Math.max(0, x - shift);
+                int from = (c % 2 == 1) ? w - 1 - sx : sx;
+                System.arraycopy(in, (y * w + from) * ch, out, (y * w + x) * ch, ch);
+            }
+        }
+        return new RgbImage(w, img.height(), ch, out);
     }
 
     private static String valName(int record) {
@@ -385,57 +417,5 @@ public final class MakeIlsvrcJob {
 
     private static double seconds(long since) {
         return Math.round((System.nanoTime() - since) / 1e6) / 1e3;
-    }
-
-    /** A progress line on stderr (through the log) every few seconds: images done of the total, rate and ETA. */
-    private static final class Progress implements AutoCloseable {
-        private final String split;
-        private final long total;
-        private final AtomicLong done;
-        private final long start = System.nanoTime();
-        private final ScheduledExecutorService timer;
-
-        Progress(String split, long total, AtomicLong done, int seconds) {
-            this.split = split;
-            this.total = total;
-            this.done = done;
-            if (seconds > 0) {
-                timer = Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "make-ilsvrc-progress");
-                    t.setDaemon(true);
-                    return t;
-                });
-                timer.scheduleAtFixedRate(this::report, seconds, seconds, TimeUnit.SECONDS);
-            } else {
-                timer = null;
-            }
-        }
-
-        String line() {
-            long n = Math.min(done.get(), total);
-            double secs = Math.max((System.nanoTime() - start) / 1e9, 1e-3);
-            double rate = n / secs;
-            String eta = n >= total ? "0s" : rate > 0 ? duration((total - n) / rate) : "-";
-            return String.format(Locale.ROOT, "%s: %s: %d/%d JPEGs (%.1f%%), %.0f images/s, elapsed %s, ETA %s",
-                    MakeIlsvrcConfig.JOB, split, n, total, total == 0 ? 100.0 : 100.0 * n / total, rate, duration(secs), eta);
-        }
-
-        private void report() {
-            LOG.info(line());
-        }
-
-        private static String duration(double s) {
-            long t = Math.round(s);
-            return t >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", t / 3600, (t % 3600) / 60)
-                    : t >= 60 ? String.format(Locale.ROOT, "%dm%02ds", t / 60, t % 60) : t + "s";
-        }
-
-        @Override
-        public void close() {
-            if (timer != null) {
-                timer.shutdownNow();
-            }
-            report();
-        }
     }
 }

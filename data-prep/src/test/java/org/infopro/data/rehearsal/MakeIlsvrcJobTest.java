@@ -241,6 +241,66 @@ class MakeIlsvrcJobTest {
     }
 
     @Test
+    void copiesWriteEveryTrainingRecordAgainAsAMirroredShiftedVariantUnderItsOwnNumberInTheSameWnid(@TempDir Path tmp)
+            throws Exception {
+        Path in = fashionMnist(tmp);
+        Path tree = tmp.resolve("ilsvrc-copies");
+        MakeIlsvrcResult made = MakeIlsvrcJob.run(config(in, tree, "--classes", "20", "--train-limit", "300", "--val-limit", "50",
+                "--size", "32", "--copies", "3"));
+        assertEquals(900, made.imagesPerSplit().get("train"));
+        assertEquals(950, made.images());
+        assertEquals(50, names(tree.resolve("val")).size(), "val is never copied");
+        int files = 0;
+        for (String wnid : names(tree.resolve("train"))) {
+            Set<String> here = new HashSet<>(names(tree.resolve("train").resolve(wnid)));
+            files += here.size();
+            for (String f : here) {
+                int n = Integer.parseInt(f.substring(f.indexOf('_') + 1, f.indexOf('.')));
+                int record = (n - 1) % 300;
+                for (int c = 0; c < 3; c++) {
+                    assertTrue(here.contains(wnid + "_" + (c * 300 + record + 1) + ".JPEG"), "copy " + c + " of " + f + " beside it");
+                }
+            }
+        }
+        assertEquals(900, files);
+        Set<String> distinct = new HashSet<>();
+        String wnid = names(tree.resolve("train")).get(0);
+        String first = names(tree.resolve("train").resolve(wnid)).get(0);
+        int record = (Integer.parseInt(first.substring(first.indexOf('_') + 1, first.indexOf('.'))) - 1) % 300;
+        for (int c = 0; c < 3; c++) {
+            distinct.add(java.util.Arrays.toString(Files.readAllBytes(
+                    tree.resolve("train").resolve(wnid).resolve(wnid + "_" + (c * 300 + record + 1) + ".JPEG"))));
+        }
+        assertEquals(3, distinct.size(), "the three copies are different JPEGs");
+    }
+
+    @Test
+    void aVariantIsTheImageForCopyZeroMirroredForOddCopiesAndShiftedByHalfTheCopy() {
+        // one row of four RGB pixels: values 1..4 in every channel
+        byte[] px = new byte[12];
+        for (int x = 0; x < 4; x++) {
+            for (int k = 0; k < 3; k++) {
+                px[3 * x + k] = (byte) (x + 1);
+            }
+        }
+        RgbImage img = new RgbImage(4, 1, 3, px);
+        assertArrayEquals(px, MakeIlsvrcJob.variant(img, 0).pixels());
+        assertArrayEquals(row(4, 3, 2, 1), MakeIlsvrcJob.variant(img, 1).pixels());
+        assertArrayEquals(row(1, 1, 2, 3), MakeIlsvrcJob.variant(img, 2).pixels());
+        assertArrayEquals(row(4, 4, 3, 2), MakeIlsvrcJob.variant(img, 3).pixels());
+    }
+
+    private static byte[] row(int... values) {
+        byte[] out = new byte[3 * values.length];
+        for (int x = 0; x < values.length; x++) {
+            for (int k = 0; k < 3; k++) {
+                out[3 * x + k] = (byte) values[x];
+            }
+        }
+        return out;
+    }
+
+    @Test
     void badInputsAreRefusedBeforeAnyOutputWithTheFix(@TempDir Path tmp) throws Exception {
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         Path out = tmp.resolve("out");
