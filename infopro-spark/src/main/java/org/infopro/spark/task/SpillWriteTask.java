@@ -12,7 +12,6 @@ import org.infopro.spark.spill.SpillRecord;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -20,10 +19,12 @@ import java.util.Random;
 
 /**
  * Computes module {@code k}'s detached outputs (inference mode, the trained module frozen) for one partition
- * of its inputs, as spill records, one batch at a time so only a batch of outputs is in memory. From images,
- * {@code views} augmented views of each (seeded by the view, the partition and the batch, so a retried task
- * writes the same records); from a spill of module {@code k-1} ({@code views} = 1), each spilled view in turn.
- * The records stream out after {@link #call} returns, so the task's scope closes when the Spark task completes.
+ * of its inputs, as spill records, streaming: the partition is read {@value #BATCH} items at a time, in its own
+ * order (a shard chunk's rows, a spill file's records: the same in a retried task), and only that batch of inputs
+ * and its outputs are in memory, whatever the partition's size. From images, {@code views} augmented views of
+ * each batch (seeded by the view, the partition and the batch, so a retried task writes the same records); from a
+ * spill of module {@code k-1} ({@code views} = 1), each spilled view in turn. The records stream out after
+ * {@link #call} returns, so the task's scope closes when the partition is exhausted.
  */
 public final class SpillWriteTask<T> implements Function2<Integer, Iterator<T>, Iterator<SpillRecord>> {
     private static final int BATCH = 128;
@@ -53,29 +54,35 @@ public final class SpillWriteTask<T> implements Function2<Integer, Iterator<T>, 
 
     @Override
     public Iterator<SpillRecord> call(Integer partition, Iterator<T> it) {
-        List<T> items = new ArrayList<>();
-        it.forEachRemaining(items::add);
-        items.sort(Comparator.comparing(source::order));
         TaskScope scope = TaskScope.enter(threads);
         ModuleStack stack = scope.stack(setup, state.value());
-        int batches = (items.size() + BATCH - 1) / BATCH;
         return new Iterator<>() {
-            private int view;
+            private final List<T> items = new ArrayList<>(BATCH);
             private int batch;
+            private int view = views;
             private List<SpillRecord> buffered = Collections.emptyList();
             private int next;
+            private boolean closed;
 
             @Override
             public boolean hasNext() {
                 while (next == buffered.size()) {
-                    if (batch == batches) {
-                        if (++view >= views) {
-                            scope.close();
+                    if (view == views) {
+                        items.clear();
+                        while (items.size() < BATCH && it.hasNext()) {
+                            items.add(it.next());
+                        }
+                        if (items.isEmpty()) {
+                            if (!closed) {
+                                closed = true;
+                                scope.close();
+                            }
                             return false;
                         }
-                        batch = 0;
+                        view = 0;
+                        batch++;
                     }
-                    buffered = compute(stack, items, view, batch++, partition);
+                    buffered = compute(stack, items, view++, batch - 1, partition);
                     next = 0;
                 }
                 return true;
@@ -92,18 +99,16 @@ public final class SpillWriteTask<T> implements Function2<Integer, Iterator<T>, 
     }
 
     private List<SpillRecord> compute(ModuleStack stack, List<T> items, int view, int batch, int partition) {
-        int from = batch * BATCH;
-        int to = Math.min(items.size(), from + BATCH);
         // negative "epochs" keep the spill's augmentation streams apart from the training steps'
         Random rng = augment ? new Random(Seeds.step(seed, -1 - view, partition, batch)) : null;
-        List<String> keys = new ArrayList<>(to - from);
-        int[] viewOf = new int[to - from];
-        for (int i = from; i < to; i++) {
+        List<String> keys = new ArrayList<>(items.size());
+        int[] viewOf = new int[items.size()];
+        for (int i = 0; i < items.size(); i++) {
             keys.add(source.key(items.get(i)));
             // images are view 0 and get the view drawn here; spilled records (views = 1) keep their own
-            viewOf[i - from] = view + source.view(items.get(i));
+            viewOf[i] = view + source.view(items.get(i));
         }
-        try (ImageBatch b = source.assemble(items, from, to, rng, stack);
+        try (ImageBatch b = source.assemble(items, 0, items.size(), rng, stack);
              Handoff h = stack.forward(b, module, module + 1)) {
             return SpillRecord.ofBatch(keys, b.labelIndices(), viewOf, WaveTask.flat(h.activation()), WaveTask.flat(b.pixels01()),
                     precision);
