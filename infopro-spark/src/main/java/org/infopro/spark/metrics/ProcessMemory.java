@@ -23,9 +23,18 @@ public final class ProcessMemory {
         return field("VmHWM:");
     }
 
+    /** VmHWM of process {@code pid} in bytes, or null when it is gone or not readable. */
+    public static Long peakResidentBytes(long pid) {
+        return field(Path.of("/proc", Long.toString(pid), "status"), "VmHWM:");
+    }
+
     private static Long field(String name) {
+        return field(Path.of("/proc/self/status"), name);
+    }
+
+    private static Long field(Path status, String name) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            for (String line : Files.readAllLines(status)) {
                 if (line.startsWith(name)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
                 }

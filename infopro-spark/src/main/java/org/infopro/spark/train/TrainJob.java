@@ -19,8 +19,9 @@ import org.infopro.spark.checkpoint.StateStore;
 import org.infopro.spark.config.TrainConfig;
 import org.infopro.spark.measure.Classification;
 import org.infopro.spark.measure.HeadMetrics;
-import org.infopro.spark.metrics.ProcessMemory;
+import org.infopro.spark.metrics.HeapWatch;
 import org.infopro.spark.metrics.MetricsLog;
+import org.infopro.spark.metrics.ProcessMemory;
 import org.infopro.spark.metrics.ProgressListener;
 import org.infopro.spark.metrics.RunListener;
 import org.infopro.spark.metrics.RunTotals;
@@ -64,6 +65,12 @@ public final class TrainJob {
     }
 
     public static TrainResult run(TrainConfig cfg, SparkSession spark) {
+        try (HeapWatch heap = HeapWatch.start()) {
+            return run(cfg, spark, heap);
+        }
+    }
+
+    private static TrainResult run(TrainConfig cfg, SparkSession spark, HeapWatch heap) {
         long t0 = System.nanoTime();
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         ShardReader reader = ShardReader.open(spark, cfg.dataset());
@@ -79,15 +86,16 @@ public final class TrainJob {
             checkSameSchedule(cfg, saved, out);
             schedule.checkResumable(saved.position(), cfg, out);
         } else if (!prepareOutput(out, cfg.mode(), conf)) {
-            return TrainResult.notRun(Status.SKIPPED, null, cfg.schedule().label(), cfg.asMap(), null, seconds(t0),
+            return TrainResult.notRun(Status.SKIPPED, null, cfg.schedule().label(), cfg.asMap(), null, null, seconds(t0),
                     resultPath.toString(), Versions.of(spark));
         }
         try {
-            return train(cfg, spark, reader, assembler, setup, schedule, out, saved, t0);
+            return train(cfg, spark, reader, assembler, setup, schedule, out, saved, t0, heap);
         } catch (RuntimeException e) {
             // a refused input found only now (invalid) differs from a broken run (failed) here alone in cluster modes
             TrainResult failed = TrainResult.notRun(Status.of(e), String.valueOf(e.getMessage()), cfg.schedule().label(),
-                    cfg.asMap(), ProcessMemory.peakResidentBytes(), seconds(t0), resultPath.toString(), Versions.of(spark));
+                    cfg.asMap(), ProcessMemory.peakResidentBytes(), heap.result(), seconds(t0), resultPath.toString(),
+                    Versions.of(spark));
             Fs.writeStringAtomically(resultPath, Json.pretty(failed), conf);
             throw e;
         }
@@ -111,7 +119,8 @@ public final class TrainJob {
     }
 
     private static TrainResult train(TrainConfig cfg, SparkSession spark, ShardReader reader, BatchAssembler assembler,
-                                     ModuleStack.Setup setup, Schedule schedule, Path out, Checkpoint.Saved saved, long t0) {
+                                     ModuleStack.Setup setup, Schedule schedule, Path out, Checkpoint.Saved saved, long t0,
+                                     HeapWatch heap) {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         RunTotals totals = new RunTotals(setup.modules());
         Path metricsPath = new Path(out, METRICS);
@@ -160,7 +169,7 @@ public final class TrainJob {
                     new Path(out, MODEL).toString(), new Path(out, RESULT).toString());
             TrainResult result = new TrainResult(Status.OK, null, cfg.schedule().label(), cfg.asMap(), testAccuracy, testTop5Accuracy,
                     totals.last(), totals.throughput(), totals.peakMemory(), ProcessMemory.peakResidentBytes(),
-                    totals.timings(setupS, finalEvalS, seconds(t0)),
+                    heap.result(), totals.timings(setupS, finalEvalS, seconds(t0)),
                     store.rounds(), totals.sync(), totals.stages(), totals.spillBytes(), totals.executors(), totals.input(),
                     report instanceof SpillPlan p ? p : null, report instanceof StaggeredReport s ? s : null, paths,
                     onednn.describe(), Versions.of(spark));

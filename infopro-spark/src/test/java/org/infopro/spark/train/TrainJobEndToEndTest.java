@@ -273,6 +273,15 @@ class TrainJobEndToEndTest {
         }
         long machine = Long.parseLong(Files.readAllLines(Path.of("/proc/meminfo")).get(0).replaceAll("[^0-9]", "")) * 1024;
         assertTrue(peak < machine, "peak " + peak + " above the machine's " + machine + " bytes");
+        // the heap after collections: within -Xmx, and resident, so below the RSS peak
+        JsonNode heap = result.get("driver_heap");
+        assertTrue(heap.get("max_bytes").asLong() > 0, heap.toString());
+        if (heap.get("collections").asLong() > 0) {
+            long live = heap.get("after_gc_peak_bytes").asLong();
+            assertTrue(live > 0 && live <= heap.get("max_bytes").asLong() && live < peak, heap + " against RSS " + peak);
+        } else {
+            assertTrue(heap.get("after_gc_peak_bytes").isNull(), heap.toString());
+        }
     }
 
     @Test
