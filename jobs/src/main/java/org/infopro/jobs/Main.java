@@ -25,6 +25,8 @@ import org.infopro.spark.bench.MemoryBenchConfig;
 import org.infopro.spark.bench.MemoryBenchJob;
 import org.infopro.spark.bench.ReproductionConfig;
 import org.infopro.spark.bench.ReproductionJob;
+import org.infopro.spark.bench.ScaleRehearsalConfig;
+import org.infopro.spark.bench.ScaleRehearsalJob;
 import org.infopro.spark.bench.ScheduleBenchConfig;
 import org.infopro.spark.bench.ScheduleBenchJob;
 import org.infopro.spark.bench.StepBenchConfig;
@@ -99,6 +101,7 @@ public final class Main {
         add(ScheduleBenchConfig.SPEC, true, ScheduleBenchJob::run);
         add(SyncBenchConfig.SPEC, true, SyncBenchJob::run);
         add(ImageNetRehearsalConfig.SPEC, true, ImageNetRehearsalJob::run);
+        add(ScaleRehearsalConfig.SPEC, false, (c, s) -> ScaleRehearsalJob.run(c));
         add(GpuCheckConfig.SPEC, true, GpuCheckJob::run);
     }
 

@@ -1,0 +1,111 @@
+package org.infopro.spark.bench;
+
+import org.infopro.spark.metrics.ProcessMemory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * One command (a {@code submit/infopro} phase) run to completion while it is watched from outside: its own JVM's
+ * peak resident set and that of every Spark executor JVM on this machine ({@code VmHWM} from {@code /proc}, sampled
+ * every {@value #SAMPLE_MS} ms; it never falls, so the last sample before a process exits is at most that late),
+ * and its heap after every garbage collection, from the unified GC log it is started with
+ * ({@code JAVA_TOOL_OPTIONS=-Xlog:gc:file=...}, which reaches the driver JVM only: executors are started by the
+ * workers). Linux only.
+ */
+final class PhaseWatch {
+    static final int SAMPLE_MS = 500;
+    private static final String EXECUTOR = "CoarseGrainedExecutorBackend";
+    /** G1's "GC(3) Pause Young (Normal) (G1 Evacuation Pause) 25M->5M(256M) 3.456ms": before, after, capacity. */
+    private static final Pattern PAUSE = Pattern.compile("(\\d+)M->(\\d+)M\\((\\d+)M\\)");
+
+    /** What the watch saw of a phase. Sizes in bytes (heap at MiB resolution, as the GC log prints it). */
+    record Peaks(int exitCode, double wallS, Long driverPeakRssBytes, Long executorPeakRssBytes, int executors,
+                 Long driverHeapAfterGcPeakBytes, int collections) {
+    }
+
+    private PhaseWatch() {
+    }
+
+    /** Runs {@code command}, output to {@code log}, GC log to {@code gcLog}; returns when it has exited. */
+    static Peaks run(List<String> command, Path log, Path gcLog) {
+        try {
+            Files.createDirectories(log.toAbsolutePath().getParent());
+            Files.deleteIfExists(gcLog);
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().put("JAVA_TOOL_OPTIONS", "-Xlog:gc:file=" + gcLog.toAbsolutePath());
+            long t0 = System.nanoTime();
+            Process p = pb.start();
+            long driver = 0;
+            Map<Long, Long> executors = new HashMap<>();
+            while (true) {
+                Long d = ProcessMemory.peakResidentBytes(p.pid());
+                driver = d == null ? driver : Math.max(driver, d);
+                for (long pid : executorPids()) {
+                    Long e = ProcessMemory.peakResidentBytes(pid);
+                    if (e != null) {
+                        executors.merge(pid, e, Math::max);
+                    }
+                }
+                if (p.waitFor(SAMPLE_MS, TimeUnit.MILLISECONDS)) {
+                    break;
+                }
+            }
+            double wall = (System.nanoTime() - t0) / 1e9;
+            long[] heap = heapAfterGc(gcLog);
+            return new Peaks(p.exitValue(), wall, driver == 0 ? null : driver,
+                    executors.values().stream().max(Long::compare).orElse(null), executors.size(),
+                    heap[1] == 0 ? null : heap[0], (int) heap[1]);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + command + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while watching " + command, e);
+        }
+    }
+
+    /** The highest heap after a collection in a G1 GC log, in bytes, and the number of pauses. */
+    static long[] heapAfterGc(Path gcLog) throws IOException {
+        if (!Files.exists(gcLog)) {
+            return new long[]{0, 0};
+        }
+        long max = 0;
+        long n = 0;
+        for (String line : Files.readAllLines(gcLog, StandardCharsets.UTF_8)) {
+            Matcher m = PAUSE.matcher(line);
+            if (line.contains("Pause") && m.find()) {
+                max = Math.max(max, Long.parseLong(m.group(2)) << 20);
+                n++;
+            }
+        }
+        return new long[]{max, n};
+    }
+
+    private static List<Long> executorPids() {
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            return procs.filter(d -> d.getFileName().toString().chars().allMatch(Character::isDigit))
+                    .filter(d -> cmdline(d).contains(EXECUTOR))
+                    .map(d -> Long.parseLong(d.getFileName().toString())).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static String cmdline(Path proc) {
+        try {
+            return new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+}
