@@ -27,4 +27,4 @@ submit/cluster.sh start --workers 2 --cores 1 --memory 2g
 trap 'submit/cluster.sh stop' EXIT
 MASTER=$(cat "$INFOPRO_CLUSTER_DIR/master-url")
 # the benchmark itself needs no Spark: it writes the trees and launches every Spark phase as its own submit/infopro
-submit/infopro --driver-memory 1g bench-scale --input "$RAW" --master "$MASTER" "$@"
+submit/infopro --driver-memory 1g bench-scale --input "$RAW" --cluster "$MASTER" "$@"

@@ -18,14 +18,15 @@ public record ScaleRehearsalConfig(String input, String master, String work, Str
     public static final String SUMMARY = "Rehearses ImageNet scale on real pixels: writes Fashion-MNIST as two ILSVRC-2012 trees of\n"
             + "--classes wnids (make-ilsvrc; 10,000 JPEGs: 9,000 train + 1,000 val; 100,000: 45,000 records x 2 copies + 10,000\n"
             + "val), shards each with prep-imagenet and trains one epoch of a tiny ResNet-50 InfoPro* K=2 on it, both as their\n"
-            + "own `submit/infopro --master <master>` (its own driver JVM). Every phase is watched from outside: the driver's\n"
+            + "own `submit/infopro --master <cluster>` (its own driver JVM). Every phase is watched from outside: the driver's\n"
             + "and every executor JVM's peak resident set (VmHWM, sampled from /proc twice a second) and the driver's heap\n"
             + "after each garbage collection (-Xlog:gc). Writes <results>.json and <results>.md: the figures per size and\n"
             + "their ratio, 100,000 against 10,000 (submit/bench-scale.sh starts the standalone cluster).";
 
     public static final Opt<String> INPUT = Opt.required("input", "DIR", "Fashion-MNIST IDX folder (submit/fetch-fashion-mnist.sh).");
-    public static final Opt<String> MASTER = Opt.required("master", "URL", "Spark master of the prep and train phases; a standalone "
-            + "cluster (spark://) keeps the executors out of the driver's JVM, so each is measured on its own.");
+    public static final Opt<String> MASTER = Opt.required("cluster", "URL", "Spark master of the prep and train phases (not --master, which "
+            + "is the launcher's own); a standalone cluster (spark://) keeps the executors out of the driver's JVM, so each is measured "
+            + "on its own.");
     public static final Opt<String> WORK = Opt.text("work", "DIR", "Folder for the trees, datasets, runs and logs (reused: a phase whose "
             + "output is complete is not run again).", "out/bench-scale");
     public static final Opt<String> RESULTS = Opt.text("results", "PATH", "Result path without extension.", "docs/results/imagenet-scale");
@@ -37,8 +38,8 @@ public record ScaleRehearsalConfig(String input, String master, String work, Str
     public static final Opt<Integer> CROP = Opt.intIn("crop", "N", "Training and evaluation crop; a multiple of 32.", 32, 32, 512);
     public static final Opt<Integer> BATCH_SIZE = Opt.intIn("batch-size", "N", "Minibatch per replica.", 128, 2, 4096);
     public static final Opt<Integer> REPLICAS = Opt.intIn("replicas", "N", "Data-parallel replicas (one executor core each).", 2, 1, 64);
-    public static final Opt<String> DRIVER_MEMORY = Opt.text("driver-memory", "MEM", "Driver heap (-Xmx) of each phase.", "1g");
-    public static final Opt<String> EXECUTOR_MEMORY = Opt.text("executor-memory", "MEM", "Executor heap of each phase.", "1g");
+    public static final Opt<String> DRIVER_MEMORY = Opt.text("phase-driver-memory", "MEM", "Driver heap (-Xmx) of each phase.", "1g");
+    public static final Opt<String> EXECUTOR_MEMORY = Opt.text("phase-executor-memory", "MEM", "Executor heap of each phase.", "1g");
 
     public static final JobSpec<ScaleRehearsalConfig> SPEC = new JobSpec<>(JOB,
             "Benchmark: prep and one training epoch at 10,000 and 100,000 JPEGs; driver heap and executor RSS per size.", SUMMARY,
