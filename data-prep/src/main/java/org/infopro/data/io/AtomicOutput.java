@@ -23,10 +23,11 @@ public final class AtomicOutput implements AutoCloseable {
     private boolean published;
 
     private AtomicOutput(Path target, WriteMode mode, Configuration conf) {
-        this.target = target;
+        // qualified: tasks on executors write into the staging folder, from working folders of their own
+        this.target = Fs.qualified(target, conf);
         this.mode = mode;
-        this.fs = Fs.of(target, conf);
-        this.staging = new Path(target.getParent(), "." + target.getName() + ".staging-" + UUID.randomUUID());
+        this.fs = Fs.of(this.target, conf);
+        this.staging = new Path(this.target.getParent(), "." + target.getName() + ".staging-" + UUID.randomUUID());
     }
 
     /**

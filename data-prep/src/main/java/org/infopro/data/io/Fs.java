@@ -28,6 +28,14 @@ public final class Fs {
         }
     }
 
+    /**
+     * {@code p} with its file system's scheme and, when relative, resolved against this process's working folder:
+     * what executors, whose working folders are elsewhere, must be given.
+     */
+    public static Path qualified(Path p, Configuration conf) {
+        return of(p, conf).makeQualified(p);
+    }
+
     public static boolean exists(Path p, Configuration conf) {
         try {
             return of(p, conf).exists(p);

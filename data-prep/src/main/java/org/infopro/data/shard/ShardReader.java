@@ -32,7 +32,8 @@ public final class ShardReader {
         if (!ShardSchema.DTYPE_UINT8.equals(m.image().dtype()) || !ShardSchema.LAYOUT_HWC.equals(m.image().layout())) {
             throw new ConfigException(datasetDir + ": images are " + m.image() + "; this reader handles uint8 HWC.");
         }
-        return new ShardReader(spark, datasetDir, m);
+        // qualified: executors read the shards from working folders of their own
+        return new ShardReader(spark, Fs.qualified(new Path(datasetDir), spark.sparkContext().hadoopConfiguration()).toString(), m);
     }
 
     public DatasetManifest manifest() {

@@ -77,7 +77,8 @@ public final class TrainJob {
         BatchAssembler assembler = new BatchAssembler(reader.manifest(), cfg.transform());
         ModuleStack.Setup setup = setup(cfg, assembler, reader.manifest().numClasses());
         Schedule schedule = Schedule.of(cfg.schedule());
-        Path out = new Path(cfg.out());
+        // qualified: executors write spills under it from working folders of their own
+        Path out = Fs.qualified(new Path(cfg.out()), conf);
         Path resultPath = new Path(out, RESULT);
         Checkpoint.Saved saved = null;
         if (cfg.parallel().resume()) {
