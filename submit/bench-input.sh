@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# ImageNet input-pipeline benchmark on real photographs. Writes docs/results/imagenet-input.{json,md}.
+# ImageNet input-pipeline benchmark on real photographs. Writes docs/results/imagenet-input.{json,md}, then gathers
+# docs/results/imagenet.{json,md} (report-imagenet).
 #
 # How it runs, and why this way:
 #  1. Real photographs, not generated ones: decode and crop cost depend on the JPEG's content (entropy-coded
@@ -37,7 +38,8 @@ Builds an ImageNet-layout tree of real photographs (Debian mate-backgrounds, ran
   --images N     training images [512]; --classes C wnid folders [8]; --val V validation images [32]
   --seed S       seed of the crops [1]
   --rebuild      rebuild the tree and the shards even if present
-Other options go to bench-input (submit/infopro bench-input --help).
+Other options go to bench-input (submit/infopro bench-input --help). Results: docs/results/imagenet-input.{json,md};
+then report-imagenet gathers every ImageNet benchmark's results into docs/results/imagenet.{json,md}.
 USAGE
 }
 
@@ -132,4 +134,5 @@ if [ ! -f "$DATASET/_manifest.json" ]; then
 fi
 
 cd "$ROOT"
-exec "$ROOT/submit/infopro" --master 'local[1]' bench-input --dataset "$DATASET" ${ARGS[@]+"${ARGS[@]}"}
+"$ROOT/submit/infopro" --master 'local[1]' bench-input --dataset "$DATASET" ${ARGS[@]+"${ARGS[@]}"}
+"$ROOT/submit/infopro" report-imagenet

@@ -2,7 +2,8 @@
 # The scale rehearsal on a 2-worker standalone cluster on loopback: real Fashion-MNIST written as ILSVRC-2012 trees
 # of 10,000 and of 100,000 JPEGs over 1,000 wnids, each sharded by prep-imagenet and trained for one epoch (a tiny
 # ResNet-50 InfoPro* K=2, 2 replicas), every phase its own driver JVM; the driver's heap after GC and the driver's
-# and executors' peak RSS per size, and their ratio. Writes docs/results/imagenet-scale.json and .md.
+# and executors' peak RSS per size, and their ratio. Writes docs/results/imagenet-scale.json and .md, then gathers
+# docs/results/imagenet.{json,md} (report-imagenet).
 #
 # It builds the jobs jar when missing, fetches Fashion-MNIST (submit/fetch-fashion-mnist.sh), starts the cluster
 # with submit/cluster.sh (2 workers, 1 core and 2g each) in out/bench-scale-cluster, runs `bench-scale` (which
@@ -12,7 +13,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
-  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
   echo
   echo "Usage: submit/bench-scale.sh [bench-scale options]   (see: submit/infopro bench-scale --help)"
   exit 0
@@ -28,3 +29,4 @@ trap 'submit/cluster.sh stop' EXIT
 MASTER=$(cat "$INFOPRO_CLUSTER_DIR/master-url")
 # the benchmark itself needs no Spark: it writes the trees and launches every Spark phase as its own submit/infopro
 submit/infopro --driver-memory 1g bench-scale --input "$RAW" --cluster "$MASTER" "$@"
+submit/infopro report-imagenet

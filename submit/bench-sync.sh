@@ -2,7 +2,7 @@
 # The synchronisation benchmark on a 4-worker standalone cluster on loopback: one round's replica average at
 # ResNet-50 state size (25.6 M parameters + as much momentum, 195 MiB per replica) with 2 and 4 replicas, Spark's
 # reduce-scatter against the old driver-side collect and average in the same run, with a model of 16 and 64
-# replicas. Writes docs/results/sync.json and docs/results/sync.md.
+# replicas. Writes docs/results/sync.json and docs/results/sync.md, then gathers docs/results/imagenet.{json,md}.
 #
 # It builds the jobs jar when missing, starts the cluster with submit/cluster.sh (4 workers, 1 core and 2g each) in
 # out/bench-sync-cluster, submits `bench-sync` to it through submit/infopro (executors of 1536 MiB, a driver of
@@ -28,3 +28,4 @@ OMP_NUM_THREADS=1 submit/infopro --master "$MASTER" --driver-memory 4g --executo
   --conf spark.executor.cores=1 --conf spark.scheduler.minRegisteredResourcesRatio=1.0 \
   --conf spark.driver.maxResultSize=2g \
   bench-sync "$@"
+submit/infopro report-imagenet

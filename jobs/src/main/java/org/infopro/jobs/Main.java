@@ -16,6 +16,8 @@ import org.infopro.data.prep.ImagePrepJob;
 import org.infopro.data.rehearsal.MakeIlsvrcConfig;
 import org.infopro.data.rehearsal.MakeIlsvrcJob;
 import org.infopro.spark.bench.ImageNetRehearsalConfig;
+import org.infopro.spark.bench.ImageNetReportConfig;
+import org.infopro.spark.bench.ImageNetReportJob;
 import org.infopro.spark.bench.ImageNetRehearsalJob;
 import org.infopro.spark.bench.ImageNetMemoryBenchConfig;
 import org.infopro.spark.bench.ImageNetMemoryBenchJob;
@@ -102,6 +104,7 @@ public final class Main {
         add(SyncBenchConfig.SPEC, true, SyncBenchJob::run);
         add(ImageNetRehearsalConfig.SPEC, true, ImageNetRehearsalJob::run);
         add(ScaleRehearsalConfig.SPEC, false, (c, s) -> ScaleRehearsalJob.run(c));
+        add(ImageNetReportConfig.SPEC, false, (c, s) -> ImageNetReportJob.run(c));
         add(GpuCheckConfig.SPEC, true, GpuCheckJob::run);
     }
 

@@ -81,4 +81,16 @@ class FsTest {
         Files.writeString(tmp.resolve(".metrics.jsonl.tmp"), "line 1\nli");
         assertTrue(Fs.readStringRecovering(new Path(tmp.resolve("metrics.jsonl").toUri()), new Configuration()).isEmpty());
     }
+
+    @Test
+    void aRelativeOutputIsQualifiedAgainstTheDriversWorkingFolderSoExecutorsElsewhereWriteTheSameStagingFolder() {
+        Configuration conf = new Configuration();
+        Path q = Fs.qualified(new Path("out/some-dataset"), conf);
+        assertEquals("file", q.toUri().getScheme());
+        assertEquals(java.nio.file.Path.of("out/some-dataset").toAbsolutePath().toString(), q.toUri().getPath());
+        try (AtomicOutput out = AtomicOutput.open("target/fs-test-" + System.nanoTime() + "/dataset", WriteMode.ERROR, conf)) {
+            assertTrue(out.staging().isAbsolute() && out.staging().toUri().getScheme().equals("file"), out.staging().toString());
+            assertTrue(out.target().isAbsolute(), out.target().toString());
+        }
+    }
 }

@@ -19,7 +19,7 @@ public record ImageNetRehearsalConfig(String dataset, String out, String results
 
     public static final Opt<String> DATASET = Opt.required("dataset", "DIR", "Prepared ILSVRC-layout dataset (prep-imagenet).");
     public static final Opt<String> OUT = Opt.text("out", "DIR", "Folder for each run's training output.", "out/bench-imagenet");
-    public static final Opt<String> RESULTS = Opt.text("results", "PATH", "Result path without extension.", "docs/results/imagenet");
+    public static final Opt<String> RESULTS = Opt.text("results", "PATH", "Result path without extension.", "docs/results/imagenet-rehearsal");
     public static final Opt<Double> WIDTH = Opt.doubleIn("width", "X", "Channel multiplier of ResNet-50.", 0.25, 0.0625, 1);
     public static final Opt<Integer> CROP = Opt.intIn("crop", "N", "Training crop (random-resized) and evaluation centre crop; a "
             + "multiple of 32.", 64, 32, 1024);
