@@ -6,6 +6,7 @@ import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkContext;
 import org.infopro.data.io.Fs;
 import org.infopro.data.shard.ImageBatch;
 import org.infopro.spark.model.ModulePlan;
@@ -38,10 +39,13 @@ import java.util.Locale;
  * copy is counted as read back once per epoch, at the spill store's rate.
  */
 public record SpillPlan(SpillMode requested, SpillMode chosen, String reason, List<Stage> stages, long spillBytes,
-                        long peakSpillBytes, long freeBytes, double recomputeGflop, double spillForwardGflop,
+                        long peakSpillBytes, long freeBytes, long heldBytesPerTask, long taskMemoryBytes, double recomputeGflop,
+                        double spillForwardGflop,
                         double measuredGflops, double measuredDiskMBps, double estimatedSpillS, double estimatedRecomputeS)
         implements ScheduleReport {
     private static final double FITS = 0.9;
+    /** The part of a task's share of executor heap that a replica's spilled records may take while it trains on them. */
+    static final double HELD_FITS = 0.5;
     /** Copies of a spill while the next module trains on it: the spill store, Spark's shuffle files, Spark's cache. */
     static final int COPIES_WHILE_READ = 3;
     private static final int PROBE_MB = 16;
@@ -50,17 +54,32 @@ public record SpillPlan(SpillMode requested, SpillMode chosen, String reason, Li
     public record Stage(int module, long trainRecords, long validationRecords, long spillBytes, double recomputeGflop) {
     }
 
-    /** What the planner measures before deciding: the spill store's free bytes, its MB/s, and the driver's forward GFLOP/s. */
-    public record Rates(long freeBytes, double gflops, double diskMBps) {
+    /**
+     * What the planner measures before deciding: the spill store's free bytes, its MB/s, the driver's forward GFLOP/s,
+     * and the heap one task has on an executor ({@link #taskHeapBytes}).
+     */
+    public record Rates(long freeBytes, double gflops, double diskMBps, long taskMemoryBytes) {
+    }
+
+    /**
+     * The heap one training task has: the executor heap ({@code spark.executor.memory}, default 1g) over its cores
+     * ({@code spark.executor.cores}, default 1); in local mode the driver's heap over the local cores.
+     */
+    public static long taskHeapBytes(SparkContext sc) {
+        if (sc.isLocal()) {
+            return Runtime.getRuntime().maxMemory() / Math.max(1, sc.defaultParallelism());
+        }
+        return sc.getConf().getSizeAsBytes("spark.executor.memory", "1g") / Math.max(1, sc.getConf().getInt("spark.executor.cores", 1));
     }
 
     /** Measures the {@link Rates} on the driver and the spill store, then {@link #plan}s. */
     public static SpillPlan make(SpillMode requested, Trunk spec, List<ModulePlan> plans, int[] targetShape, long train,
-                                 long validation, int epochs, int views, Precision precision, ModuleStack driverStack,
-                                 Path spillDir, Configuration conf) {
+                                 long validation, int epochs, int views, int replicas, Precision precision, ModuleStack driverStack,
+                                 Path spillDir, SparkContext sc) {
+        Configuration conf = sc.hadoopConfiguration();
         long free = freeBytes(spillDir, conf);
-        Rates rates = new Rates(free, measureGflops(spec, plans, driverStack), measureDiskMBps(spillDir, conf));
-        return plan(requested, spec, plans, targetShape, train, validation, epochs, views, precision, rates);
+        Rates rates = new Rates(free, measureGflops(spec, plans, driverStack), measureDiskMBps(spillDir, conf), taskHeapBytes(sc));
+        return plan(requested, spec, plans, targetShape, train, validation, epochs, views, replicas, precision, rates);
     }
 
     /**
@@ -68,10 +87,11 @@ public record SpillPlan(SpillMode requested, SpillMode chosen, String reason, Li
      * network or a spill store (so ImageNet-sized plans can be checked without building ImageNet-sized networks).
      */
     public static SpillPlan plan(SpillMode requested, Trunk spec, List<ModulePlan> plans, int[] targetShape, long train,
-                                 long validation, int epochs, int views, Precision precision, Rates rates) {
+                                 long validation, int epochs, int views, int replicas, Precision precision, Rates rates) {
         List<Stage> stages = new ArrayList<>();
         long total = 0;
         long peak = 0;
+        long held = 0;
         long previous = 0;
         double recompute = 0;
         double spillForward = 0;
@@ -79,6 +99,8 @@ public record SpillPlan(SpillMode requested, SpillMode chosen, String reason, Li
         for (int k = 0; k + 1 < plans.size(); k++) {
             SpillLayout layout = new SpillLayout(plans.get(k).outputShape(), precision, targetShape);
             long bytes = SpillStore.estimateBytes(train * views + validation, layout);
+            // a training task holds its replica's records of the epoch's view (ListedItems)
+            held = Math.max(held, SpillStore.estimateBytes((train + replicas - 1) / replicas, layout));
             // module k+1 trains on module k's outputs: recompute runs modules 1..k for every training and validation pass
             double prefix = spec.flops(0, plans.get(k).lastUnit());
             double gflop = prefix * (train + validation) * epochs / 1e9;
@@ -97,9 +119,9 @@ public record SpillPlan(SpillMode requested, SpillMode chosen, String reason, Li
         double mbps = rates.diskMBps();
         double spillS = spillIo / (mbps * 1e6) + spillForward / gflops;
         double recomputeS = recompute / gflops;
-        Choice c = choose(requested, total, peak, free, recompute, spillS, recomputeS);
-        return new SpillPlan(requested, c.mode(), c.reason(), stages, total, peak, free, recompute, spillForward, gflops, mbps,
-                spillS, recomputeS);
+        Choice c = choose(requested, total, peak, free, held, rates.taskMemoryBytes(), recompute, spillS, recomputeS);
+        return new SpillPlan(requested, c.mode(), c.reason(), stages, total, peak, free, held, rates.taskMemoryBytes(), recompute,
+                spillForward, gflops, mbps, spillS, recomputeS);
     }
 
     /** The planner's decision and why. */
@@ -107,21 +129,32 @@ public record SpillPlan(SpillMode requested, SpillMode chosen, String reason, Li
     }
 
     /**
-     * The decision rule: an explicit --spill wins (with a warning when a spill may not fit); auto never spills
-     * what does not fit in 90 % of the free space, and otherwise takes the cheaper estimated time.
+     * The decision rule: an explicit --spill wins (with a warning when a spill may not fit the disk or a task's
+     * heap); auto never spills what does not fit in 90 % of the free space, nor a replica's share of spilled records
+     * that would take more than half of a task's heap, and otherwise takes the cheaper estimated time.
      */
-    public static Choice choose(SpillMode requested, long total, long peak, long free, double recomputeGflop, double spillS,
-                                double recomputeS) {
+    public static Choice choose(SpillMode requested, long total, long peak, long free, long held, long taskMemory,
+                                double recomputeGflop, double spillS, double recomputeS) {
         boolean fits = peak <= FITS * free;
+        boolean heldFits = held <= HELD_FITS * taskMemory;
         if (requested != SpillMode.AUTO) {
             return new Choice(requested, "requested with --spill " + requested.label()
-                    + (requested == SpillMode.SPILL && !fits ? "; WARNING: the spill may not fit the free space" : ""));
+                    + (requested == SpillMode.SPILL && !fits ? "; WARNING: the spill may not fit the free space" : "")
+                    + (requested == SpillMode.SPILL && !heldFits ? String.format(Locale.ROOT, "; WARNING: a training task holds its "
+                    + "replica's spilled records, %s, and has %s of heap (raise spark.executor.memory or --replicas)", mib(held),
+                    mib(taskMemory)) : ""));
         }
         if (!fits) {
             return new Choice(SpillMode.RECOMPUTE, String.format(Locale.ROOT,
                     "the spill is %s (%,d bytes) and needs up to %s at once with Spark's shuffle and cache copies, more than "
                             + "90 %% of the %s free in the spill store; recomputing costs %.1f GFLOP, about %.0f s",
                     mib(total), total, mib(peak), mib(free), recomputeGflop, recomputeS));
+        }
+        if (!heldFits) {
+            return new Choice(SpillMode.RECOMPUTE, String.format(Locale.ROOT,
+                    "a training task would hold its replica's spilled records, %s, more than half of the %s of heap a task has "
+                            + "(spark.executor.memory over spark.executor.cores); recomputing costs %.1f GFLOP, about %.0f s",
+                    mib(held), mib(taskMemory), recomputeGflop, recomputeS));
         }
         if (spillS <= recomputeS) {
             return new Choice(SpillMode.SPILL, String.format(Locale.ROOT,
@@ -140,10 +173,10 @@ public record SpillPlan(SpillMode requested, SpillMode chosen, String reason, Li
             sb.append(String.format(Locale.ROOT, "[plan]   module %d -> %d: spill %s (%d train views + %d validation) | recompute %.1f GFLOP%n",
                     s.module(), s.module() + 1, mib(s.spillBytes()), s.trainRecords(), s.validationRecords(), s.recomputeGflop()));
         }
-        sb.append(String.format(Locale.ROOT, "[plan]   total spill %s (peak %s at once), free %s | driver forward %.1f GFLOP/s, "
-                        + "spill store %.0f MB/s | estimated spill %.1f s vs recompute %.1f s",
-                mib(spillBytes), mib(peakSpillBytes), mib(freeBytes), measuredGflops, measuredDiskMBps, estimatedSpillS,
-                estimatedRecomputeS));
+        sb.append(String.format(Locale.ROOT, "[plan]   total spill %s (peak %s at once), free %s | held per training task %s of "
+                        + "%s heap | driver forward %.1f GFLOP/s, spill store %.0f MB/s | estimated spill %.1f s vs recompute %.1f s",
+                mib(spillBytes), mib(peakSpillBytes), mib(freeBytes), mib(heldBytesPerTask), mib(taskMemoryBytes), measuredGflops,
+                measuredDiskMBps, estimatedSpillS, estimatedRecomputeS));
         return sb.toString();
     }
 

@@ -26,23 +26,51 @@ class SpillPlanTest {
 
     @Test
     void autoNeverSpillsWhatDoesNotFitTheFreeSpace() {
-        SpillPlan.Choice c = SpillPlan.choose(SpillMode.AUTO, 10 * GIB, 10 * GIB, 10 * GIB, 1000, 1, 1000);
+        SpillPlan.Choice c = SpillPlan.choose(SpillMode.AUTO, 10 * GIB, 10 * GIB, 10 * GIB, 0, GIB, 1000, 1, 1000);
         assertEquals(SpillMode.RECOMPUTE, c.mode(), "10 GiB do not fit in 90 % of 10 GiB, however cheap: " + c.reason());
         assertTrue(c.reason().contains("free"), c.reason());
     }
 
     @Test
     void autoTakesTheCheaperEstimatedTimeWhenTheSpillFits() {
-        assertEquals(SpillMode.SPILL, SpillPlan.choose(SpillMode.AUTO, GIB, GIB, 100 * GIB, 5000, 60, 300).mode());
-        assertEquals(SpillMode.RECOMPUTE, SpillPlan.choose(SpillMode.AUTO, GIB, GIB, 100 * GIB, 50, 60, 3).mode());
+        assertEquals(SpillMode.SPILL, SpillPlan.choose(SpillMode.AUTO, GIB, GIB, 100 * GIB, 0, GIB, 5000, 60, 300).mode());
+        assertEquals(SpillMode.RECOMPUTE, SpillPlan.choose(SpillMode.AUTO, GIB, GIB, 100 * GIB, 0, GIB, 50, 60, 3).mode());
     }
 
     @Test
     void anExplicitChoiceOverridesThePlannerAndWarnsWhenTheSpillMayNotFit() {
-        SpillPlan.Choice c = SpillPlan.choose(SpillMode.SPILL, 10 * GIB, 10 * GIB, GIB, 1000, 1000, 1);
+        SpillPlan.Choice c = SpillPlan.choose(SpillMode.SPILL, 10 * GIB, 10 * GIB, GIB, 0, GIB, 1000, 1000, 1);
         assertEquals(SpillMode.SPILL, c.mode());
         assertTrue(c.reason().contains("WARNING"), c.reason());
-        assertEquals(SpillMode.RECOMPUTE, SpillPlan.choose(SpillMode.RECOMPUTE, GIB, GIB, 100 * GIB, 1, 1, 1000).mode());
+        assertEquals(SpillMode.RECOMPUTE, SpillPlan.choose(SpillMode.RECOMPUTE, GIB, GIB, 100 * GIB, 0, GIB, 1, 1, 1000).mode());
+    }
+
+    @Test
+    void autoRecomputesWhenAReplicasShareOfSpilledRecordsWouldTakeMoreThanHalfATasksHeapAndAnExplicitSpillIsWarned() {
+        SpillPlan.Choice c = SpillPlan.choose(SpillMode.AUTO, GIB, GIB, 100 * GIB, 3 * GIB, 4 * GIB, 5000, 60, 300);
+        assertEquals(SpillMode.RECOMPUTE, c.mode(), "3 GiB held against half of 4 GiB, however cheap the spill: " + c.reason());
+        assertTrue(c.reason().contains("3.00 GiB") && c.reason().contains("4.00 GiB") && c.reason().contains("spark.executor.memory"),
+                c.reason());
+        assertEquals(SpillMode.SPILL, SpillPlan.choose(SpillMode.AUTO, GIB, GIB, 100 * GIB, 2 * GIB, 4 * GIB, 5000, 60, 300).mode(),
+                "exactly half fits");
+        SpillPlan.Choice forced = SpillPlan.choose(SpillMode.SPILL, GIB, GIB, 100 * GIB, 3 * GIB, 4 * GIB, 5000, 60, 300);
+        assertEquals(SpillMode.SPILL, forced.mode());
+        assertTrue(forced.reason().contains("WARNING: a training task holds"), forced.reason());
+    }
+
+    @Test
+    void theHeldShareIsOneViewOfOneReplicasTrainingRecords() {
+        ResNetSpec r32 = new ResNetSpec(32, 32, 32, 3, 10);
+        List<ModulePlan> plans = ModulePlan.plan(r32, ReferenceTables.splits("infopro", 32, 4), new LambdaSchedule(6, 0, 1, 2));
+        SpillPlan one = SpillPlan.plan(SpillMode.AUTO, r32, plans, r32.inputShape(), 20_000, 10_000, 2, 3, 1, Precision.FP16,
+                new SpillPlan.Rates(100 * GIB, 20, 200, 4 * GIB));
+        SpillPlan four = SpillPlan.plan(SpillMode.AUTO, r32, plans, r32.inputShape(), 20_000, 10_000, 2, 3, 4, Precision.FP16,
+                new SpillPlan.Rates(100 * GIB, 20, 200, 4 * GIB));
+        long first = SpillStore.estimateBytes(20_000, new SpillLayout(plans.get(0).outputShape(), Precision.FP16, r32.inputShape()));
+        assertEquals(first, one.heldBytesPerTask(), "module 1's output is the largest; 3 views, but a task holds one");
+        assertEquals(SpillStore.estimateBytes(5_000, new SpillLayout(plans.get(0).outputShape(), Precision.FP16, r32.inputShape())),
+                four.heldBytesPerTask());
+        assertTrue(one.describe().contains("held per training task"), one.describe());
     }
 
     private static final long TIB = 1L << 40;
@@ -64,8 +92,8 @@ class SpillPlanTest {
                 new SpillLayout(new int[]{512, 28, 28}, Precision.FP16, new int[]{3, 224, 224}));
         // a 2 TiB spill store: the 1.15 TiB spill alone would fit 90 % of it (the rule before counted only that), but
         // module 2's stage also holds Spark's shuffle files and cached copy of it
-        SpillPlan p = SpillPlan.plan(SpillMode.AUTO, spec, plans, spec.inputShape(), IMAGENET_TRAIN, IMAGENET_VAL, 90, 1,
-                Precision.FP16, new SpillPlan.Rates(2 * TIB, 50, 200));
+        SpillPlan p = SpillPlan.plan(SpillMode.AUTO, spec, plans, spec.inputShape(), IMAGENET_TRAIN, IMAGENET_VAL, 90, 1, 1,
+                Precision.FP16, new SpillPlan.Rates(2 * TIB, 50, 200, 1000 * TIB));
         assertEquals(expected, p.spillBytes());
         assertTrue(p.spillBytes() > 1.2e12, "about 0.95 MB per image: " + p.spillBytes());
         assertEquals(3 * expected, p.peakSpillBytes());
@@ -79,8 +107,8 @@ class SpillPlanTest {
     void anImageNetSpillThatFitsIsStillRecomputedWhenRecomputingIsCheaper() {
         ImageNetResNetSpec spec = new ImageNetResNetSpec(101, 64, 224, 224, 3, 1000);
         // ample disk, and a forward rate of an accelerator: 90 epochs of reading the cached spill cost more than the prefix
-        SpillPlan p = SpillPlan.plan(SpillMode.AUTO, spec, resnet101K2(spec), spec.inputShape(), IMAGENET_TRAIN, IMAGENET_VAL, 90, 1,
-                Precision.FP16, new SpillPlan.Rates(100 * TIB, 5000, 200));
+        SpillPlan p = SpillPlan.plan(SpillMode.AUTO, spec, resnet101K2(spec), spec.inputShape(), IMAGENET_TRAIN, IMAGENET_VAL, 90, 1, 1,
+                Precision.FP16, new SpillPlan.Rates(100 * TIB, 5000, 200, 1000 * TIB));
         assertEquals(SpillMode.RECOMPUTE, p.chosen(), p.describe());
         assertTrue(p.reason().startsWith("recomputing") && p.reason().contains(SpillPlan.mib(p.spillBytes()))
                 && p.estimatedRecomputeS() < p.estimatedSpillS(), p.reason());
@@ -92,13 +120,13 @@ class SpillPlanTest {
         // over the reference's 160 epochs: spilled before this planner counted Spark's copies, and still spilled
         ResNetSpec r32 = new ResNetSpec(32, 32, 32, 3, 10);
         SpillPlan small = SpillPlan.plan(SpillMode.AUTO, r32, ModulePlan.plan(r32, ReferenceTables.splits("infopro", 32, 4),
-                new LambdaSchedule(6, 0, 1, 2)), r32.inputShape(), 20_000, 10_000, 2, 1, Precision.FP16,
-                new SpillPlan.Rates(100 * GIB, 20, 200));
+                new LambdaSchedule(6, 0, 1, 2)), r32.inputShape(), 20_000, 10_000, 2, 1, 1, Precision.FP16,
+                new SpillPlan.Rates(100 * GIB, 20, 200, 4 * GIB));
         assertEquals(SpillMode.SPILL, small.chosen(), small.describe());
         ResNetSpec r110 = new ResNetSpec(110, 32, 32, 3, 10);
         SpillPlan full = SpillPlan.plan(SpillMode.AUTO, r110, ModulePlan.plan(r110, ReferenceTables.splits("infopro", 110, 4),
-                new LambdaSchedule(1, 0, 0, 1)), r110.inputShape(), 50_000, 10_000, 160, 1, Precision.FP16,
-                new SpillPlan.Rates(100 * GIB, 20, 200));
+                new LambdaSchedule(1, 0, 0, 1)), r110.inputShape(), 50_000, 10_000, 160, 1, 1, Precision.FP16,
+                new SpillPlan.Rates(100 * GIB, 20, 200, 4 * GIB));
         assertEquals(SpillMode.SPILL, full.chosen(), full.describe());
         assertTrue(full.reason().contains(SpillPlan.mib(full.spillBytes())), full.reason());
     }
