@@ -60,11 +60,17 @@ public final class ProgressTimer implements AutoCloseable {
         log.info(line.apply(this));
     }
 
-    @Override
-    public void close() {
+    /** Stops the timer without a last line. */
+    public void stop() {
         if (timer != null) {
             timer.shutdownNow();
         }
+    }
+
+    /** Stops the timer and logs the line once more. */
+    @Override
+    public void close() {
+        stop();
         report();
     }
 }

@@ -8,6 +8,7 @@ import org.infopro.spark.measure.HeadMetrics;
 import org.infopro.spark.metrics.EpochMetrics;
 import org.infopro.spark.metrics.EpochTotals;
 import org.infopro.spark.metrics.JobMeter;
+import org.infopro.spark.metrics.RoundProgress;
 import org.infopro.spark.metrics.RoundSync;
 import org.infopro.spark.metrics.StageReport;
 import org.infopro.spark.metrics.TaskStats;
@@ -19,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The epochs × rounds loop that the simultaneous and sequential schedules share: a stage (all modules, or one
@@ -28,6 +30,8 @@ import java.util.List;
  */
 final class RoundLoop {
     private static final Logger LOG = LoggerFactory.getLogger(RoundLoop.class);
+    /** Seconds between the driver's progress lines within a round (a round shorter than this prints none but its end's). */
+    static final int PROGRESS_SECONDS = 30;
 
     private RoundLoop() {
     }
@@ -102,9 +106,15 @@ final class RoundLoop {
      */
     private static <T> void round(RunContext ctx, Training<T> t, RoundTask.Round r, EpochTotals totals) {
         int stage = t.stage();
-        ReplicaReduction.Result reduced = ctx.withState(b -> new ReplicaReduction().average(t.data().mapPartitionsWithIndex(
-                new RoundTask<>(ctx.setup(), t.input(), t.first(), t.last(), b, r, ctx.taskSettings()), false), r.replicas(),
-                ctx.store().state()));
+        String what = String.format(Locale.ROOT, "%s epoch %d/%d, steps %d..%d of %d", t.label(), r.epoch() + 1, ctx.cfg().epochs(),
+                r.fromStep(), r.toStep(), r.stepsPerEpoch());
+        ReplicaReduction.Result reduced;
+        try (RoundProgress progress = new RoundProgress(ctx.spark().sparkContext(), what, (long) (r.toStep() - r.fromStep()) * r.replicas(),
+                ctx.cfg().batchSize(), PROGRESS_SECONDS)) {
+            reduced = ctx.withState(b -> new ReplicaReduction().average(t.data().mapPartitionsWithIndex(
+                    new RoundTask<>(ctx.setup(), t.input(), t.first(), t.last(), b, r, ctx.taskSettings(), progress.steps()), false),
+                    r.replicas(), ctx.store().state()));
+        }
         if (reduced.stats().size() != r.replicas()) {
             throw new IllegalStateException("expected " + r.replicas() + " replica results, got " + reduced.stats().size());
         }

@@ -2,6 +2,7 @@ package org.infopro.spark.task;
 
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.LongAccumulator;
 import org.infopro.data.shard.ImageBatch;
 import org.infopro.spark.metrics.TaskStats;
 import org.infopro.spark.module.ModuleStack;
@@ -40,10 +41,11 @@ public final class RoundTask<T> implements Function2<Integer, Iterator<T>, Itera
     private final Broadcast<List<ModuleState>> state;
     private final Round round;
     private final TaskSettings settings;
+    private final LongAccumulator steps;
 
-    /** Trains modules {@code first..last} (0-based) on {@code input}'s batches. */
+    /** Trains modules {@code first..last} (0-based) on {@code input}'s batches, adding each step done to {@code steps}. */
     public RoundTask(ModuleStack.Setup setup, TrainInput<T> input, int first, int last, Broadcast<List<ModuleState>> state,
-                     Round round, TaskSettings settings) {
+                     Round round, TaskSettings settings, LongAccumulator steps) {
         this.setup = setup;
         this.input = input;
         this.first = first;
@@ -51,6 +53,7 @@ public final class RoundTask<T> implements Function2<Integer, Iterator<T>, Itera
         this.state = state;
         this.round = round;
         this.settings = settings;
+        this.steps = steps;
     }
 
     @Override
@@ -74,6 +77,7 @@ public final class RoundTask<T> implements Function2<Integer, Iterator<T>, Itera
                     DivergedException.check(loss, m, epoch, step);
                     lossSum[m] += loss;
                 }
+                steps.add(1);
                 log(replica, step, stack, seen, scope);
             }
             Outcome o = new Outcome(replica, stack.state(), scope.stats(seen, round.toStep() - round.fromStep(), nanos, lossSum,
