@@ -168,4 +168,44 @@ class ImageStreamTest {
         }
         assertFalse(got.get(0).decode().key().isEmpty());
     }
+
+    @Test
+    void aChunkInsideOneLargeRowGroupReadsOnlyThePagesHoldingItsRows(@TempDir Path tmp) throws Exception {
+        StructType schema = new StructType().add(ShardSchema.KEY, DataTypes.StringType).add(ShardSchema.LABEL, DataTypes.IntegerType)
+                .add(ShardSchema.IMAGE, DataTypes.BinaryType);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            byte[] px = new byte[4096];
+            new Random(i).nextBytes(px);
+            rows.add(RowFactory.create(String.format("train/%05d", i), i % 10, px));
+        }
+        Path dir = tmp.resolve("one-group");
+        // one row group (Parquet's default 128 MB holds the 8 MB), pages of 64 KB: about 16 images each
+        spark.createDataFrame(rows, schema).coalesce(1).write().option("parquet.enable.dictionary", "false")
+                .option("parquet.page.size", "65536").parquet(dir.toString());
+        Path file;
+        try (Stream<Path> files = Files.list(dir)) {
+            file = files.filter(f -> f.toString().endsWith(".parquet")).findFirst().orElseThrow();
+        }
+        try (var r = org.apache.parquet.hadoop.ParquetFileReader.open(
+                org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(file.toString()), CONF))) {
+            assertEquals(1, r.getRowGroups().size());
+        }
+        var stats = org.apache.hadoop.fs.FileSystem.getGlobalStorageStatistics().get("file");
+        long before = stats == null ? 0 : stats.getLong("bytesRead");
+        List<ShardRow> got = ChunkReader.read(new ShardChunk(file.toString(), 1003, 256, 0), CONF);
+        stats = org.apache.hadoop.fs.FileSystem.getGlobalStorageStatistics().get("file");
+        long read = stats.getLong("bytesRead") - before;
+        assertEquals(256, got.size());
+        for (int i = 0; i < got.size(); i++) {
+            assertEquals(String.format("train/%05d", 1003 + i), got.get(i).key());
+            byte[] px = new byte[4096];
+            new Random(1003 + i).nextBytes(px);
+            assertArrayEquals(px, got.get(i).image());
+            assertEquals((1003 + i) % 10, got.get(i).label());
+        }
+        long size = Files.size(file);
+        // the chunk's own images are 1 MiB of the 8 MiB file; a whole-group read would take all of it
+        assertTrue(read < size / 4, read + " bytes read of a " + size + "-byte file for 256 of its 2000 rows");
+    }
 }
