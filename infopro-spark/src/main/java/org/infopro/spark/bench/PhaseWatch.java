@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * every {@value #SAMPLE_MS} ms; it never falls, so the last sample before a process exits is at most that late),
  * and its heap after every garbage collection, from the unified GC log it is started with
  * ({@code JAVA_TOOL_OPTIONS=-Xlog:gc:file=...}, which reaches the driver JVM only: executors are started by the
- * workers). Linux only.
+ * workers), and the executors' heap after collections from the logs {@link #executorGcLogConf} has them write. Linux only.
  */
 final class PhaseWatch {
     static final int SAMPLE_MS = 500;
@@ -31,7 +31,16 @@ final class PhaseWatch {
 
     /** What the watch saw of a phase. Sizes in bytes (heap at MiB resolution, as the GC log prints it). */
     record Peaks(int exitCode, double wallS, Long driverPeakRssBytes, Long executorPeakRssBytes, int executors,
-                 Long driverHeapAfterGcPeakBytes, int collections) {
+                 Long driverHeapAfterGcPeakBytes, int collections, Long executorHeapAfterGcPeakBytes) {
+    }
+
+    /**
+     * The Spark property that makes every executor JVM of the phase write its own GC log beside {@code gcLog}
+     * ({@code <gcLog>-executor-<pid>}): Spark prepends {@code spark.executor.defaultJavaOptions} to the launcher's
+     * own {@code spark.executor.extraJavaOptions}, so neither replaces the other.
+     */
+    static String executorGcLogConf(Path gcLog) {
+        return "spark.executor.defaultJavaOptions=-Xlog:gc:file=" + gcLog.toAbsolutePath() + "-executor-%p";
     }
 
     private PhaseWatch() {
@@ -42,6 +51,11 @@ final class PhaseWatch {
         try {
             Files.createDirectories(log.toAbsolutePath().getParent());
             Files.deleteIfExists(gcLog);
+            try (Stream<Path> old = Files.list(gcLog.toAbsolutePath().getParent())) {
+                for (Path e : old.filter(f -> f.getFileName().toString().startsWith(gcLog.getFileName() + "-executor-")).toList()) {
+                    Files.delete(e);
+                }
+            }
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().put("JAVA_TOOL_OPTIONS", "-Xlog:gc:file=" + gcLog.toAbsolutePath());
             long t0 = System.nanoTime();
@@ -63,9 +77,15 @@ final class PhaseWatch {
             }
             double wall = (System.nanoTime() - t0) / 1e9;
             long[] heap = heapAfterGc(gcLog);
+            long executorHeap = 0;
+            try (Stream<Path> logs = Files.list(gcLog.toAbsolutePath().getParent())) {
+                for (Path e : logs.filter(f -> f.getFileName().toString().startsWith(gcLog.getFileName() + "-executor-")).toList()) {
+                    executorHeap = Math.max(executorHeap, heapAfterGc(e)[0]);
+                }
+            }
             return new Peaks(p.exitValue(), wall, driver == 0 ? null : driver,
                     executors.values().stream().max(Long::compare).orElse(null), executors.size(),
-                    heap[1] == 0 ? null : heap[0], (int) heap[1]);
+                    heap[1] == 0 ? null : heap[0], (int) heap[1], executorHeap == 0 ? null : executorHeap);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + command + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
