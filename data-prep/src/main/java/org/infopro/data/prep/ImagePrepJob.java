@@ -118,13 +118,15 @@ public final class ImagePrepJob {
                 timings.put("list_" + split, ms(ts));
                 LongAccumulator done = spark.sparkContext().longAccumulator(split + " inputs done");
                 LongAccumulator bad = spark.sparkContext().longAccumulator(split + " quarantined");
+                // processed once, then tallied (the shard count needs the split's bytes) and written: kept on the
+                // executors' local disks, not in their heaps, so executor memory does not grow with the split
                 JavaRDD<PrepOutcome> outcomes = w.outcomes().map(o -> {
                     done.add(1);
                     if (o.isQuarantined()) {
                         bad.add(1);
                     }
                     return o;
-                }).persist(StorageLevel.MEMORY_AND_DISK_SER());
+                }).persist(StorageLevel.DISK_ONLY());
                 Tally t;
                 try (ProgressTimer p = PrepProgress.start(job, split, w.inputs(), done, bad, cfg.progressSeconds())) {
                     t = outcomes.aggregate(new Tally(), Tally::add, Tally::merge);
