@@ -12,6 +12,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
+
 /**
  * The C heap under ND4J, and when its free memory goes back to the operating system.
  *
@@ -37,15 +39,23 @@ public final class NativeMemory {
     /**
      * DL4J's configuration of that workspace (learn the size in the first pass, spill and grow when a pass needs
      * more) without its 5 % over-allocation, which is for inputs whose shape varies: a step repeats one batch
-     * shape, and a smaller last batch fits.
+     * shape, and a smaller last batch fits. The activation-gradient workspaces get it too.
      */
-    private static final WorkspaceConfiguration EXACT_ACTIVATIONS = WorkspaceConfiguration.builder()
+    private static final WorkspaceConfiguration EXACT = WorkspaceConfiguration.builder()
             .initialSize(0)
             .policyLearning(LearningPolicy.FIRST_LOOP)
             .policyReset(ResetPolicy.BLOCK_LEFT)
             .policySpill(SpillPolicy.REALLOCATE)
             .policyAllocation(AllocationPolicy.STRICT)
             .build();
+
+    /**
+     * The ids of the workspaces DL4J keeps a backward pass's activation gradients in ({@code ComputationGraph
+     * .calcBackpropGradients} opens {@code WS_LAYER_ACT_<n>} as it needs another; inference's {@code outputOfLayersDetached}
+     * reuses them for activations). A residual network's backward pass needs three: one for the gradient of a block's output,
+     * held until both of its branches have used it, and two that alternate along the branch.
+     */
+    static final List<String> ACTIVATION_GRADIENTS = List.of("WS_LAYER_ACT_0", "WS_LAYER_ACT_1", "WS_LAYER_ACT_2");
 
     private NativeMemory() {
     }
@@ -94,12 +104,21 @@ public final class NativeMemory {
 
     /**
      * The start of a task on this thread: a clean slate of ND4J workspaces (Spark reuses task threads, so what a
-     * task measures is its own), with the training-activation workspace created ahead of DL4J as
-     * {@link #EXACT_ACTIVATIONS}; DL4J then uses it, as it takes a workspace of the id it asks for when one exists.
+     * task measures is its own), with the training-activation and the activation-gradient workspaces created ahead of
+     * DL4J as {@link #EXACT}; DL4J then uses them, as it takes a workspace of the id it asks for when one exists.
+     *
+     * <p>DL4J's own configuration of the activation-gradient workspaces learns their size only after as many uses as the
+     * graph has vertices. A backward pass uses each of them about a third as often, so for its first steps every
+     * activation gradient is a separate malloc outside any workspace: memory that no workspace capacity (the peak of
+     * {@code metrics.TaskMemory}) shows, and page faults on every step. Learned in the first use and grown when a use
+     * needs more, they hold the activation gradients from the first step on.
      */
     public static void freshThread() {
         Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
-        Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(EXACT_ACTIVATIONS, TRAINING_ACTIVATIONS);
+        Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(EXACT, TRAINING_ACTIVATIONS);
+        for (String id : ACTIVATION_GRADIENTS) {
+            Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(EXACT, id);
+        }
     }
 
     /** The end of a task on this thread: its workspaces are destroyed and the C heap's free memory returned. */
