@@ -1,7 +1,6 @@
 package org.infopro.data.shard;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -137,21 +136,7 @@ class ImageStreamTest {
 
     @Test
     void aChunkReadsExactlyItsRowsAcrossRowGroups(@TempDir Path tmp) throws Exception {
-        StructType schema = new StructType().add(ShardSchema.KEY, DataTypes.StringType).add(ShardSchema.LABEL, DataTypes.IntegerType)
-                .add(ShardSchema.IMAGE, DataTypes.BinaryType);
-        List<Row> rows = new ArrayList<>();
-        for (int i = 0; i < 2000; i++) {
-            byte[] px = new byte[200];
-            new Random(i).nextBytes(px);
-            rows.add(RowFactory.create(String.format("train/%05d", i), i % 10, px));
-        }
-        Dataset<Row> df = spark.createDataFrame(rows, schema).coalesce(1);
-        Path dir = tmp.resolve("small-groups");
-        df.write().option("parquet.block.size", "16384").option("parquet.enable.dictionary", "false").parquet(dir.toString());
-        Path file;
-        try (Stream<Path> files = Files.list(dir)) {
-            file = files.filter(f -> f.toString().endsWith(".parquet")).findFirst().orElseThrow();
-        }
+        Path file = oneParquetFile(tmp.resolve("small-groups"), 200, "parquet.block.size", "16384");
         int groups;
         try (var r = org.apache.parquet.hadoop.ParquetFileReader.open(
                 org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(file.toString()), CONF))) {
@@ -171,22 +156,8 @@ class ImageStreamTest {
 
     @Test
     void aChunkInsideOneLargeRowGroupReadsOnlyThePagesHoldingItsRows(@TempDir Path tmp) throws Exception {
-        StructType schema = new StructType().add(ShardSchema.KEY, DataTypes.StringType).add(ShardSchema.LABEL, DataTypes.IntegerType)
-                .add(ShardSchema.IMAGE, DataTypes.BinaryType);
-        List<Row> rows = new ArrayList<>();
-        for (int i = 0; i < 2000; i++) {
-            byte[] px = new byte[4096];
-            new Random(i).nextBytes(px);
-            rows.add(RowFactory.create(String.format("train/%05d", i), i % 10, px));
-        }
-        Path dir = tmp.resolve("one-group");
         // one row group (Parquet's default 128 MB holds the 8 MB), pages of 64 KB: about 16 images each
-        spark.createDataFrame(rows, schema).coalesce(1).write().option("parquet.enable.dictionary", "false")
-                .option("parquet.page.size", "65536").parquet(dir.toString());
-        Path file;
-        try (Stream<Path> files = Files.list(dir)) {
-            file = files.filter(f -> f.toString().endsWith(".parquet")).findFirst().orElseThrow();
-        }
+        Path file = oneParquetFile(tmp.resolve("one-group"), 4096, "parquet.page.size", "65536");
         try (var r = org.apache.parquet.hadoop.ParquetFileReader.open(
                 org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(file.toString()), CONF))) {
             assertEquals(1, r.getRowGroups().size());
@@ -207,5 +178,22 @@ class ImageStreamTest {
         long size = Files.size(file);
         // the chunk's own images are 1 MiB of the 8 MiB file; a whole-group read would take all of it
         assertTrue(read < size / 4, read + " bytes read of a " + size + "-byte file for 256 of its 2000 rows");
+    }
+
+    /** One Parquet file of 2000 shard rows "train/NNNNN", label i % 10, {@code bytes} random image bytes seeded by i. */
+    private static Path oneParquetFile(Path dir, int bytes, String option, String value) throws Exception {
+        StructType schema = new StructType().add(ShardSchema.KEY, DataTypes.StringType).add(ShardSchema.LABEL, DataTypes.IntegerType)
+                .add(ShardSchema.IMAGE, DataTypes.BinaryType);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            byte[] px = new byte[bytes];
+            new Random(i).nextBytes(px);
+            rows.add(RowFactory.create(String.format("train/%05d", i), i % 10, px));
+        }
+        spark.createDataFrame(rows, schema).coalesce(1).write().option("parquet.enable.dictionary", "false").option(option, value)
+                .parquet(dir.toString());
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.toString().endsWith(".parquet")).findFirst().orElseThrow();
+        }
     }
 }

@@ -17,7 +17,7 @@ import java.util.stream.Stream;
 
 /**
  * One command (a {@code submit/infopro} phase) run to completion while it is watched from outside: its own JVM's
- * peak resident set and that of every Spark executor JVM on this machine ({@code VmHWM} from {@code /proc}, sampled
+ * peak resident set and that of each of its Spark executor JVMs ({@code VmHWM} from {@code /proc}, sampled
  * every {@value #SAMPLE_MS} ms; it never falls, so the last sample before a process exits is at most that late),
  * and its heap after every garbage collection, from the unified GC log it is started with
  * ({@code JAVA_TOOL_OPTIONS=-Xlog:gc:file=...}, which reaches the driver JVM only: executors are started by the
@@ -65,7 +65,7 @@ final class PhaseWatch {
             while (true) {
                 Long d = ProcessMemory.peakResidentBytes(p.pid());
                 driver = d == null ? driver : Math.max(driver, d);
-                for (long pid : executorPids()) {
+                for (long pid : executorPids(gcLog.toAbsolutePath() + "-executor-")) {
                     Long e = ProcessMemory.peakResidentBytes(pid);
                     if (e != null) {
                         executors.merge(pid, e, Math::max);
@@ -111,10 +111,14 @@ final class PhaseWatch {
         return new long[]{max, n};
     }
 
-    private static List<Long> executorPids() {
+    /** The executor JVMs of this phase: those whose command line names this phase's executor GC log. */
+    private static List<Long> executorPids(String gcLogPrefix) {
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
             return procs.filter(d -> d.getFileName().toString().chars().allMatch(Character::isDigit))
-                    .filter(d -> cmdline(d).contains(EXECUTOR))
+                    .filter(d -> {
+                        String c = cmdline(d);
+                        return c.contains(EXECUTOR) && c.contains(gcLogPrefix);
+                    })
                     .map(d -> Long.parseLong(d.getFileName().toString())).toList();
         } catch (IOException e) {
             return List.of();

@@ -17,7 +17,8 @@ public record ScaleRehearsalConfig(String input, String master, String work, Str
 
     public static final String SUMMARY = "Rehearses ImageNet scale on real pixels: writes Fashion-MNIST as two ILSVRC-2012 trees of\n"
             + "--classes wnids (make-ilsvrc; 10,000 JPEGs: 9,000 train + 1,000 val; 100,000: 45,000 records x 2 copies + 10,000\n"
-            + "val), shards each with prep-imagenet and trains one epoch of a tiny ResNet-50 InfoPro* K=2 on it, both as their\n"
+            + "val), shards each with prep-imagenet and trains a tiny ResNet-50 InfoPro* K=2 on it (one epoch of the 100,000, ten\n"
+            + "of the 10,000: the same steps), both as their\n"
             + "own `submit/infopro --master <cluster>` (its own driver JVM). Every phase is watched from outside: the driver's\n"
             + "and every executor JVM's peak resident set (VmHWM, sampled from /proc twice a second) and the driver's heap\n"
             + "after each garbage collection (-Xlog:gc). Writes <results>.json and <results>.md: the figures per size and\n"
@@ -42,7 +43,7 @@ public record ScaleRehearsalConfig(String input, String master, String work, Str
     public static final Opt<String> EXECUTOR_MEMORY = Opt.text("phase-executor-memory", "MEM", "Executor heap of each phase.", "1g");
 
     public static final JobSpec<ScaleRehearsalConfig> SPEC = new JobSpec<>(JOB,
-            "Benchmark: prep and one training epoch at 10,000 and 100,000 JPEGs; driver heap and executor RSS per size.", SUMMARY,
+            "Benchmark: prep and training at 10,000 and 100,000 JPEGs; driver heap and executor RSS per size.", SUMMARY,
             List.of(INPUT, MASTER, WORK, RESULTS, LAUNCHER, CLASSES, SIZE, WIDTH, CROP, BATCH_SIZE, REPLICAS, DRIVER_MEMORY,
                     EXECUTOR_MEMORY),
             ScaleRehearsalConfig::build);

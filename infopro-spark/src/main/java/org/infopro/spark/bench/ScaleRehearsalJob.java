@@ -20,7 +20,7 @@ import java.util.function.Function;
 
 /**
  * The scale rehearsal: the ImageNet path at 10,000 and at 100,000 real JPEGs over 1,000 wnids (make-ilsvrc, then
- * prep-imagenet and one epoch of a tiny ResNet-50 InfoPro* K=2, each a {@code submit/infopro} run of its own on the
+ * prep-imagenet and as many training steps of a tiny ResNet-50 InfoPro* K=2, each a {@code submit/infopro} run of its own on the
  * cluster given), each Spark phase watched from outside by {@link PhaseWatch}. What it shows: whether the driver's
  * retained heap and the executors' peak resident memory stay flat while the dataset grows tenfold.
  */
@@ -28,25 +28,27 @@ public final class ScaleRehearsalJob {
     static final String METHOD = "Two trees of real Fashion-MNIST written by make-ilsvrc at the same --classes and JPEG size: 10,000 "
             + "JPEGs (the first 9,000 training records, the first 1,000 test records as val) and 100,000 (the first 45,000 training "
             + "records written twice, the second copy mirrored, and all 10,000 test records). Each goes through `prep-imagenet` "
-            + "(defaults: JPEGs kept as they are, 256 MB shards) and one epoch of `train --arch resnet50` at the width and crop "
-            + "given, InfoPro* K=2 (`infopro*-imagenet:k2`, lambda 5, 0.75), simultaneous schedule, with the replicas given, "
+            + "(defaults: JPEGs kept as they are, 256 MB shards) and `train --arch resnet50` at the width and crop given: one "
+            + "epoch of the 100,000, ten of the 10,000, so that both runs take the same number of steps and validate the same "
+            + "number of images, and only the dataset differs, InfoPro* K=2 (`infopro*-imagenet:k2`, lambda 5, 0.75), simultaneous schedule, with the replicas given, "
             + "validated on the whole val split. Every prep and train phase is its own `submit/infopro --master <master>` with "
             + "the driver and executor heaps given, so its driver is a JVM of its own and the executors are the standalone "
             + "workers' JVMs. Driver heap after GC: the highest heap in use right after a collection in the driver's unified GC "
             + "log (-Xlog:gc, MiB resolution), i.e. what the driver retains, not how lazily it collects; train's result.json "
             + "reports the same from inside the JVM (driver_heap, from GC notifications). Executor heap after GC: the same from each "
-            + "executor JVM's own GC log (spark.executor.defaultJavaOptions), the highest executor shown. RSS: VmHWM of the driver JVM and of "
+            + "executor JVM's own GC log (spark.executor.defaultJavaOptions), the highest executor shown; G1's young pauses "
+            + "leave the old generation's garbage in place, so this is an upper bound of what a JVM retains. RSS: VmHWM of the driver JVM and of "
             + "every executor JVM, sampled from /proc every 500 ms while the phase runs (the highest executor is shown). "
             + "Ratios are the 100,000-image run over the 10,000-image run; flat means a ratio near 1 where the data grew 10x.";
 
-    /** One size of the rehearsal: training records, copies of each, val records. */
-    record Size(String label, int trainRecords, int copies, int valRecords) {
+    /** One size of the rehearsal: training records, copies of each, val records, and epochs (equal steps for both sizes). */
+    record Size(String label, int trainRecords, int copies, int valRecords, int epochs) {
         long images() {
             return (long) trainRecords * copies + valRecords;
         }
     }
 
-    static final List<Size> SIZES = List.of(new Size("10k", 9_000, 1, 1_000), new Size("100k", 45_000, 2, 10_000));
+    static final List<Size> SIZES = List.of(new Size("10k", 9_000, 1, 1_000, 10), new Size("100k", 45_000, 2, 10_000, 1));
 
     /** One phase of one size as measured. */
     public record Row(String size, String phase, long images, double wallS, Long driverHeapAfterGcPeakBytes, int driverCollections,
@@ -77,12 +79,13 @@ public final class ScaleRehearsalJob {
             Path out = dir.resolve("train");
             PhaseWatch.Peaks train = phase(c, dir, "train", List.of("train", "--dataset", dataset.toString(), "--out", out.toString(),
                     "--arch", "resnet50", "--width", Double.toString(c.width()), "--crop", Integer.toString(c.crop()),
-                    "--splits", "infopro*-imagenet:k2", "--lambda", "5,0.75,0,0", "--epochs", "1",
+                    "--splits", "infopro*-imagenet:k2", "--lambda", "5,0.75,0,0", "--epochs", Integer.toString(s.epochs()),
                     "--batch-size", Integer.toString(c.batchSize()), "--replicas", Integer.toString(c.replicas()),
                     "--log-every", "50", "--mode", "overwrite"));
             JsonNode tr = read(out.resolve("result.json"));
             Map<String, Object> trainExtra = new LinkedHashMap<>();
             trainExtra.put("train_images", (long) s.trainRecords() * s.copies());
+            trainExtra.put("epochs", s.epochs());
             trainExtra.put("val_images", s.valRecords());
             trainExtra.put("images_per_s", tr.path("images_per_s").path("end_to_end").asDouble());
             trainExtra.put("top1", tr.path("test_accuracy").asDouble());
@@ -184,7 +187,7 @@ public final class ScaleRehearsalJob {
     }
 
     private static String markdown(Map<String, Object> doc, List<Row> rows) {
-        StringBuilder md = new StringBuilder("# Scale rehearsal: 10,000 against 100,000 JPEGs through prep and one training epoch\n\n");
+        StringBuilder md = new StringBuilder("# Scale rehearsal: 10,000 against 100,000 JPEGs through prep and training\n\n");
         md.append(String.format(Locale.ROOT, "%s classes, %d px JPEGs; %s; master `%s`, driver heap %s, executor heap %s; %s.%n%n",
                 doc.get("classes"), (Integer) doc.get("jpeg_size"), doc.get("network"), doc.get("master"), doc.get("driver_memory"),
                 doc.get("executor_memory"), doc.get("created_at")));
@@ -215,10 +218,10 @@ public final class ScaleRehearsalJob {
         Map<String, Object> x = r.extra();
         if (r.phase().equals("train")) {
             JsonNode heap = (JsonNode) x.get("result_driver_heap");
-            return String.format(Locale.ROOT, "%,d train + %,d val; %.0f img/s; input %.0f img/s per thread, waited %.1f s, "
+            return String.format(Locale.ROOT, "%,d train + %,d val, %d epoch(s); %.0f img/s; input %.0f img/s per thread, waited %.1f s, "
                             + "≤ %d decoded images held; top-1 %.2f %%, top-5 %.2f %%; result.json driver heap after GC %s MiB; "
                             + "ND4J peak per executor %s MiB; %,d bytes to the driver per sync round",
-                    (Long) x.get("train_images"), (Integer) x.get("val_images"), (Double) x.get("images_per_s"),
+                    (Long) x.get("train_images"), (Integer) x.get("val_images"), (Integer) x.get("epochs"), (Double) x.get("images_per_s"),
                     (Double) x.get("input_images_per_s_per_thread"), (Double) x.get("input_wait_s"),
                     (Long) x.get("decoded_images_held_max"), 100 * (Double) x.get("top1"), 100 * (Double) x.get("top5"),
                     heap.path("after_gc_peak_bytes").isNumber() ? mib(heap.path("after_gc_peak_bytes").asLong()) : "-",
