@@ -11,7 +11,7 @@ import java.util.List;
  * train) at two dataset sizes on one cluster, each Spark phase its own driver, watched from outside.
  */
 public record ScaleRehearsalConfig(String input, String master, String work, String results, String launcher, int classes,
-                                   int size, double width, int crop, int batchSize, int replicas, String driverMemory,
+                                   int size, double shardMb, double width, int crop, int batchSize, int replicas, String driverMemory,
                                    String executorMemory) {
     public static final String JOB = "bench-scale";
 
@@ -35,6 +35,9 @@ public record ScaleRehearsalConfig(String input, String master, String work, Str
             "submit/infopro");
     public static final Opt<Integer> CLASSES = Opt.intIn("classes", "N", "wnids of both trees (a multiple of 10).", 1000, 10, 10_000);
     public static final Opt<Integer> SIZE = Opt.intIn("size", "N", "JPEG side.", 64, 32, 512);
+    public static final Opt<Double> SHARD_MB = Opt.doubleIn("shard-mb", "MB", "prep-imagenet's target shard size for both trees: "
+            + "a prep task sorts one shard's rows in memory, so this, not the dataset, bounds a prep executor's heap (16: the "
+            + "10,000-image tree is one shard, the 100,000-image one nine).", 16, 0.001, 1_000_000);
     public static final Opt<Double> WIDTH = Opt.doubleIn("width", "X", "Channel multiplier of the ResNet-50.", 0.0625, 0.0625, 1);
     public static final Opt<Integer> CROP = Opt.intIn("crop", "N", "Training and evaluation crop; a multiple of 32.", 32, 32, 512);
     public static final Opt<Integer> BATCH_SIZE = Opt.intIn("batch-size", "N", "Minibatch per replica.", 128, 2, 4096);
@@ -44,7 +47,7 @@ public record ScaleRehearsalConfig(String input, String master, String work, Str
 
     public static final JobSpec<ScaleRehearsalConfig> SPEC = new JobSpec<>(JOB,
             "Benchmark: prep and training at 10,000 and 100,000 JPEGs; driver heap and executor RSS per size.", SUMMARY,
-            List.of(INPUT, MASTER, WORK, RESULTS, LAUNCHER, CLASSES, SIZE, WIDTH, CROP, BATCH_SIZE, REPLICAS, DRIVER_MEMORY,
+            List.of(INPUT, MASTER, WORK, RESULTS, LAUNCHER, CLASSES, SIZE, SHARD_MB, WIDTH, CROP, BATCH_SIZE, REPLICAS, DRIVER_MEMORY,
                     EXECUTOR_MEMORY),
             ScaleRehearsalConfig::build);
 
@@ -54,7 +57,7 @@ public record ScaleRehearsalConfig(String input, String master, String work, Str
 
     private static ScaleRehearsalConfig build(Options o) {
         return new ScaleRehearsalConfig(o.get(INPUT), o.get(MASTER), o.get(WORK), o.get(RESULTS), o.get(LAUNCHER), o.get(CLASSES),
-                o.get(SIZE), o.get(WIDTH), o.get(CROP), o.get(BATCH_SIZE), o.get(REPLICAS), o.get(DRIVER_MEMORY),
+                o.get(SIZE), o.get(SHARD_MB), o.get(WIDTH), o.get(CROP), o.get(BATCH_SIZE), o.get(REPLICAS), o.get(DRIVER_MEMORY),
                 o.get(EXECUTOR_MEMORY));
     }
 }

@@ -28,7 +28,7 @@ public final class ScaleRehearsalJob {
     static final String METHOD = "Two trees of real Fashion-MNIST written by make-ilsvrc at the same --classes and JPEG size: 10,000 "
             + "JPEGs (the first 9,000 training records, the first 1,000 test records as val) and 100,000 (the first 45,000 training "
             + "records written twice, the second copy mirrored, and all 10,000 test records). Each goes through `prep-imagenet` "
-            + "(defaults: JPEGs kept as they are, 256 MB shards) and `train --arch resnet50` at the width and crop given: one "
+            + "(JPEGs kept as they are, shards of --shard-mb, 16 MB by default) and `train --arch resnet50` at the width and crop given: one "
             + "epoch of the 100,000, ten of the 10,000, so that both runs take the same number of steps and validate the same "
             + "number of images, and only the dataset differs, InfoPro* K=2 (`infopro*-imagenet:k2`, lambda 5, 0.75), simultaneous schedule, with the replicas given, "
             + "validated on the whole val split. Every prep and train phase is its own `submit/infopro --master <master>` with "
@@ -70,7 +70,7 @@ public final class ScaleRehearsalJob {
                     Map.of("jpeg_bytes", made.jpegBytes())));
             Path prepResult = dir.resolve("prep.result.json");
             PhaseWatch.Peaks prep = phase(c, dir, "prep", List.of("prep-imagenet", "--input", tree.toString(), "--output",
-                    dataset.toString(), "--mode", "overwrite", "--result", prepResult.toString()));
+                    dataset.toString(), "--mode", "overwrite", "--shard-mb", Double.toString(c.shardMb()), "--result", prepResult.toString()));
             JsonNode pr = read(prepResult);
             Map<String, Object> prepExtra = new LinkedHashMap<>();
             prepExtra.put("rows", pr.path("rows_per_split"));
@@ -105,8 +105,9 @@ public final class ScaleRehearsalJob {
         doc.put("master", c.master());
         doc.put("classes", c.classes());
         doc.put("jpeg_size", c.size());
-        doc.put("network", String.format(Locale.ROOT, "ResNet-50 (width %s), crop %d, batch %d x %d replicas, InfoPro* K=2, 1 epoch",
-                trim(c.width()), c.crop(), c.batchSize(), c.replicas()));
+        doc.put("network", String.format(Locale.ROOT, "ResNet-50 (width %s), crop %d, batch %d x %d replicas, InfoPro* K=2, the same "
+                + "steps at both sizes", trim(c.width()), c.crop(), c.batchSize(), c.replicas()));
+        doc.put("shard_mb", c.shardMb());
         doc.put("driver_memory", c.driverMemory());
         doc.put("executor_memory", c.executorMemory());
         doc.put("method", METHOD);
@@ -188,9 +189,9 @@ public final class ScaleRehearsalJob {
 
     private static String markdown(Map<String, Object> doc, List<Row> rows) {
         StringBuilder md = new StringBuilder("# Scale rehearsal: 10,000 against 100,000 JPEGs through prep and training\n\n");
-        md.append(String.format(Locale.ROOT, "%s classes, %d px JPEGs; %s; master `%s`, driver heap %s, executor heap %s; %s.%n%n",
-                doc.get("classes"), (Integer) doc.get("jpeg_size"), doc.get("network"), doc.get("master"), doc.get("driver_memory"),
-                doc.get("executor_memory"), doc.get("created_at")));
+        md.append(String.format(Locale.ROOT, "%s classes, %d px JPEGs, prep shards of %s MB; %s; master `%s`, driver heap %s, executor "
+                        + "heap %s; %s.%n%n", doc.get("classes"), (Integer) doc.get("jpeg_size"), trim((Double) doc.get("shard_mb")),
+                doc.get("network"), doc.get("master"), doc.get("driver_memory"), doc.get("executor_memory"), doc.get("created_at")));
         md.append("| size | phase | images | wall s | driver heap after GC, peak MiB | driver GCs | driver RSS peak MiB | "
                 + "executor heap after GC, peak MiB | executor RSS peak MiB (executors) | notes |\n|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
