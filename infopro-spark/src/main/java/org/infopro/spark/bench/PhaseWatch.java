@@ -31,7 +31,8 @@ final class PhaseWatch {
 
     /** What the watch saw of a phase. Sizes in bytes (heap at MiB resolution, as the GC log prints it). */
     record Peaks(int exitCode, double wallS, Long driverPeakRssBytes, Long executorPeakRssBytes, int executors,
-                 Long driverHeapAfterGcPeakBytes, int collections, Long executorHeapAfterGcPeakBytes) {
+                 Long driverHeapAfterGcPeakBytes, int collections, Long executorHeapAfterGcPeakBytes,
+                 Long executorHeapAfterFullGcPeakBytes, int executorFullCollections) {
     }
 
     /**
@@ -78,14 +79,20 @@ final class PhaseWatch {
             double wall = (System.nanoTime() - t0) / 1e9;
             long[] heap = heapAfterGc(gcLog);
             long executorHeap = 0;
+            long executorLive = 0;
+            long fulls = 0;
             try (Stream<Path> logs = Files.list(gcLog.toAbsolutePath().getParent())) {
                 for (Path e : logs.filter(f -> f.getFileName().toString().startsWith(gcLog.getFileName() + "-executor-")).toList()) {
-                    executorHeap = Math.max(executorHeap, heapAfterGc(e)[0]);
+                    long[] h = heapAfterGc(e);
+                    executorHeap = Math.max(executorHeap, h[0]);
+                    executorLive = Math.max(executorLive, h[2]);
+                    fulls += h[3];
                 }
             }
             return new Peaks(p.exitValue(), wall, driver == 0 ? null : driver,
                     executors.values().stream().max(Long::compare).orElse(null), executors.size(),
-                    heap[1] == 0 ? null : heap[0], (int) heap[1], executorHeap == 0 ? null : executorHeap);
+                    heap[1] == 0 ? null : heap[0], (int) heap[1], executorHeap == 0 ? null : executorHeap,
+                    fulls == 0 ? null : executorLive, (int) fulls);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + command + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -94,21 +101,32 @@ final class PhaseWatch {
         }
     }
 
-    /** The highest heap after a collection in a G1 GC log, in bytes, and the number of pauses. */
+    /**
+     * From a G1 GC log: the highest heap after any pause and the number of pauses, then the highest heap after a full
+     * collection and the number of those. Only a full collection leaves nothing but live objects (a young or mixed pause
+     * leaves the old generation's garbage in place), so the third figure is the highest live heap that was measured.
+     */
     static long[] heapAfterGc(Path gcLog) throws IOException {
         if (!Files.exists(gcLog)) {
-            return new long[]{0, 0};
+            return new long[]{0, 0, 0, 0};
         }
         long max = 0;
         long n = 0;
+        long live = 0;
+        long full = 0;
         for (String line : Files.readAllLines(gcLog, StandardCharsets.UTF_8)) {
             Matcher m = PAUSE.matcher(line);
             if (line.contains("Pause") && m.find()) {
-                max = Math.max(max, Long.parseLong(m.group(2)) << 20);
+                long after = Long.parseLong(m.group(2)) << 20;
+                max = Math.max(max, after);
                 n++;
+                if (line.contains("Pause Full")) {
+                    live = Math.max(live, after);
+                    full++;
+                }
             }
         }
-        return new long[]{max, n};
+        return new long[]{max, n, live, full};
     }
 
     /** The executor JVMs of this phase: those whose command line names this phase's executor GC log. */

@@ -37,7 +37,9 @@ public final class ScaleRehearsalJob {
             + "log (-Xlog:gc, MiB resolution), i.e. what the driver retains, not how lazily it collects; train's result.json "
             + "reports the same from inside the JVM (driver_heap, from GC notifications). Executor heap after GC: the same from each "
             + "executor JVM's own GC log (spark.executor.defaultJavaOptions), the highest executor shown; G1's young pauses "
-            + "leave the old generation's garbage in place, so this is an upper bound of what a JVM retains. RSS: VmHWM of the driver JVM and of "
+            + "leave the old generation's garbage in place, so this is an upper bound of what a JVM retains; the live heap is the "
+            + "highest heap after a full collection, which leaves only live objects (the executors' full collections here are "
+            + "System.gc() calls made by a library in the executor: this project's code makes none). RSS: VmHWM of the driver JVM and of "
             + "every executor JVM, sampled from /proc every 500 ms while the phase runs (the highest executor is shown). "
             + "Ratios are the 100,000-image run over the 10,000-image run; flat means a ratio near 1 where the data grew 10x.";
 
@@ -52,8 +54,8 @@ public final class ScaleRehearsalJob {
 
     /** One phase of one size as measured. */
     public record Row(String size, String phase, long images, double wallS, Long driverHeapAfterGcPeakBytes, int driverCollections,
-                      Long driverPeakRssBytes, Long executorHeapAfterGcPeakBytes, Long executorPeakRssBytes, int executors,
-                      Map<String, Object> extra) {
+                      Long driverPeakRssBytes, Long executorHeapAfterGcPeakBytes, Long executorLiveHeapPeakBytes,
+                      int executorFullCollections, Long executorPeakRssBytes, int executors, Map<String, Object> extra) {
     }
 
     private ScaleRehearsalJob() {
@@ -66,7 +68,7 @@ public final class ScaleRehearsalJob {
             Path tree = dir.resolve("ilsvrc");
             Path dataset = dir.resolve("dataset");
             MakeIlsvrcResult made = makeTree(c, s, tree);
-            rows.add(new Row(s.label(), "make-ilsvrc", made.images(), made.timingsS().getOrDefault("total", 0.0), null, 0, null, null, null, 0,
+            rows.add(new Row(s.label(), "make-ilsvrc", made.images(), made.timingsS().getOrDefault("total", 0.0), null, 0, null, null, null, 0, null, 0,
                     Map.of("jpeg_bytes", made.jpegBytes())));
             Path prepResult = dir.resolve("prep.result.json");
             PhaseWatch.Peaks prep = phase(c, dir, "prep", List.of("prep-imagenet", "--input", tree.toString(), "--output",
@@ -143,7 +145,8 @@ public final class ScaleRehearsalJob {
 
     private static Row row(Size s, String phase, long images, PhaseWatch.Peaks p, Map<String, Object> extra) {
         return new Row(s.label(), phase, images, p.wallS(), p.driverHeapAfterGcPeakBytes(), p.collections(), p.driverPeakRssBytes(),
-                p.executorHeapAfterGcPeakBytes(), p.executorPeakRssBytes(), p.executors(), extra);
+                p.executorHeapAfterGcPeakBytes(), p.executorHeapAfterFullGcPeakBytes(), p.executorFullCollections(),
+                p.executorPeakRssBytes(), p.executors(), extra);
     }
 
     /** large / small for each measured figure of the prep and train phases. */
@@ -158,6 +161,7 @@ public final class ScaleRehearsalJob {
             r.put(phase + ".driver_peak_rss", ratio(large.driverPeakRssBytes(), small.driverPeakRssBytes()));
             r.put(phase + ".executor_heap_after_gc_peak", ratio(large.executorHeapAfterGcPeakBytes(),
                     small.executorHeapAfterGcPeakBytes()));
+            r.put(phase + ".executor_live_heap_peak", ratio(large.executorLiveHeapPeakBytes(), small.executorLiveHeapPeakBytes()));
             r.put(phase + ".executor_peak_rss", ratio(large.executorPeakRssBytes(), small.executorPeakRssBytes()));
         }
         return r;
@@ -193,23 +197,26 @@ public final class ScaleRehearsalJob {
                         + "heap %s; %s.%n%n", doc.get("classes"), (Integer) doc.get("jpeg_size"), trim((Double) doc.get("shard_mb")),
                 doc.get("network"), doc.get("master"), doc.get("driver_memory"), doc.get("executor_memory"), doc.get("created_at")));
         md.append("| size | phase | images | wall s | driver heap after GC, peak MiB | driver GCs | driver RSS peak MiB | "
-                + "executor heap after GC, peak MiB | executor RSS peak MiB (executors) | notes |\n|---|---|---|---|---|---|---|---|---|---|\n");
+                + "executor heap after GC, peak MiB | executor live heap (after full GCs), peak MiB (full GCs) | "
+                + "executor RSS peak MiB (executors) | notes |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
-            md.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.0f | %s | %s | %s | %s | %s | %s |%n", r.size(), r.phase(),
+            md.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.0f | %s | %s | %s | %s | %s | %s | %s |%n", r.size(), r.phase(),
                     r.images(), r.wallS(), mib(r.driverHeapAfterGcPeakBytes()),
                     r.phase().equals("make-ilsvrc") ? "" : Integer.toString(r.driverCollections()), mib(r.driverPeakRssBytes()),
-                    mib(r.executorHeapAfterGcPeakBytes()),
+                    mib(r.executorHeapAfterGcPeakBytes()), r.executorLiveHeapPeakBytes() == null ? ""
+                            : mib(r.executorLiveHeapPeakBytes()) + " (" + r.executorFullCollections() + ")",
                     r.executorPeakRssBytes() == null ? "" : mib(r.executorPeakRssBytes()) + " (" + r.executors() + ")", notes(r)));
         }
         @SuppressWarnings("unchecked")
         Map<String, Double> ratios = (Map<String, Double>) doc.get("ratios");
         md.append("\n**100,000 / 10,000** (the data grew ").append(fmt(ratios.get("train.images"))).append("x):\n\n");
-        md.append("| phase | wall s | driver heap after GC | driver RSS | executor heap after GC | executor RSS |\n"
-                + "|---|---|---|---|---|---|\n");
+        md.append("| phase | wall s | driver heap after GC | driver RSS | executor heap after GC | executor live heap | executor RSS |\n"
+                + "|---|---|---|---|---|---|---|\n");
         for (String phase : List.of("prep-imagenet", "train")) {
-            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", phase, fmt(ratios.get(phase + ".wall_s")),
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s |%n", phase, fmt(ratios.get(phase + ".wall_s")),
                     fmt(ratios.get(phase + ".driver_heap_after_gc_peak")), fmt(ratios.get(phase + ".driver_peak_rss")),
-                    fmt(ratios.get(phase + ".executor_heap_after_gc_peak")), fmt(ratios.get(phase + ".executor_peak_rss"))));
+                    fmt(ratios.get(phase + ".executor_heap_after_gc_peak")), fmt(ratios.get(phase + ".executor_live_heap_peak")),
+                    fmt(ratios.get(phase + ".executor_peak_rss"))));
         }
         md.append("\n## Method\n\n").append(METHOD).append("\n");
         return md.toString();

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 class PhaseWatchTest {
 
     @Test
-    void theHeapAfterGcIsTheHighestAfterValueOfTheLogsPausesAndOtherLinesAreIgnored(@TempDir Path tmp) throws Exception {
+    void theHeapAfterGcIsTheHighestAfterValueOfAnyPauseAndTheLiveHeapThatOfTheFullCollectionsOtherLinesIgnored(@TempDir Path tmp) throws Exception {
         Path log = tmp.resolve("gc.log");
         Files.write(log, List.of(
                 "[0.010s][info][gc] Using G1",
@@ -21,7 +21,7 @@ class PhaseWatchTest {
                 "[2.540s][info][gc] GC(2) Concurrent Mark Cycle",
                 "[2.601s][info][gc] GC(2) Pause Remark 60M->41M(256M) 1.200ms",
                 "[9.999s][info][gc] GC(3) Pause Full (System.gc()) 80M->12M(64M) 30.0ms"));
-        assertArrayEquals(new long[]{57L << 20, 4}, PhaseWatch.heapAfterGc(log));
-        assertArrayEquals(new long[]{0, 0}, PhaseWatch.heapAfterGc(tmp.resolve("absent.log")));
+        assertArrayEquals(new long[]{57L << 20, 4, 12L << 20, 1}, PhaseWatch.heapAfterGc(log));
+        assertArrayEquals(new long[]{0, 0, 0, 0}, PhaseWatch.heapAfterGc(tmp.resolve("absent.log")));
     }
 }
