@@ -10,6 +10,7 @@ import org.apache.spark.sql.SparkSession;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.io.Fs;
 
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -82,9 +83,21 @@ public final class ShardReader {
         StreamPlan plan = plan(split, limit, (int) Math.max(1, Math.min(partitions, rowsOf(split, limit))), 0);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         SerializableConfiguration conf = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
-        return jsc.parallelize(plan.parts(), plan.parts().size()).flatMap(chunks -> chunks.stream()
-                .flatMap(c -> ChunkReader.read(c, conf.value()).stream())
-                .map(ShardRow::decode).iterator());
+        return jsc.parallelize(plan.parts(), plan.parts().size()).flatMap(chunks -> {
+            // a stream's iterator runs a flatMap'd chunk through the whole pipeline at once, so decoding stays outside it
+            Iterator<ShardRow> rows = chunks.stream().flatMap(c -> ChunkReader.read(c, conf.value()).stream()).iterator();
+            return new Iterator<LabeledImage>() {
+                @Override
+                public boolean hasNext() {
+                    return rows.hasNext();
+                }
+
+                @Override
+                public LabeledImage next() {
+                    return rows.next().decode();
+                }
+            };
+        });
     }
 
     /**
