@@ -85,19 +85,23 @@ public final class ShardReader {
         SerializableConfiguration conf = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
         return jsc.parallelize(plan.parts(), plan.parts().size()).flatMap(chunks -> {
             // a stream's iterator runs a flatMap'd chunk through the whole pipeline at once, so decoding stays outside it
-            Iterator<ShardRow> rows = chunks.stream().flatMap(c -> ChunkReader.read(c, conf.value()).stream()).iterator();
-            return new Iterator<LabeledImage>() {
-                @Override
-                public boolean hasNext() {
-                    return rows.hasNext();
-                }
-
-                @Override
-                public LabeledImage next() {
-                    return rows.next().decode();
-                }
-            };
+            return decodedAsIterated(chunks.stream().flatMap(c -> ChunkReader.read(c, conf.value()).stream()).iterator());
         });
+    }
+
+    /** {@code rows} decoded one at a time, as they are iterated (static: a task closure must not capture the reader). */
+    private static Iterator<LabeledImage> decodedAsIterated(Iterator<ShardRow> rows) {
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return rows.hasNext();
+            }
+
+            @Override
+            public LabeledImage next() {
+                return rows.next().decode();
+            }
+        };
     }
 
     /**
