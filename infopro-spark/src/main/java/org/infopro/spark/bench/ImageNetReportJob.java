@@ -108,9 +108,9 @@ public final class ImageNetReportJob {
 
     private static List<String> scale(JsonNode d) {
         JsonNode r = d.path("ratios");
-        return List.of(String.format(Locale.ROOT, "100,000 / 10,000 JPEGs: train driver heap after GC %.2fx, executor RSS %.2fx; "
+        return List.of(String.format(Locale.ROOT, "100,000 / 10,000 JPEGs: train driver heap after GC %.2fx, executor live heap %.2fx, executor RSS %.2fx; "
                         + "prep driver heap %.2fx, executor RSS %.2fx; train wall %.2fx", r.path("train.driver_heap_after_gc_peak").asDouble(),
-                r.path("train.executor_peak_rss").asDouble(), r.path("prep-imagenet.driver_heap_after_gc_peak").asDouble(),
+                r.path("train.executor_live_heap_peak").asDouble(), r.path("train.executor_peak_rss").asDouble(), r.path("prep-imagenet.driver_heap_after_gc_peak").asDouble(),
                 r.path("prep-imagenet.executor_peak_rss").asDouble(), r.path("train.wall_s").asDouble()));
     }
 

@@ -21,18 +21,25 @@ import java.util.stream.Stream;
  * every {@value #SAMPLE_MS} ms; it never falls, so the last sample before a process exits is at most that late),
  * and its heap after every garbage collection, from the unified GC log it is started with
  * ({@code JAVA_TOOL_OPTIONS=-Xlog:gc:file=...}, which reaches the driver JVM only: executors are started by the
- * workers), and the executors' heap after collections from the logs {@link #executorGcLogConf} has them write. Linux only.
+ * workers), and the executors' heap after collections from the logs {@link #executorGcLogConf} has them write.
+ * Every {@value #LIVE_EVERY_S} s it also takes each executor's live heap: two class histograms ({@code jcmd <pid>
+ * GC.class_histogram}, each a full collection) a second apart, the total of the second. One collection is not
+ * enough with ND4J: its deallocator map holds a record of every buffer until a collection has found the buffer dead
+ * and its thread has freed the native memory, so the first collection still counts those records as live. Linux only.
  */
 final class PhaseWatch {
     static final int SAMPLE_MS = 500;
+    static final int LIVE_EVERY_S = 60;
     private static final String EXECUTOR = "CoarseGrainedExecutorBackend";
     /** G1's "GC(3) Pause Young (Normal) (G1 Evacuation Pause) 25M->5M(256M) 3.456ms": before, after, capacity. */
     private static final Pattern PAUSE = Pattern.compile("(\\d+)M->(\\d+)M\\((\\d+)M\\)");
+    /** The last line of a class histogram: "Total    123456    7890123" (instances, bytes). */
+    private static final Pattern TOTAL = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)\\s*$");
 
     /** What the watch saw of a phase. Sizes in bytes (heap at MiB resolution, as the GC log prints it). */
     record Peaks(int exitCode, double wallS, Long driverPeakRssBytes, Long executorPeakRssBytes, int executors,
                  Long driverHeapAfterGcPeakBytes, int collections, Long executorHeapAfterGcPeakBytes,
-                 Long executorHeapAfterFullGcPeakBytes, int executorFullCollections) {
+                 Long executorLiveHeapPeakBytes, int executorLiveSamples) {
     }
 
     /**
@@ -63,14 +70,28 @@ final class PhaseWatch {
             Process p = pb.start();
             long driver = 0;
             Map<Long, Long> executors = new HashMap<>();
+            Map<Long, Long> live = new HashMap<>();
+            int liveSamples = 0;
+            long nextLive = t0 + TimeUnit.SECONDS.toNanos(LIVE_EVERY_S);
             while (true) {
                 Long d = ProcessMemory.peakResidentBytes(p.pid());
                 driver = d == null ? driver : Math.max(driver, d);
-                for (long pid : executorPids(gcLog.toAbsolutePath() + "-executor-")) {
+                List<Long> pids = executorPids(gcLog.toAbsolutePath() + "-executor-");
+                for (long pid : pids) {
                     Long e = ProcessMemory.peakResidentBytes(pid);
                     if (e != null) {
                         executors.merge(pid, e, Math::max);
                     }
+                }
+                if (System.nanoTime() >= nextLive) {
+                    for (long pid : pids) {
+                        Long h = liveHeapBytes(pid);
+                        if (h != null) {
+                            live.merge(pid, h, Math::max);
+                            liveSamples++;
+                        }
+                    }
+                    nextLive = System.nanoTime() + TimeUnit.SECONDS.toNanos(LIVE_EVERY_S);
                 }
                 if (p.waitFor(SAMPLE_MS, TimeUnit.MILLISECONDS)) {
                     break;
@@ -79,20 +100,15 @@ final class PhaseWatch {
             double wall = (System.nanoTime() - t0) / 1e9;
             long[] heap = heapAfterGc(gcLog);
             long executorHeap = 0;
-            long executorLive = 0;
-            long fulls = 0;
             try (Stream<Path> logs = Files.list(gcLog.toAbsolutePath().getParent())) {
                 for (Path e : logs.filter(f -> f.getFileName().toString().startsWith(gcLog.getFileName() + "-executor-")).toList()) {
-                    long[] h = heapAfterGc(e);
-                    executorHeap = Math.max(executorHeap, h[0]);
-                    executorLive = Math.max(executorLive, h[2]);
-                    fulls += h[3];
+                    executorHeap = Math.max(executorHeap, heapAfterGc(e)[0]);
                 }
             }
             return new Peaks(p.exitValue(), wall, driver == 0 ? null : driver,
                     executors.values().stream().max(Long::compare).orElse(null), executors.size(),
                     heap[1] == 0 ? null : heap[0], (int) heap[1], executorHeap == 0 ? null : executorHeap,
-                    fulls == 0 ? null : executorLive, (int) fulls);
+                    live.values().stream().max(Long::compare).orElse(null), liveSamples);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + command + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -101,32 +117,53 @@ final class PhaseWatch {
         }
     }
 
-    /**
-     * From a G1 GC log: the highest heap after any pause and the number of pauses, then the highest heap after a full
-     * collection and the number of those. Only a full collection leaves nothing but live objects (a young or mixed pause
-     * leaves the old generation's garbage in place), so the third figure is the highest live heap that was measured.
-     */
+    /** From a G1 GC log: the highest heap after any pause, and the number of pauses. */
     static long[] heapAfterGc(Path gcLog) throws IOException {
         if (!Files.exists(gcLog)) {
-            return new long[]{0, 0, 0, 0};
+            return new long[]{0, 0};
         }
         long max = 0;
         long n = 0;
-        long live = 0;
-        long full = 0;
         for (String line : Files.readAllLines(gcLog, StandardCharsets.UTF_8)) {
             Matcher m = PAUSE.matcher(line);
             if (line.contains("Pause") && m.find()) {
-                long after = Long.parseLong(m.group(2)) << 20;
-                max = Math.max(max, after);
+                max = Math.max(max, Long.parseLong(m.group(2)) << 20);
                 n++;
-                if (line.contains("Pause Full")) {
-                    live = Math.max(live, after);
-                    full++;
-                }
             }
         }
-        return new long[]{max, n, live, full};
+        return new long[]{max, n};
+    }
+
+    /**
+     * The live heap of JVM {@code pid}: the bytes of the second of two class histograms taken a second apart, each a
+     * full collection; null when the process is gone or does not answer.
+     */
+    static Long liveHeapBytes(long pid) {
+        try {
+            histogramBytes(pid);
+            Thread.sleep(1000);
+            return histogramBytes(pid);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private static Long histogramBytes(long pid) throws InterruptedException {
+        try {
+            Process j = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(pid), "GC.class_histogram").redirectErrorStream(true).start();
+            String out = new String(j.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return j.waitFor() == 0 ? histogramTotal(out) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** The bytes on a class histogram's Total line, or null when there is none. */
+    static Long histogramTotal(String histogram) {
+        Matcher m = TOTAL.matcher(histogram);
+        return m.find() ? Long.parseLong(m.group(1)) : null;
     }
 
     /** The executor JVMs of this phase: those whose command line names this phase's executor GC log. */

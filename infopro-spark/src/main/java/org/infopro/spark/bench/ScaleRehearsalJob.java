@@ -37,9 +37,11 @@ public final class ScaleRehearsalJob {
             + "log (-Xlog:gc, MiB resolution), i.e. what the driver retains, not how lazily it collects; train's result.json "
             + "reports the same from inside the JVM (driver_heap, from GC notifications). Executor heap after GC: the same from each "
             + "executor JVM's own GC log (spark.executor.defaultJavaOptions), the highest executor shown; G1's young pauses "
-            + "leave the old generation's garbage in place, so this is an upper bound of what a JVM retains; the live heap is the "
-            + "highest heap after a full collection, which leaves only live objects (the executors' full collections here are "
-            + "System.gc() calls made by a library in the executor: this project's code makes none). RSS: VmHWM of the driver JVM and of "
+            + "leave the old generation's garbage in place, so this is an upper bound of what a JVM retains. Executor live heap: every " + PhaseWatch.LIVE_EVERY_S
+            + " s the watch takes two class histograms of every executor JVM (jcmd GC.class_histogram, each a full collection) a "
+            + "second apart and keeps the second's total, the highest sample shown; one collection overstates it, because ND4J's "
+            + "deallocator map keeps a record of every buffer until a collection has found the buffer dead and its thread has "
+            + "freed the native memory (these forced collections also free that native memory, at both sizes alike). RSS: VmHWM of the driver JVM and of "
             + "every executor JVM, sampled from /proc every 500 ms while the phase runs (the highest executor is shown). "
             + "Ratios are the 100,000-image run over the 10,000-image run; flat means a ratio near 1 where the data grew 10x.";
 
@@ -55,7 +57,7 @@ public final class ScaleRehearsalJob {
     /** One phase of one size as measured. */
     public record Row(String size, String phase, long images, double wallS, Long driverHeapAfterGcPeakBytes, int driverCollections,
                       Long driverPeakRssBytes, Long executorHeapAfterGcPeakBytes, Long executorLiveHeapPeakBytes,
-                      int executorFullCollections, Long executorPeakRssBytes, int executors, Map<String, Object> extra) {
+                      int executorLiveSamples, Long executorPeakRssBytes, int executors, Map<String, Object> extra) {
     }
 
     private ScaleRehearsalJob() {
@@ -145,7 +147,7 @@ public final class ScaleRehearsalJob {
 
     private static Row row(Size s, String phase, long images, PhaseWatch.Peaks p, Map<String, Object> extra) {
         return new Row(s.label(), phase, images, p.wallS(), p.driverHeapAfterGcPeakBytes(), p.collections(), p.driverPeakRssBytes(),
-                p.executorHeapAfterGcPeakBytes(), p.executorHeapAfterFullGcPeakBytes(), p.executorFullCollections(),
+                p.executorHeapAfterGcPeakBytes(), p.executorLiveHeapPeakBytes(), p.executorLiveSamples(),
                 p.executorPeakRssBytes(), p.executors(), extra);
     }
 
@@ -197,14 +199,14 @@ public final class ScaleRehearsalJob {
                         + "heap %s; %s.%n%n", doc.get("classes"), (Integer) doc.get("jpeg_size"), trim((Double) doc.get("shard_mb")),
                 doc.get("network"), doc.get("master"), doc.get("driver_memory"), doc.get("executor_memory"), doc.get("created_at")));
         md.append("| size | phase | images | wall s | driver heap after GC, peak MiB | driver GCs | driver RSS peak MiB | "
-                + "executor heap after GC, peak MiB | executor live heap (after full GCs), peak MiB (full GCs) | "
+                + "executor heap after GC, peak MiB | executor live heap (2nd of 2 full GCs), peak MiB (samples) | "
                 + "executor RSS peak MiB (executors) | notes |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
             md.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.0f | %s | %s | %s | %s | %s | %s | %s |%n", r.size(), r.phase(),
                     r.images(), r.wallS(), mib(r.driverHeapAfterGcPeakBytes()),
                     r.phase().equals("make-ilsvrc") ? "" : Integer.toString(r.driverCollections()), mib(r.driverPeakRssBytes()),
                     mib(r.executorHeapAfterGcPeakBytes()), r.executorLiveHeapPeakBytes() == null ? ""
-                            : mib(r.executorLiveHeapPeakBytes()) + " (" + r.executorFullCollections() + ")",
+                            : mib(r.executorLiveHeapPeakBytes()) + " (" + r.executorLiveSamples() + ")",
                     r.executorPeakRssBytes() == null ? "" : mib(r.executorPeakRssBytes()) + " (" + r.executors() + ")", notes(r)));
         }
         @SuppressWarnings("unchecked")
