@@ -27,6 +27,8 @@ import org.infopro.spark.bench.MemoryBenchConfig;
 import org.infopro.spark.bench.MemoryBenchJob;
 import org.infopro.spark.bench.ReproductionConfig;
 import org.infopro.spark.bench.ReproductionJob;
+import org.infopro.spark.bench.ReclaimBenchConfig;
+import org.infopro.spark.bench.ReclaimBenchJob;
 import org.infopro.spark.bench.ScaleRehearsalConfig;
 import org.infopro.spark.bench.ScaleRehearsalJob;
 import org.infopro.spark.bench.ScheduleBenchConfig;
@@ -104,6 +106,7 @@ public final class Main {
         add(SyncBenchConfig.SPEC, true, SyncBenchJob::run);
         add(ImageNetRehearsalConfig.SPEC, true, ImageNetRehearsalJob::run);
         add(ScaleRehearsalConfig.SPEC, false, (c, s) -> ScaleRehearsalJob.run(c));
+        add(ReclaimBenchConfig.SPEC, false, (c, s) -> ReclaimBenchJob.run(c));
         add(ImageNetReportConfig.SPEC, false, (c, s) -> ImageNetReportJob.run(c));
         add(GpuCheckConfig.SPEC, true, GpuCheckJob::run);
     }

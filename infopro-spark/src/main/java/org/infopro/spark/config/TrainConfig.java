@@ -15,6 +15,7 @@ import org.infopro.spark.model.NetworkFamily;
 import org.infopro.spark.model.Recipe;
 import org.infopro.spark.model.ReferenceTables;
 import org.infopro.spark.model.SplitPoint;
+import org.infopro.spark.runtime.NativeMemory;
 import org.infopro.spark.runtime.NativeRuntime;
 import org.infopro.spark.spill.SpillMode;
 import org.infopro.spark.spill.Precision;
@@ -61,6 +62,7 @@ public record TrainConfig(
         int valLimit,
         int threads,
         int logEvery,
+        int reclaimEvery,
         WriteMode mode,
         Parallel parallel,
         Pipeline pipeline,
@@ -133,6 +135,7 @@ public record TrainConfig(
         VAL_LIMIT.check(JOB, valLimit);
         NativeRuntime.THREADS.check(JOB, threads);
         LOG_EVERY.check(JOB, logEvery);
+        NativeMemory.RECLAIM_EVERY.check(JOB, reclaimEvery);
         MODE.check(JOB, mode);
         REPLICAS.check(JOB, parallel.replicas());
         SYNC_STEPS.check(JOB, parallel.syncSteps());
@@ -273,7 +276,7 @@ public record TrainConfig(
     public static final JobSpec<TrainConfig> SPEC = new JobSpec<>(JOB, "Train InfoPro local modules on a prepared dataset.", SUMMARY,
             List.of(DATASET, OUT, SCHEDULE, ARCH, DEPTH, WIDTH, SPLITS, LOSS, AUX_NET, LAMBDA, PAD_TO, CHANNELS, AUGMENT, CROP, RESIZE, EPOCHS,
                     BATCH_SIZE, LR, LR_SCHEDULE, WARMUP_EPOCHS, MOMENTUM, WEIGHT_DECAY, SEED, LIMIT, VAL_LIMIT, NativeRuntime.THREADS,
-                    LOG_EVERY, REPLICAS, SYNC_STEPS, RESUME, SPILL, SPILL_DIR, SPILL_FORMAT, SPILL_PRECISION, SPILL_CODEC, SPILL_VIEWS,
+                    LOG_EVERY, NativeMemory.RECLAIM_EVERY, REPLICAS, SYNC_STEPS, RESUME, SPILL, SPILL_DIR, SPILL_FORMAT, SPILL_PRECISION, SPILL_CODEC, SPILL_VIEWS,
                     KEEP_SPILL, WAVE_FRACTION, PREFETCH, INPUT_THREADS, MODE),
             TrainConfig::build);
 
@@ -322,6 +325,7 @@ public record TrainConfig(
                 .valLimit(o.get(VAL_LIMIT))
                 .threads(o.get(NativeRuntime.THREADS))
                 .logEvery(o.get(LOG_EVERY))
+                .reclaimEvery(o.get(NativeMemory.RECLAIM_EVERY))
                 .mode(o.get(MODE))
                 .parallel(parallel)
                 .pipeline(new Pipeline(o.get(SPILL), o.get(SPILL_DIR), new SpillConfig(o.get(SPILL_FORMAT), o.get(SPILL_PRECISION),
@@ -438,6 +442,7 @@ public record TrainConfig(
         b.valLimit = valLimit;
         b.threads = threads;
         b.logEvery = logEvery;
+        b.reclaimEvery = reclaimEvery;
         b.mode = mode;
         b.parallel = parallel;
         b.pipeline = pipeline;
@@ -475,6 +480,7 @@ public record TrainConfig(
         private int valLimit = VAL_LIMIT.defaultValue();
         private int threads = NativeRuntime.THREADS.defaultValue();
         private int logEvery = LOG_EVERY.defaultValue();
+        private int reclaimEvery = NativeMemory.RECLAIM_EVERY.defaultValue();
         private WriteMode mode = MODE.defaultValue();
         private Parallel parallel = Parallel.SINGLE;
         private Pipeline pipeline = Pipeline.DEFAULT;
@@ -601,6 +607,11 @@ public record TrainConfig(
             return this;
         }
 
+        public Builder reclaimEvery(int v) {
+            reclaimEvery = v;
+            return this;
+        }
+
         public Builder mode(WriteMode v) {
             mode = v;
             return this;
@@ -635,7 +646,7 @@ public record TrainConfig(
             LambdaSchedule l = lambda != null ? lambda : resolveLambda(null, r, loss, d, s.size() + 1);
             AuxNet h = auxNet != null ? auxNet : loss == LossMode.GREEDY ? AuxNet.C0F1 : AuxNet.C1F2;
             return new TrainConfig(dataset, out, schedule, a.family().name(), d, width, s, loss, h, l, transform, epochs, batchSize,
-                    learningRate, lrSchedule, warmupEpochs, momentum, weightDecay, seed, limit, valLimit, threads, logEvery, mode,
+                    learningRate, lrSchedule, warmupEpochs, momentum, weightDecay, seed, limit, valLimit, threads, logEvery, reclaimEvery, mode,
                     parallel, pipeline, input);
         }
     }
@@ -718,6 +729,7 @@ public record TrainConfig(
         m.put("limit", limit);
         m.put("val_limit", valLimit);
         m.put("threads", threads);
+        m.put("reclaim_every_s", reclaimEvery);
         m.put("replicas", parallel.replicas());
         m.put("sync_steps", parallel.syncSteps());
         m.put("prefetch", input.prefetch());

@@ -49,7 +49,7 @@ public record RunContext(TrainConfig cfg, SparkSession spark, ModuleStack.Setup 
     /** What training tasks need of the config. */
     public TaskSettings taskSettings() {
         return new TaskSettings(cfg.batchSize(), cfg.seed(), cfg.threads(), cfg.logEvery(), cfg.epochs(),
-                cfg.learningRateSchedule(), cfg.input().prefetch(), cfg.input().threads());
+                cfg.learningRateSchedule(), cfg.input().prefetch(), cfg.input().threads(), cfg.reclaimEvery());
     }
 
     /** Seconds since the run started. */
@@ -85,6 +85,6 @@ public record RunContext(TrainConfig cfg, SparkSession spark, ModuleStack.Setup 
 
     /** Distributed validation of {@code segment}'s modules with the current state, reduced on the driver. */
     public <V> List<HeadMetrics> validate(JavaRDD<V> val, Segment<V> segment) {
-        return withState(b -> val.mapPartitions(new EvalTask<>(setup, segment, b, cfg.threads())).reduce(EvalTask::add));
+        return withState(b -> val.mapPartitions(new EvalTask<>(setup, segment, b, cfg.threads(), cfg.reclaimEvery())).reduce(EvalTask::add));
     }
 }

@@ -134,12 +134,12 @@ public final class SequentialSchedule implements Schedule {
                     Path in = training ? SpillRoot.train(root, m - 1) : SpillRoot.validation(root, m - 1);
                     SpillSource source = new SpillSource(SpillStore.meta(in, ctx.conf()).layout(), ctx.setup().spec().numClasses());
                     records = SpillStore.read(ctx.spark(), in).mapPartitionsWithIndex(new SpillWriteTask<>(ctx.setup(), source, m,
-                            1, false, p.store().precision(), state, cfg.seed(), cfg.threads()), false);
+                            1, false, p.store().precision(), state, cfg.seed(), cfg.threads(), cfg.reclaimEvery()), false);
                 } else {
                     BatchSource<LabeledImage> source = new ImageSource(ctx.assembler(), m);
                     records = (training ? ctx.data().trainImages() : ctx.data().test()).mapPartitionsWithIndex(new SpillWriteTask<>(
                             ctx.setup(), source, m, training ? p.views() : 1, training && augment, p.store().precision(), state,
-                            cfg.seed(), cfg.threads()), false);
+                            cfg.seed(), cfg.threads(), cfg.reclaimEvery()), false);
                 }
                 SpillStats stats = SpillStore.write(ctx.spark(), records, dir, layout, p.store());
                 LOG.info("[train] spilled module {} {}: {} records, {} bytes, {} files -> {}", m + 1, training ? "train" : "validation",

@@ -24,12 +24,15 @@ public final class EvalTask<T> implements FlatMapFunction<Iterator<T>, List<Head
     private final Segment<T> segment;
     private final Broadcast<List<ModuleState>> state;
     private final int threads;
+    private final int reclaimEverySeconds;
 
-    public EvalTask(ModuleStack.Setup setup, Segment<T> segment, Broadcast<List<ModuleState>> state, int threads) {
+    public EvalTask(ModuleStack.Setup setup, Segment<T> segment, Broadcast<List<ModuleState>> state, int threads,
+                    int reclaimEverySeconds) {
         this.setup = setup;
         this.segment = segment;
         this.state = state;
         this.threads = threads;
+        this.reclaimEverySeconds = reclaimEverySeconds;
     }
 
     @Override
@@ -37,7 +40,7 @@ public final class EvalTask<T> implements FlatMapFunction<Iterator<T>, List<Head
         if (!it.hasNext()) {
             return Collections.emptyIterator();
         }
-        try (TaskScope scope = TaskScope.enter(threads)) {
+        try (TaskScope scope = TaskScope.enter(threads, reclaimEverySeconds)) {
             ModuleStack stack = scope.stack(setup, state.value());
             List<HeadMetrics> sums = null;
             List<T> batch = new ArrayList<>(BATCH);
@@ -50,6 +53,7 @@ public final class EvalTask<T> implements FlatMapFunction<Iterator<T>, List<Head
                     List<HeadMetrics> m = stack.evaluate(b, segment.first(), segment.last());
                     sums = sums == null ? m : add(sums, m);
                 }
+                scope.stepDone();
             }
             return List.of(sums).iterator();
         }

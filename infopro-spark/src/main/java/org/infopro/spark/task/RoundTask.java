@@ -58,7 +58,7 @@ public final class RoundTask<T> implements Function2<Integer, Iterator<T>, Itera
 
     @Override
     public Iterator<Outcome> call(Integer replica, Iterator<T> it) {
-        try (TaskScope scope = TaskScope.enter(settings.threads());
+        try (TaskScope scope = TaskScope.enter(settings.threads(), settings.reclaimEverySeconds());
              TrainInput.Feed feed = input.open(it, replica, round, settings)) {
             ModuleStack stack = scope.stack(setup, state.value());
             int k = setup.modules();
@@ -78,6 +78,7 @@ public final class RoundTask<T> implements Function2<Integer, Iterator<T>, Itera
                     lossSum[m] += loss;
                 }
                 steps.add(1);
+                scope.stepDone();
                 log(replica, step, stack, seen, scope);
             }
             Outcome o = new Outcome(replica, stack.state(), scope.stats(seen, round.toStep() - round.fromStep(), nanos, lossSum,

@@ -38,9 +38,10 @@ public final class SpillWriteTask<T> implements Function2<Integer, Iterator<T>, 
     private final Broadcast<List<ModuleState>> state;
     private final long seed;
     private final int threads;
+    private final int reclaimEverySeconds;
 
     public SpillWriteTask(ModuleStack.Setup setup, BatchSource<T> source, int module, int views, boolean augment,
-                          Precision precision, Broadcast<List<ModuleState>> state, long seed, int threads) {
+                          Precision precision, Broadcast<List<ModuleState>> state, long seed, int threads, int reclaimEverySeconds) {
         this.setup = setup;
         this.source = source;
         this.module = module;
@@ -50,11 +51,12 @@ public final class SpillWriteTask<T> implements Function2<Integer, Iterator<T>, 
         this.state = state;
         this.seed = seed;
         this.threads = threads;
+        this.reclaimEverySeconds = reclaimEverySeconds;
     }
 
     @Override
     public Iterator<SpillRecord> call(Integer partition, Iterator<T> it) {
-        TaskScope scope = TaskScope.enter(threads);
+        TaskScope scope = TaskScope.enter(threads, reclaimEverySeconds);
         ModuleStack stack = scope.stack(setup, state.value());
         return new Iterator<>() {
             private final List<T> items = new ArrayList<>(BATCH);
@@ -84,6 +86,7 @@ public final class SpillWriteTask<T> implements Function2<Integer, Iterator<T>, 
                     }
                     buffered = compute(stack, items, view++, batch - 1, partition);
                     next = 0;
+                    scope.stepDone();
                 }
                 return true;
             }

@@ -29,17 +29,27 @@ public final class TaskScope implements AutoCloseable {
     private final long t0 = System.nanoTime();
     private final List<AutoCloseable> owned = new ArrayList<>();
     private final List<ComputationGraph> networks = new ArrayList<>();
+    private final int reclaimEverySeconds;
     private boolean closed;
 
-    private TaskScope() {
+    private TaskScope(int reclaimEverySeconds) {
+        this.reclaimEverySeconds = reclaimEverySeconds;
     }
 
     /** Enters a task on this thread with {@code threads} native threads. */
     public static TaskScope enter(int threads) {
+        return enter(threads, 0);
+    }
+
+    /**
+     * Enters a training task on this thread with {@code threads} native threads, whose {@link #stepDone} frees dead
+     * ND4J buffers at least every {@code reclaimEverySeconds} ({@link NativeMemory#reclaim}; 0 = never).
+     */
+    public static TaskScope enter(int threads, int reclaimEverySeconds) {
         NativeRuntime.useThreads(threads);
         GpuBinding.bindCurrentTask();
         NativeMemory.freshThread();
-        TaskScope scope = new TaskScope();
+        TaskScope scope = new TaskScope(reclaimEverySeconds);
         TaskContext task = TaskContext.get();
         if (task != null) {
             task.addTaskCompletionListener((TaskCompletionListener) t -> scope.close());
@@ -70,6 +80,11 @@ public final class TaskScope implements AutoCloseable {
         owned.add(net::close);
         networks.add(net);
         return net;
+    }
+
+    /** After every training step: the native memory of the step's dead arrays is reclaimed when the interval is up. */
+    public void stepDone() {
+        NativeMemory.reclaim(reclaimEverySeconds);
     }
 
     /** The task's peak memory so far: its networks' parameters and updater state plus the thread's workspaces. */

@@ -131,7 +131,7 @@ public final class WaveTask implements Function2<Integer, Iterator<List<ShardChu
         int epoch = chunks.epochOf(chunk);
         Path root = new Path(blocks);
         boolean last = module == setup.modules() - 1;
-        try (TaskScope scope = TaskScope.enter(settings.threads());
+        try (TaskScope scope = TaskScope.enter(settings.threads(), settings.reclaimEverySeconds());
              Steps steps = module == 0 ? images(it, replica, epoch, chunks.firstStep(chunk), chunks.endStep(chunk))
                      : handoffs(root, chunk, module, replica);
              BinaryParts.Writer out = last ? null : BinaryParts.writer(conf.value(), block(root, chunk, module + 1, replica),
@@ -163,6 +163,7 @@ public final class WaveTask implements Function2<Integer, Iterator<List<ShardChu
                 DivergedException.check(m.lastLoss(), module, epoch, step);
                 lossSum[module] += m.lastLoss();
                 seen += n;
+                scope.stepDone();
             }
             if (out != null) {
                 out.commit();

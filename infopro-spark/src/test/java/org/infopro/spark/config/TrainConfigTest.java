@@ -57,6 +57,14 @@ class TrainConfigTest {
     }
 
     @Test
+    void reclaimEveryIsOffByDefaultAndRefusesNegativeIntervals() {
+        assertEquals(0, parse().reclaimEvery());
+        assertEquals(10, parse("--reclaim-every", "10").reclaimEvery());
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("--reclaim-every", "-5"));
+        assertTrue(e.getMessage().startsWith("train: invalid --reclaim-every '-5'"), e.getMessage());
+    }
+
+    @Test
     void theBuilderStartsFromTheOptionsDefaultsAndRoundTrips() {
         TrainConfig parsed = parse();
         assertEquals(parsed, TrainConfig.builder("d", "o").build());

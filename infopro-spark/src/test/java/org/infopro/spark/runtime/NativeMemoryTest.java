@@ -19,10 +19,12 @@ import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -77,5 +79,48 @@ class NativeMemoryTest {
         net.close();
         NativeMemory.releaseThread();
         assertTrue(Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread().isEmpty());
+    }
+
+    @Test
+    void reclaimCollectsAtMostOncePerIntervalAndNeverWhenOff() throws InterruptedException {
+        assertFalse(NativeMemory.reclaim(0), "0 means off");
+        Thread.sleep(2);
+        assertTrue(NativeMemory.reclaim(1e-3), "more than 1 ms since the last collection");
+        assertFalse(NativeMemory.reclaim(3600), "one collection an hour: the last was just now");
+        Thread.sleep(20);
+        assertTrue(NativeMemory.reclaim(0.01), "20 ms later, a 10 ms interval is up");
+    }
+
+    @Test
+    void reclaimFreesTheNativeMemoryOfArraysNoLongerReferenced() throws InterruptedException {
+        assertTrue(NativeMemory.canTrim(), "this test machine runs glibc, which has malloc_trim");
+        // 2,048 arrays of 64 KiB (below glibc's mmap threshold: heap memory), filled, then unreferenced. Their native
+        // memory stays allocated until a collection finds them dead and ND4J's deallocator thread frees it; then
+        // malloc_trim can give it back, so the RSS after a trim tells whether it was freed.
+        long bytes = 2048L * 64 * 1024;
+        WeakReference<Object> probe = deadArrays(2048, 16 * 1024);
+        NativeMemory.trim();
+        long before = ProcessMemory.residentBytes();
+        assertTrue(probe.get() != null, "no collection may have run yet (this JVM collected on its own; rerun)");
+        Thread.sleep(2);
+        assertTrue(NativeMemory.reclaim(1e-3));
+        long after = before;
+        for (int i = 0; i < 50 && before - after < bytes / 2; i++) {
+            Thread.sleep(100);
+            NativeMemory.trim();
+            after = ProcessMemory.residentBytes();
+        }
+        assertTrue(probe.get() == null, "the collection did not find the arrays dead");
+        assertTrue(before - after >= bytes / 2, "RSS " + (before >> 20) + " -> " + (after >> 20) + " MiB after reclaim; "
+                + (bytes >> 20) + " MiB of arrays were dead");
+    }
+
+    /** {@code n} filled arrays of {@code floats} each, none referenced on return; a weak reference to the last. */
+    private static WeakReference<Object> deadArrays(int n, int floats) {
+        Object last = null;
+        for (int i = 0; i < n; i++) {
+            last = Nd4j.rand(DataType.FLOAT, floats);
+        }
+        return new WeakReference<>(last);
     }
 }
