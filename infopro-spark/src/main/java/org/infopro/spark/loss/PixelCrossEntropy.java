@@ -1,0 +1,71 @@
+package org.infopro.spark.loss;
+
+import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * Per-pixel cross-entropy for segmentation, as the InfoPro reference's mmsegmentation (0.x) computes it: softmax over
+ * the classes of logits already upsampled to the label size, {@code ignore_index} {@value #IGNORE}, and the mean over
+ * <em>all</em> N·H·W pixels, ignored ones counting as zero ({@code F.cross_entropy(reduction='none')} then
+ * {@code mean()}; mmsegmentation's {@code avg_non_ignore} did not exist yet and defaults to false where it does).
+ *
+ * <p>DL4J's {@link CnnLossLayer} sums the per-pixel losses times the label mask and divides by the minibatch, so the
+ * mask here is the weight 1/(H·W) for a counted pixel and 0 for an ignored one: the score and its gradient are then
+ * mmsegmentation's mean.
+ */
+public final class PixelCrossEntropy {
+    /** The label of pixels that count for nothing (Cityscapes' void). */
+    public static final int IGNORE = 255;
+
+    private PixelCrossEntropy() {
+    }
+
+    /** The loss layer: softmax over the channel axis of NCHW logits, cross-entropy against {@link #targets}. */
+    public static CnnLossLayer layer() {
+        return new CnnLossLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX).build();
+    }
+
+    /** One-hot labels {@code [N, C, H, W]} and the weight mask {@code [N, 1, H, W]}; the caller closes both. */
+    public record Targets(INDArray labels, INDArray mask) implements AutoCloseable {
+        @Override
+        public void close() {
+            labels.close();
+            mask.close();
+        }
+    }
+
+    /**
+     * The targets of {@code masks}: one label image per example, row-major {@code h × w}, each pixel a class in
+     * {@code [0, classes)} or {@link #IGNORE}. Any other value is an error naming the example, the pixel and the value.
+     */
+    public static Targets targets(int[][] masks, int classes, int h, int w) {
+        int n = masks.length;
+        int hw = h * w;
+        float[] oneHot = new float[n * classes * hw];
+        float[] weight = new float[n * hw];
+        float each = 1f / hw;
+        for (int e = 0; e < n; e++) {
+            if (masks[e].length != hw) {
+                throw new IllegalArgumentException("label image " + e + " has " + masks[e].length + " pixels, expected " + h + "x" + w);
+            }
+            for (int p = 0; p < hw; p++) {
+                int c = masks[e][p];
+                if (c == IGNORE) {
+                    continue;
+                }
+                if (c < 0 || c >= classes) {
+                    throw new IllegalArgumentException("label image " + e + ", pixel " + p + ": class " + c + " is not in [0, " + classes
+                            + ") nor " + IGNORE + " (ignored). Check the dataset's class count in its manifest.");
+                }
+                oneHot[(e * classes + c) * hw + p] = 1f;
+                weight[e * hw + p] = each;
+            }
+        }
+        return new Targets(Nd4j.create(oneHot, new long[]{n, classes, h, w}, DataType.FLOAT),
+                Nd4j.create(weight, new long[]{n, 1, h, w}, DataType.FLOAT));
+    }
+}
