@@ -12,7 +12,7 @@ import java.util.List;
  */
 public record ScaleRehearsalConfig(String input, String master, String work, String results, String launcher, int classes,
                                    int size, double shardMb, double width, int crop, int batchSize, int replicas, String driverMemory,
-                                   String executorMemory) {
+                                   String executorMemory, int reclaimEvery) {
     public static final String JOB = "bench-scale";
 
     public static final String SUMMARY = "Rehearses ImageNet scale on real pixels: writes Fashion-MNIST as two ILSVRC-2012 trees of\n"
@@ -45,10 +45,13 @@ public record ScaleRehearsalConfig(String input, String master, String work, Str
     public static final Opt<String> DRIVER_MEMORY = Opt.text("phase-driver-memory", "MEM", "Driver heap (-Xmx) of each phase.", "1g");
     public static final Opt<String> EXECUTOR_MEMORY = Opt.text("phase-executor-memory", "MEM", "Executor heap of each phase.", "1g");
 
+    public static final Opt<Integer> RECLAIM_EVERY = Opt.intIn("reclaim-every", "S", "train --reclaim-every of both training "
+            + "phases (0 = dead ND4J buffers wait for the JVM's own collections).", 10, 0, 86_400);
+
     public static final JobSpec<ScaleRehearsalConfig> SPEC = new JobSpec<>(JOB,
             "Benchmark: prep and training at 10,000 and 100,000 JPEGs; driver heap and executor RSS per size.", SUMMARY,
             List.of(INPUT, MASTER, WORK, RESULTS, LAUNCHER, CLASSES, SIZE, SHARD_MB, WIDTH, CROP, BATCH_SIZE, REPLICAS, DRIVER_MEMORY,
-                    EXECUTOR_MEMORY),
+                    EXECUTOR_MEMORY, RECLAIM_EVERY),
             ScaleRehearsalConfig::build);
 
     public static ScaleRehearsalConfig fromArgs(String[] args) {
@@ -58,6 +61,6 @@ public record ScaleRehearsalConfig(String input, String master, String work, Str
     private static ScaleRehearsalConfig build(Options o) {
         return new ScaleRehearsalConfig(o.get(INPUT), o.get(MASTER), o.get(WORK), o.get(RESULTS), o.get(LAUNCHER), o.get(CLASSES),
                 o.get(SIZE), o.get(SHARD_MB), o.get(WIDTH), o.get(CROP), o.get(BATCH_SIZE), o.get(REPLICAS), o.get(DRIVER_MEMORY),
-                o.get(EXECUTOR_MEMORY));
+                o.get(EXECUTOR_MEMORY), o.get(RECLAIM_EVERY));
     }
 }

@@ -38,10 +38,12 @@ public final class ScaleRehearsalJob {
             + "reports the same from inside the JVM (driver_heap, from GC notifications). Executor heap after GC: the same from each "
             + "executor JVM's own GC log (spark.executor.defaultJavaOptions), the highest executor shown; G1's young pauses "
             + "leave the old generation's garbage in place, so this is an upper bound of what a JVM retains. Executor live heap: every " + PhaseWatch.LIVE_EVERY_S
-            + " s the watch takes two class histograms of every executor JVM (jcmd GC.class_histogram, each a full collection) a "
-            + "second apart and keeps the second's total, the highest sample shown; one collection overstates it, because ND4J's "
-            + "deallocator map keeps a record of every buffer until a collection has found the buffer dead and its thread has "
-            + "freed the native memory (these forced collections also free that native memory, at both sizes alike). RSS: VmHWM of the driver JVM and of "
+            + " s the watch takes two class histograms of every executor JVM (jcmd GC.class_histogram, each a full collection) "
+            + PhaseWatch.DRAIN_S + " s apart and keeps the second's total, the highest sample shown; one collection overstates it, "
+            + "because ND4J's deallocator map keeps a record of every buffer until a collection has found the buffer dead and its "
+            + "threads have freed the native memory, which takes them seconds for a large backlog (these forced collections also "
+            + "free that native memory, at both sizes alike). Training runs with the --reclaim-every given (0 = the JVM's own "
+            + "collections only). RSS: VmHWM of the driver JVM and of "
             + "every executor JVM, sampled from /proc every 500 ms while the phase runs (the highest executor is shown). "
             + "Ratios are the 100,000-image run over the 10,000-image run; flat means a ratio near 1 where the data grew 10x.";
 
@@ -85,7 +87,7 @@ public final class ScaleRehearsalJob {
                     "--arch", "resnet50", "--width", Double.toString(c.width()), "--crop", Integer.toString(c.crop()),
                     "--splits", "infopro*-imagenet:k2", "--lambda", "5,0.75,0,0", "--epochs", Integer.toString(s.epochs()),
                     "--batch-size", Integer.toString(c.batchSize()), "--replicas", Integer.toString(c.replicas()),
-                    "--log-every", "50", "--mode", "overwrite"));
+                    "--reclaim-every", Integer.toString(c.reclaimEvery()), "--log-every", "50", "--mode", "overwrite"));
             JsonNode tr = read(out.resolve("result.json"));
             Map<String, Object> trainExtra = new LinkedHashMap<>();
             trainExtra.put("train_images", (long) s.trainRecords() * s.copies());
@@ -112,6 +114,7 @@ public final class ScaleRehearsalJob {
         doc.put("network", String.format(Locale.ROOT, "ResNet-50 (width %s), crop %d, batch %d x %d replicas, InfoPro* K=2, the same "
                 + "steps at both sizes", trim(c.width()), c.crop(), c.batchSize(), c.replicas()));
         doc.put("shard_mb", c.shardMb());
+        doc.put("reclaim_every_s", c.reclaimEvery());
         doc.put("driver_memory", c.driverMemory());
         doc.put("executor_memory", c.executorMemory());
         doc.put("method", METHOD);
@@ -196,10 +199,11 @@ public final class ScaleRehearsalJob {
     private static String markdown(Map<String, Object> doc, List<Row> rows) {
         StringBuilder md = new StringBuilder("# Scale rehearsal: 10,000 against 100,000 JPEGs through prep and training\n\n");
         md.append(String.format(Locale.ROOT, "%s classes, %d px JPEGs, prep shards of %s MB; %s; master `%s`, driver heap %s, executor "
-                        + "heap %s; %s.%n%n", doc.get("classes"), (Integer) doc.get("jpeg_size"), trim((Double) doc.get("shard_mb")),
-                doc.get("network"), doc.get("master"), doc.get("driver_memory"), doc.get("executor_memory"), doc.get("created_at")));
+                        + "heap %s; train --reclaim-every %s; %s.%n%n", doc.get("classes"), (Integer) doc.get("jpeg_size"),
+                trim((Double) doc.get("shard_mb")), doc.get("network"), doc.get("master"), doc.get("driver_memory"),
+                doc.get("executor_memory"), doc.get("reclaim_every_s"), doc.get("created_at")));
         md.append("| size | phase | images | wall s | driver heap after GC, peak MiB | driver GCs | driver RSS peak MiB | "
-                + "executor heap after GC, peak MiB | executor live heap (2nd of 2 full GCs), peak MiB (samples) | "
+                + "executor heap after GC, peak MiB | executor live heap (2nd of 2 full GCs " + PhaseWatch.DRAIN_S + " s apart), peak MiB (samples) | "
                 + "executor RSS peak MiB (executors) | notes |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
             md.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.0f | %s | %s | %s | %s | %s | %s | %s |%n", r.size(), r.phase(),

@@ -5,7 +5,7 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
 /**
  * Per-pixel cross-entropy for segmentation, as the InfoPro reference's mmsegmentation (0.x) computes it: softmax over
@@ -13,9 +13,10 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * <em>all</em> N·H·W pixels, ignored ones counting as zero ({@code F.cross_entropy(reduction='none')} then
  * {@code mean()}; mmsegmentation's {@code avg_non_ignore} did not exist yet and defaults to false where it does).
  *
- * <p>DL4J's {@link CnnLossLayer} sums the per-pixel losses times the label mask and divides by the minibatch, so the
- * mask here is the weight 1/(H·W) for a counted pixel and 0 for an ignored one: the score and its gradient are then
- * mmsegmentation's mean.
+ * <p>DL4J's {@link CnnLossLayer} sums the per-pixel losses times the label mask and divides by the minibatch. So the
+ * mask is 1 for a counted pixel and 0 for an ignored one, and the loss weighs every class {@code weight}/(H·W): the
+ * score and its gradient are then mmsegmentation's mean times the head's loss weight (1 for the decode head, 0.4 for
+ * the FCN auxiliary head).
  */
 public final class PixelCrossEntropy {
     /** The label of pixels that count for nothing (Cityscapes' void). */
@@ -24,12 +25,17 @@ public final class PixelCrossEntropy {
     private PixelCrossEntropy() {
     }
 
-    /** The loss layer: softmax over the channel axis of NCHW logits, cross-entropy against {@link #targets}. */
-    public static CnnLossLayer layer() {
-        return new CnnLossLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX).build();
+    /**
+     * The loss layer for {@code classes}-channel NCHW logits at the label size {@code height}×{@code width}: softmax over
+     * the channels, cross-entropy against {@link #targets}, weighted {@code weight}.
+     */
+    public static CnnLossLayer layer(int classes, double weight, int height, int width) {
+        float[] w = new float[classes];
+        java.util.Arrays.fill(w, (float) (weight / ((double) height * width)));
+        return new CnnLossLayer.Builder(new LossMCXENT(Nd4j.createFromArray(w))).activation(Activation.SOFTMAX).build();
     }
 
-    /** One-hot labels {@code [N, C, H, W]} and the weight mask {@code [N, 1, H, W]}; the caller closes both. */
+    /** One-hot labels {@code [N, C, H, W]} and the mask {@code [N, 1, H, W]} (0 where ignored); the caller closes both. */
     public record Targets(INDArray labels, INDArray mask) implements AutoCloseable {
         @Override
         public void close() {
@@ -47,7 +53,6 @@ public final class PixelCrossEntropy {
         int hw = h * w;
         float[] oneHot = new float[n * classes * hw];
         float[] weight = new float[n * hw];
-        float each = 1f / hw;
         for (int e = 0; e < n; e++) {
             if (masks[e].length != hw) {
                 throw new IllegalArgumentException("label image " + e + " has " + masks[e].length + " pixels, expected " + h + "x" + w);
@@ -62,7 +67,7 @@ public final class PixelCrossEntropy {
                             + ") nor " + IGNORE + " (ignored). Check the dataset's class count in its manifest.");
                 }
                 oneHot[(e * classes + c) * hw + p] = 1f;
-                weight[e * hw + p] = each;
+                weight[e * hw + p] = 1f;
             }
         }
         return new Targets(Nd4j.create(oneHot, new long[]{n, classes, h, w}, DataType.FLOAT),

@@ -45,12 +45,12 @@ class PhaseWatchTest {
         long pid = ProcessHandle.current().pid();
         byte[] retained = new byte[64 << 20];
         retained[retained.length - 1] = 1;
-        Long with = PhaseWatch.liveHeapBytes(pid);
+        Long with = PhaseWatch.liveHeapBytes(pid, 1);
         assertNotNull(with, "jcmd could not read this JVM's class histogram");
         assertTrue(with >= 64L << 20, "live heap " + with + " B misses a retained 64 MiB array");
         assertEquals(1, retained[retained.length - 1]);
         retained = null;
-        Long without = PhaseWatch.liveHeapBytes(pid);
+        Long without = PhaseWatch.liveHeapBytes(pid, 1);
         assertNotNull(without);
         assertTrue(with - without >= 60L << 20, "live heap " + with + " -> " + without + " B after dropping 64 MiB");
     }

@@ -29,11 +29,14 @@ class PixelCrossEntropyTest {
      */
     private static final double MEAN_OVER_ALL_PIXELS = 0.37639720741504823;
 
+    /** The FCN auxiliary head's loss weight. */
+    private static final double WEIGHT = 0.4;
+
     private static ComputationGraph upsampleThenLoss() {
         ComputationGraph net = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT).graphBuilder()
                 .addInputs("logits").setInputTypes(InputType.convolutional(2, 2, 2))
                 .addLayer("up", new BilinearUpsample("up", 3, 3), "logits")
-                .addLayer("loss", PixelCrossEntropy.layer(), "up")
+                .addLayer("loss", PixelCrossEntropy.layer(2, WEIGHT, 3, 3), "up")
                 .setOutputs("loss").build());
         net.init();
         return net;
@@ -46,20 +49,20 @@ class PixelCrossEntropyTest {
     }
 
     @Test
-    void theScoreIsTheHandComputedMeanOverAllPixelsOfTheAlignCornersUpsampledLogits() {
+    void theScoreIsTheWeightTimesTheHandComputedMeanOverAllPixelsOfTheAlignCornersUpsampledLogits() {
         ComputationGraph net = upsampleThenLoss();
         INDArray logits = Nd4j.create(LOGITS, new long[]{1, 2, 2, 2}, DataType.FLOAT);
-        assertEquals(MEAN_OVER_ALL_PIXELS, score(net, logits, new int[][]{LABELS}), 1e-6);
+        assertEquals(WEIGHT * MEAN_OVER_ALL_PIXELS, score(net, logits, new int[][]{LABELS}), 1e-6);
         // a second image whose every pixel is ignored adds nine zeros: the mean over 18 pixels halves
         int[] ignored = new int[9];
         java.util.Arrays.fill(ignored, PixelCrossEntropy.IGNORE);
         INDArray two = Nd4j.concat(0, logits, logits);
-        assertEquals(MEAN_OVER_ALL_PIXELS / 2, score(net, two, new int[][]{LABELS, ignored}), 1e-6);
+        assertEquals(WEIGHT * MEAN_OVER_ALL_PIXELS / 2, score(net, two, new int[][]{LABELS, ignored}), 1e-6);
         net.close();
     }
 
     @Test
-    void theGradientOfEachUpsampledLogitIsSoftmaxMinusOneHotOverAllPixelsAndZeroWhereIgnored() {
+    void theGradientOfEachUpsampledLogitIsTheWeightedSoftmaxMinusOneHotOverAllPixelsAndZeroWhereIgnored() {
         ComputationGraph net = upsampleThenLoss();
         INDArray logits = Nd4j.create(LOGITS, new long[]{1, 2, 2, 2}, DataType.FLOAT);
         INDArray up = net.feedForward(new INDArray[]{logits}, false, false).get("up");
@@ -77,7 +80,7 @@ class PixelCrossEntropyTest {
                 double p0 = 1 / (1 + Math.exp(b - a));
                 for (int c = 0; c < 2; c++) {
                     double expected = LABELS[p] == PixelCrossEntropy.IGNORE ? 0
-                            : ((c == 0 ? p0 : 1 - p0) - (LABELS[p] == c ? 1 : 0)) / 9;
+                            : WEIGHT * ((c == 0 ? p0 : 1 - p0) - (LABELS[p] == c ? 1 : 0)) / 9;
                     assertEquals(expected, grad.getDouble(0, c, p / 3, p % 3), 1e-6, "pixel " + p + ", class " + c);
                 }
             }
