@@ -13,6 +13,8 @@ import org.infopro.data.prep.IdxPrepJob;
 import org.infopro.data.prep.ImageDataset;
 import org.infopro.data.prep.ImagePrepConfig;
 import org.infopro.data.prep.ImagePrepJob;
+import org.infopro.data.rehearsal.MakeCityscapesConfig;
+import org.infopro.data.rehearsal.MakeCityscapesJob;
 import org.infopro.data.rehearsal.MakeIlsvrcConfig;
 import org.infopro.data.rehearsal.MakeIlsvrcJob;
 import org.infopro.spark.bench.ImageNetRehearsalConfig;
@@ -94,6 +96,7 @@ public final class Main {
             add(ImagePrepConfig.spec(ds), true, ImagePrepJob::run);
         }
         add(MakeIlsvrcConfig.SPEC, false, (c, s) -> MakeIlsvrcJob.run(c));
+        add(MakeCityscapesConfig.SPEC, false, (c, s) -> MakeCityscapesJob.run(c));
         add(TrainConfig.SPEC, true, TrainJob::run);
         add(EvaluateConfig.SPEC, true, EvaluateJob::run);
         add(MemoryBenchConfig.SPEC, false, (c, s) -> MemoryBenchJob.run(c));

@@ -1,11 +1,8 @@
 package org.infopro.data.rehearsal;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.ChecksumFileSystem;
-import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.idx.IdxHeader;
 import org.infopro.data.idx.IdxReader;
@@ -20,22 +17,15 @@ import org.infopro.data.io.Status;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -60,10 +50,6 @@ public final class MakeIlsvrcJob {
 
     /** The source files of one split and the records taken from them. */
     private record Split(String name, Path images, Path labels, IdxHeader header, int count) {
-    }
-
-    /** One IDX file read, as _make-ilsvrc.json records it. */
-    public record InputFile(String path, long bytes, String sha256) {
     }
 
     /** One class of the tree: its index in sorted-wnid order, wnid, words, source label and images per split. */
@@ -94,18 +80,18 @@ public final class MakeIlsvrcJob {
         long[] trainCounts = counts(plan, trainClasses, cfg.copies());
         long[] valCounts = counts(plan, valClasses, 1);
         checkEveryClassHasTrainingImages(cfg, plan, trainCounts);
-        timings.put("inspect", seconds(t0));
+        timings.put("inspect", TreeFiles.seconds(t0));
 
         try (AtomicOutput out = AtomicOutput.open(cfg.output(), cfg.mode(), conf)) {
             if (out == null) {
                 LOG.info("{}: output {} exists and --mode skip: nothing to do", MakeIlsvrcConfig.JOB, cfg.output());
                 return new MakeIlsvrcResult(Status.SKIPPED, cfg.output(), 0, Map.of(), cfg.classes(), cfg.size(), 0, timings);
             }
-            FileSystem fs = files(Fs.of(out.staging(), conf));
+            FileSystem fs = TreeFiles.files(Fs.of(out.staging(), conf));
             Path root = out.staging();
-            mkdirs(fs, new Path(root, "val"));
+            TreeFiles.mkdirs(fs, new Path(root, "val"));
             for (int j = 0; j < plan.classes(); j++) {
-                mkdirs(fs, new Path(new Path(root, "train"), plan.wnid(j)));
+                TreeFiles.mkdirs(fs, new Path(new Path(root, "train"), plan.wnid(j)));
             }
             long bytes = 0;
             ExecutorService pool = Executors.newFixedThreadPool(cfg.threads(), r -> {
@@ -116,29 +102,29 @@ public final class MakeIlsvrcJob {
             try {
                 long ts = System.nanoTime();
                 bytes += writeSplit(cfg, plan, train, trainClasses, conf, fs, root, pool);
-                timings.put("write_train", seconds(ts));
+                timings.put("write_train", TreeFiles.seconds(ts));
                 ts = System.nanoTime();
                 bytes += writeSplit(cfg, plan, val, valClasses, conf, fs, root, pool);
-                timings.put("write_val", seconds(ts));
+                timings.put("write_val", TreeFiles.seconds(ts));
             } finally {
-                stop(pool);
+                TreeFiles.stop(pool, MakeIlsvrcConfig.JOB);
             }
-            writeText(fs, new Path(root, VAL_SOLUTION), valSolution(cfg, plan, valClasses));
-            writeText(fs, new Path(root, SYNSET_MAPPING), synsetMapping(plan));
+            TreeFiles.writeText(fs, new Path(root, VAL_SOLUTION), valSolution(cfg, plan, valClasses));
+            TreeFiles.writeText(fs, new Path(root, SYNSET_MAPPING), synsetMapping(plan));
             Map<String, Long> perSplit = new LinkedHashMap<>();
             perSplit.put(train.name(), (long) cfg.copies() * train.count());
             perSplit.put(val.name(), (long) val.count());
-            timings.put("total", seconds(t0));
+            timings.put("total", TreeFiles.seconds(t0));
             List<ClassEntry> classes = new ArrayList<>();
             for (int j = 0; j < plan.classes(); j++) {
                 classes.add(new ClassEntry(j, plan.wnid(j), plan.words(j), plan.label(j), trainCounts[j], valCounts[j]));
             }
             List<InputFile> inputs = new ArrayList<>();
             for (Path p : List.of(train.images(), train.labels(), val.images(), val.labels())) {
-                inputs.add(describe(p, conf));
+                inputs.add(TreeFiles.describe(p, conf));
             }
-            writeText(fs, new Path(root, PROVENANCE), Json.pretty(new Provenance(MakeIlsvrcConfig.JOB, Instant.now().toString(),
-                    cfg.asMap(), inputs, cfg.size(), cfg.size(), 3, perSplit, classes, versions(), timings)));
+            TreeFiles.writeText(fs, new Path(root, PROVENANCE), Json.pretty(new Provenance(MakeIlsvrcConfig.JOB, Instant.now().toString(),
+                    cfg.asMap(), inputs, cfg.size(), cfg.size(), 3, perSplit, classes, TreeFiles.versions(), timings)));
             out.publish();
             long images = perSplit.get(train.name()) + val.count();
             LOG.info("{}: {} train + {} val JPEGs ({} classes, {}x{}) in {} s -> {}", MakeIlsvrcConfig.JOB, perSplit.get(train.name()),
@@ -249,7 +235,7 @@ public final class MakeIlsvrcJob {
                             Path file = isTrain
                                     ? new Path(new Path(dir, plan.wnid(classes[i])), plan.wnid(classes[i]) + "_" + n + ".JPEG")
                                     : new Path(dir, valName(i) + ".JPEG");
-                            write(fs, file, jpeg);
+                            TreeFiles.write(fs, file, jpeg);
                             bytes.addAndGet(jpeg.length);
                             done.incrementAndGet();
                         }
@@ -258,7 +244,7 @@ public final class MakeIlsvrcJob {
                 }
             }
             for (Future<?> t : tasks) {
-                await(t);
+                TreeFiles.await(t);
             }
         }
         return bytes.get();
@@ -321,101 +307,5 @@ public final class MakeIlsvrcJob {
             sb.append(plan.wnid(j)).append(' ').append(plan.words(j)).append('\n');
         }
         return sb.toString();
-    }
-
-    /**
-     * Drops the tasks not yet started and waits for the running ones (one chunk each), so that no thread writes into
-     * the staging folder after a failed run has deleted it.
-     */
-    private static void stop(ExecutorService pool) {
-        pool.shutdownNow();
-        try {
-            if (!pool.awaitTermination(5, TimeUnit.MINUTES)) {
-                LOG.warn("{}: encoding threads still running after 5 minutes", MakeIlsvrcConfig.JOB);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void await(Future<?> task) {
-        try {
-            task.get();
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof RuntimeException r) {
-                throw r;
-            }
-            if (c instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(c);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while writing JPEGs", e);
-        }
-    }
-
-    /**
-     * The file system that writes the files: for the local file system its raw form, because the checksummed one
-     * would put a hidden {@code .crc} beside each of the 70,000 JPEGs, which no ImageNet tree has.
-     */
-    private static FileSystem files(FileSystem fs) {
-        return fs instanceof ChecksumFileSystem c ? c.getRawFileSystem() : fs;
-    }
-
-    private static void mkdirs(FileSystem fs, Path dir) {
-        try {
-            if (fs instanceof RawLocalFileSystem local) {
-                Files.createDirectories(local.pathToFile(dir).toPath());
-            } else if (!fs.mkdirs(dir)) {
-                throw new IOException("mkdirs returned false");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Writes a new file. Local files go through java.nio: Hadoop's local create sets permissions file by file, and
-     * without Hadoop's native library that forks a chmod per JPEG (about 40 images/s instead of thousands).
-     */
-    private static void write(FileSystem fs, Path file, byte[] content) {
-        try {
-            if (fs instanceof RawLocalFileSystem local) {
-                Files.write(local.pathToFile(file).toPath(), content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                return;
-            }
-            try (FSDataOutputStream out = fs.create(file, false)) {
-                out.write(content);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void writeText(FileSystem fs, Path file, String text) {
-        write(fs, file, text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static InputFile describe(Path p, Configuration conf) {
-        try {
-            return new InputFile(p.toString(), Fs.of(p, conf).getFileStatus(p).getLen(), Fs.sha256(p, conf));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot stat " + p + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static Map<String, String> versions() {
-        Map<String, String> v = new LinkedHashMap<>();
-        String own = MakeIlsvrcJob.class.getPackage().getImplementationVersion();
-        v.put("infopro", own == null ? "dev" : own);
-        v.put("hadoop", org.apache.hadoop.util.VersionInfo.getVersion());
-        v.put("java", System.getProperty("java.version"));
-        return v;
-    }
-
-    private static double seconds(long since) {
-        return Math.round((System.nanoTime() - since) / 1e6) / 1e3;
     }
 }
