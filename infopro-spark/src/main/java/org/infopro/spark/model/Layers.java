@@ -99,7 +99,12 @@ final class Layers {
 
     /** A convolution that runs its forward pass once per training step ({@link NoRecomputeConvolution}). */
     ConvolutionLayer conv(int k, int stride, int pad, int nIn, int nOut, boolean bias) {
-        return new NoRecomputeConvolution.Builder(k, k).stride(stride, stride).padding(pad, pad)
+        return conv(k, stride, pad, 1, nIn, nOut, bias);
+    }
+
+    /** The same with {@code dilation} (an atrous convolution: the kernel's taps {@code dilation} pixels apart). */
+    ConvolutionLayer conv(int k, int stride, int pad, int dilation, int nIn, int nOut, boolean bias) {
+        return new NoRecomputeConvolution.Builder(k, k).stride(stride, stride).padding(pad, pad).dilation(dilation, dilation)
                 .convolutionMode(ConvolutionMode.Truncate)
                 .nIn(nIn).nOut(nOut).hasBias(bias).activation(Activation.IDENTITY)
                 .weightInit(new WeightInitDistribution(new NormalDistribution(0, Math.sqrt(2.0 / (k * k * nOut)))))
@@ -129,7 +134,12 @@ final class Layers {
 
     /** Convolution, then batch norm that overwrites the convolution's output ({@link InPlaceBatchNormalization}). */
     String convBn(String name, String in, int cIn, int cOut, int k, int stride, int pad) {
-        g.addLayer(name + "_conv", conv(k, stride, pad, cIn, cOut, false), in);
+        return convBn(name, in, cIn, cOut, k, stride, pad, 1);
+    }
+
+    /** The same, dilated. */
+    String convBn(String name, String in, int cIn, int cOut, int k, int stride, int pad, int dilation) {
+        g.addLayer(name + "_conv", conv(k, stride, pad, dilation, cIn, cOut, false), in);
         g.addLayer(name + "_bn", configure(new InPlaceBatchNormalization(), cOut), name + "_conv");
         return name + "_bn";
     }
@@ -140,7 +150,12 @@ final class Layers {
 
     /** Convolution, then batch norm and ReLU as one layer named {@code name + "_bnrelu"}. */
     String convBnRelu(String name, String in, int cIn, int cOut, int k, int stride, int pad, boolean bias) {
-        g.addLayer(name + "_conv", conv(k, stride, pad, cIn, cOut, bias), in);
+        return convBnRelu(name, in, cIn, cOut, k, stride, pad, 1, bias);
+    }
+
+    /** The same, dilated. */
+    String convBnRelu(String name, String in, int cIn, int cOut, int k, int stride, int pad, int dilation, boolean bias) {
+        g.addLayer(name + "_conv", conv(k, stride, pad, dilation, cIn, cOut, bias), in);
         g.addLayer(name + "_bnrelu", bnRelu(cOut), name + "_conv");
         return name + "_bnrelu";
     }

@@ -1,0 +1,119 @@
+package org.infopro.spark.model;
+
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.dropout.SpatialDropout;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.infopro.spark.loss.PixelCrossEntropy;
+
+/**
+ * Builds {@link DeepLabV3Spec}'s network end to end in DL4J: the backbone, the ASPP decode head and the FCN auxiliary
+ * head, each head's logits upsampled to the input size into its per-pixel loss ({@link #DECODE} weight 1,
+ * {@link #AUX} weight 0.4). The network family that splits it into InfoPro modules builds on this.
+ */
+public final class DeepLabV3NetworkFactory {
+    /** The decode head's loss output. */
+    public static final String DECODE = "decode";
+    /** The FCN auxiliary head's loss output. */
+    public static final String AUX = "aux";
+
+    private final DeepLabV3Spec spec;
+    private final Hyper hyper;
+
+    public DeepLabV3NetworkFactory(DeepLabV3Spec spec, Hyper hyper) {
+        this.spec = spec;
+        this.hyper = hyper;
+    }
+
+    /** The whole network, initialised; outputs {@link #DECODE} and {@link #AUX}, both against the same label image. */
+    public ComputationGraph endToEnd() {
+        Layers l = Layers.graph(hyper, 0, new int[]{spec.channels(), spec.height(), spec.width()});
+        String x = stem(l);
+        int c = spec.base();
+        String layer3 = null;
+        for (int layer = 1; layer <= 4; layer++) {
+            for (int b = 0; b < spec.blocks()[layer - 1]; b++) {
+                int stride = b == 0 ? DeepLabV3Spec.STRIDES[layer - 1] : 1;
+                String name = "l" + layer + "b" + b;
+                x = spec.bottleneck() ? bottleneck(l, name, x, c, layer, stride) : basic(l, name, x, c, layer, stride);
+                c = spec.layerChannels(layer);
+            }
+            if (layer == 3) {
+                layer3 = x;
+            }
+        }
+        aspp(l, x, c);
+        fcn(l, layer3, spec.layerChannels(3));
+        l.g.setOutputs(DECODE, AUX);
+        return Layers.init(l.g.build());
+    }
+
+    private String stem(Layers l) {
+        int half = spec.base() / 2;
+        String s = l.convBnRelu("stem1", Layers.INPUT, spec.channels(), half, 3, 2, 1, false);
+        s = l.convBnRelu("stem2", s, half, half, 3, 1, 1, false);
+        s = l.convBnRelu("stem3", s, half, spec.base(), 3, 1, 1, false);
+        l.g.addLayer("stem_pool", new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(3, 3).stride(2, 2).padding(1, 1)
+                .convolutionMode(ConvolutionMode.Truncate).build(), s);
+        return "stem_pool";
+    }
+
+    /** conv1x1 → conv3x3 (stride and dilation) → conv1x1 ×4, each with BN; a 1x1 projection where the shape changes. */
+    private String bottleneck(Layers l, String p, String in, int cIn, int layer, int stride) {
+        int width = spec.planes(layer);
+        int out = spec.layerChannels(layer);
+        int d = DeepLabV3Spec.DILATIONS[layer - 1];
+        String a = l.convBnRelu(p + "_a", in, cIn, width, 1, 1, 0, false);
+        String b = l.convBnRelu(p + "_b", a, width, width, 3, stride, d, d, false);
+        String c = l.convBn(p + "_c", b, width, out, 1, 1, 0);
+        String shortcut = stride != 1 || cIn != out ? l.convBn(p + "_sc", in, cIn, out, 1, stride, 0) : in;
+        return l.addRelu(p + "_out", c, shortcut);
+    }
+
+    /** conv3x3 (stride and dilation) → conv3x3, each with BN; a 1x1 projection where the shape changes. */
+    private String basic(Layers l, String p, String in, int cIn, int layer, int stride) {
+        int out = spec.layerChannels(layer);
+        int d = DeepLabV3Spec.DILATIONS[layer - 1];
+        String a = l.convBnRelu(p + "_a", in, cIn, out, 3, stride, d, d, false);
+        String b = l.convBn(p + "_b", a, out, out, 3, 1, 1);
+        String shortcut = stride != 1 || cIn != out ? l.convBn(p + "_sc", in, cIn, out, 1, stride, 0) : in;
+        return l.addRelu(p + "_out", b, shortcut);
+    }
+
+    private void aspp(Layers l, String in, int cIn) {
+        int ch = spec.scaled(512);
+        int h = spec.height() / 8;
+        int w = spec.width() / 8;
+        l.g.addLayer("aspp_gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).collapseDimensions(false).build(), in);
+        String pool = l.convBnRelu("aspp_pool", "aspp_gap", cIn, ch, 1, 1, 0, false);
+        l.g.addLayer("aspp_pool_up", new BilinearUpsample("aspp_pool_up", h, w), pool);
+        String[] branches = new String[DeepLabV3Spec.ASPP_DILATIONS.length + 1];
+        branches[0] = "aspp_pool_up";
+        for (int i = 0; i < DeepLabV3Spec.ASPP_DILATIONS.length; i++) {
+            int d = DeepLabV3Spec.ASPP_DILATIONS[i];
+            branches[i + 1] = d == 1 ? l.convBnRelu("aspp_d1", in, cIn, ch, 1, 1, 0, false)
+                    : l.convBnRelu("aspp_d" + d, in, cIn, ch, 3, 1, d, d, false);
+        }
+        l.g.addVertex("aspp_cat", new MergeVertex(), branches);
+        String fused = l.convBnRelu("aspp_fuse", "aspp_cat", branches.length * ch, ch, 3, 1, 1, false);
+        classify(l, DECODE, fused, ch, 1.0);
+    }
+
+    private void fcn(Layers l, String in, int cIn) {
+        int ch = spec.scaled(256);
+        String h = l.convBnRelu("fcn", in, cIn, ch, 3, 1, 1, false);
+        classify(l, AUX, h, ch, DeepLabV3Spec.AUX_WEIGHT);
+    }
+
+    /** Spatial dropout, a 1x1 conv to the classes (with bias), upsampling to the input size and the per-pixel loss. */
+    private void classify(Layers l, String name, String in, int cIn, double weight) {
+        l.g.addLayer(name + "_drop", new DropoutLayer.Builder(new SpatialDropout(1 - DeepLabV3Spec.DROPOUT)).build(), in);
+        l.g.addLayer(name + "_seg", l.conv(1, 1, 0, cIn, spec.numClasses(), true), name + "_drop");
+        l.g.addLayer(name + "_up", new BilinearUpsample(name + "_up", spec.height(), spec.width()), name + "_seg");
+        l.g.addLayer(name, PixelCrossEntropy.layer(spec.numClasses(), weight, spec.height(), spec.width()), name + "_up");
+    }
+}

@@ -1,0 +1,136 @@
+package org.infopro.spark.model;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.infopro.data.config.ConfigException;
+import org.infopro.spark.loss.PixelCrossEntropy;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DeepLabV3NetworkFactoryTest {
+    private static final Hyper HYPER = new Hyper(3, 0.01, 0.9, 5e-4);
+
+    @Test
+    void anAtrousConvolutionTakesTapsDilationApartAsComputedByHand() {
+        Layers l = Layers.graph(HYPER, 0, new int[]{1, 5, 5});
+        l.g.addLayer("c", l.conv(3, 1, 2, 2, 1, 1, false), Layers.INPUT);
+        l.g.setOutputs("c");
+        ComputationGraph net = Layers.init(l.g.build());
+        net.setParams(Nd4j.ones(DataType.FLOAT, 1, 9));
+        float[] v = new float[25];
+        for (int i = 0; i < 25; i++) {
+            v[i] = i; // pixel (r, c) holds 5r + c
+        }
+        INDArray out = net.outputSingle(Nd4j.create(v, new long[]{1, 1, 5, 5}, DataType.FLOAT));
+        assertArrayEquals(new long[]{1, 1, 5, 5}, out.shape(), "padding = dilation keeps the size");
+        // centre: the taps at rows and columns 0, 2, 4: sum of 5r + c = 3·5·(0+2+4) + 3·(0+2+4) = 108
+        assertEquals(108, out.getDouble(0, 0, 2, 2), 1e-4);
+        // corner: only (0,0), (0,2), (2,0), (2,2) fall inside: 0 + 2 + 10 + 12
+        assertEquals(24, out.getDouble(0, 0, 0, 0), 1e-4);
+        // (1, 2): rows -1, 1, 3 and columns 0, 2, 4; row -1 is padding: (5 + 7 + 9) + (15 + 17 + 19)
+        assertEquals(72, out.getDouble(0, 0, 1, 2), 1e-4);
+        net.close();
+    }
+
+    @Test
+    void theBackboneEndsAtOneEighthAndAsppConcatenatesFiveBranchesBeforeHeadsAtTheInputSize() {
+        DeepLabV3Spec spec = new DeepLabV3Spec(18, 8, 64, 96, 3, 5);
+        ComputationGraph net = new DeepLabV3NetworkFactory(spec, HYPER).endToEnd();
+        Map<String, INDArray> acts = net.feedForward(new INDArray[]{Nd4j.rand(DataType.FLOAT, 2, 3, 64, 96)}, false, false);
+        assertArrayEquals(new long[]{2, 8, 16, 24}, acts.get("stem_pool").shape());
+        assertArrayEquals(new long[]{2, 16, 8, 12}, acts.get("l2b1_out").shape(), "layer 2 strides to 1/8");
+        assertArrayEquals(new long[]{2, 64, 8, 12}, acts.get("l4b1_out").shape(), "layers 3 and 4 dilate instead of striding");
+        assertArrayEquals(new long[]{2, 5 * 64, 8, 12}, acts.get("aspp_cat").shape(), "pooling + 1x1 + three atrous branches");
+        assertArrayEquals(new long[]{2, 5, 64, 96}, acts.get("decode_up").shape());
+        assertArrayEquals(new long[]{2, 5, 64, 96}, acts.get("aux_up").shape());
+        INDArray pooled = acts.get("aspp_pool_up");
+        assertEquals(pooled.getDouble(1, 3, 0, 0), pooled.getDouble(1, 3, 7, 11), 1e-6, "the image-pooling branch is constant");
+        net.close();
+    }
+
+    @Test
+    void parameterCountsEqualTheCountsDerivedFromTheDefinition() {
+        for (int depth : new int[]{18, 50}) {
+            DeepLabV3Spec spec = new DeepLabV3Spec(depth, 8, 32, 32, 3, 19);
+            ComputationGraph net = new DeepLabV3NetworkFactory(spec, HYPER).endToEnd();
+            assertEquals(derivedParams(spec), net.numParams(), "depth " + depth);
+            net.close();
+        }
+    }
+
+    @Test
+    void trainingStepsOnMasksWithIgnoredPixelsGiveAFiniteLossThatFalls() {
+        DeepLabV3Spec spec = new DeepLabV3Spec(18, 8, 32, 32, 3, 4);
+        ComputationGraph net = new DeepLabV3NetworkFactory(spec, HYPER).endToEnd();
+        SplittableRandom r = new SplittableRandom(5);
+        int[][] masks = new int[2][32 * 32];
+        for (int[] m : masks) {
+            for (int i = 0; i < m.length; i++) {
+                m[i] = r.nextInt(10) == 0 ? PixelCrossEntropy.IGNORE : (i % 32) / 8;
+            }
+        }
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32);
+        try (PixelCrossEntropy.Targets t = PixelCrossEntropy.targets(masks, 4, 32, 32)) {
+            MultiDataSet b = new MultiDataSet(new INDArray[]{x}, new INDArray[]{t.labels(), t.labels()}, null,
+                    new INDArray[]{t.mask(), t.mask()});
+            net.fit(b);
+            double first = net.score();
+            for (int i = 0; i < 9; i++) {
+                net.fit(b);
+            }
+            double last = net.score();
+            assertTrue(Double.isFinite(first) && Double.isFinite(last), first + " -> " + last);
+            assertTrue(last < first, "ten steps on one batch lower its training loss: " + first + " -> " + last);
+        }
+        net.close();
+    }
+
+    @Test
+    void aDepthOrInputTheNetworkCannotTakeIsRefusedWithTheFix() {
+        ConfigException d = assertThrows(ConfigException.class, () -> new DeepLabV3Spec(34, 64, 512, 1024, 3, 19));
+        assertTrue(d.getMessage().contains("not one of 18, 50, 101"), d.getMessage());
+        ConfigException s = assertThrows(ConfigException.class, () -> new DeepLabV3Spec(50, 64, 500, 1024, 3, 19));
+        assertTrue(s.getMessage().contains("divisible by 8"), s.getMessage());
+    }
+
+    /** Parameters as DL4J counts them: conv weights (and biases), and 4 per BN channel (γ, β, running mean and variance). */
+    static long derivedParams(DeepLabV3Spec s) {
+        int half = s.base() / 2;
+        long n = convBn(3, s.channels(), half) + convBn(3, half, half) + convBn(3, half, s.base());
+        int c = s.base();
+        for (int layer = 1; layer <= 4; layer++) {
+            int planes = s.planes(layer);
+            int out = s.layerChannels(layer);
+            for (int b = 0; b < s.blocks()[layer - 1]; b++) {
+                int stride = b == 0 ? DeepLabV3Spec.STRIDES[layer - 1] : 1;
+                n += s.bottleneck()
+                        ? convBn(1, c, planes) + convBn(3, planes, planes) + convBn(1, planes, out)
+                        : convBn(3, c, out) + convBn(3, out, out);
+                if (stride != 1 || c != out) {
+                    n += convBn(1, c, out);
+                }
+                c = out;
+            }
+        }
+        int aspp = s.scaled(512);
+        n += convBn(1, c, aspp) + convBn(1, c, aspp) + 3 * convBn(3, c, aspp) + convBn(3, 5 * aspp, aspp);
+        n += (long) aspp * s.numClasses() + s.numClasses();
+        int fcn = s.scaled(256);
+        n += convBn(3, s.layerChannels(3), fcn) + (long) fcn * s.numClasses() + s.numClasses();
+        return n;
+    }
+
+    private static long convBn(int k, int in, int out) {
+        return (long) k * k * in * out + 4L * out;
+    }
+}
