@@ -13,13 +13,20 @@ import org.infopro.spark.loss.PixelCrossEntropy;
 /**
  * Builds {@link DeepLabV3Spec}'s network end to end in DL4J: the backbone, the ASPP decode head and the FCN auxiliary
  * head, each head's logits upsampled to the input size into its per-pixel loss ({@link #DECODE} weight 1,
- * {@link #AUX} weight 0.4). The network family that splits it into InfoPro modules builds on this.
+ * {@link #AUX} weight 0.4), or as InfoPro* K=2's two modules (Wang et al., ICLR 2021, §3.5 and §4.4 of the reference
+ * note: the reference's mmsegmentation {@code forward_train1}/{@code forward_train2}).
  */
 public final class DeepLabV3NetworkFactory {
     /** The decode head's loss output. */
     public static final String DECODE = "decode";
     /** The FCN auxiliary head's loss output. */
     public static final String AUX = "aux";
+    /** Module 1's {@code head_inter} loss output. */
+    public static final String INTER = "inter_ce";
+    /** Module 1's {@code decoder_inter} loss output. */
+    public static final String RECONSTRUCTION = InfoProNetworkFactory.RECONSTRUCTION;
+    /** Layer 3's output, the FCN head's input. */
+    private static final String LAYER3 = "layer3";
 
     private final DeepLabV3Spec spec;
     private final Hyper hyper;
@@ -32,24 +39,90 @@ public final class DeepLabV3NetworkFactory {
     /** The whole network, initialised; outputs {@link #DECODE} and {@link #AUX}, both against the same label image. */
     public ComputationGraph endToEnd() {
         Layers l = Layers.graph(hyper, 0, new int[]{spec.channels(), spec.height(), spec.width()});
-        String x = stem(l);
-        int c = spec.base();
-        String layer3 = null;
-        for (int layer = 1; layer <= 4; layer++) {
-            for (int b = 0; b < spec.blocks()[layer - 1]; b++) {
-                int stride = b == 0 ? DeepLabV3Spec.STRIDES[layer - 1] : 1;
-                String name = "l" + layer + "b" + b;
-                x = spec.bottleneck() ? bottleneck(l, name, x, c, layer, stride) : basic(l, name, x, c, layer, stride);
-                c = spec.layerChannels(layer);
+        String x = trunk(l, Layers.INPUT, 0, spec.units() - 1);
+        secondHeads(l, x);
+        return Layers.init(l.g.build());
+    }
+
+    /**
+     * InfoPro* K=2 module 1: the stem, layers 1–2 and the first {@code spec.split()} blocks of layer 3, with the
+     * reference's {@code head_inter} (conv3x3 → 512, BN, ReLU, dropout 0.1, conv1x1 → classes, per-pixel CE weighted
+     * {@code lambdaTask}) and {@code decoder_inter} (conv1x1 → 128, three bilinear ×2 upsamplings between 3x3 convs to
+     * 32 and 12 channels, each with BN and ReLU, a 3x3 conv to the image channels and a sigmoid; BCE against the
+     * image in [0, 1] weighted {@code lambdaRec}); its last trunk activation, {@link #handoff()}, goes to module 2.
+     */
+    public ComputationGraph module1(double lambdaRec, double lambdaTask) {
+        Layers l = Layers.graph(hyper, 0, new int[]{spec.channels(), spec.height(), spec.width()});
+        String x = trunk(l, Layers.INPUT, 0, spec.splitUnit());
+        int c = spec.layerChannels(3);
+        String h = l.convBnRelu("inter", x, c, spec.scaled(512), 3, 1, 1, true);
+        classify(l, INTER, h, spec.scaled(512), lambdaTask);
+        decoder(l, x, c, lambdaRec);
+        l.g.setOutputs(INTER, RECONSTRUCTION);
+        return Layers.init(l.g.build());
+    }
+
+    /** The activation of module 1 that is module 2's input: the output of its last layer-3 block. */
+    public String handoff() {
+        return "l3b" + (spec.split() - 1) + "_out";
+    }
+
+    /** InfoPro* K=2 module 2: the rest of layer 3 and layer 4 with the decode and FCN heads, on module 1's output. */
+    public ComputationGraph module2() {
+        int[] in = {spec.layerChannels(3), spec.height() / 8, spec.width() / 8};
+        Layers l = Layers.graph(hyper, 1, in);
+        String x = trunk(l, Layers.INPUT, spec.splitUnit() + 1, spec.units() - 1);
+        secondHeads(l, x);
+        return Layers.init(l.g.build());
+    }
+
+    /** Units {@code first..last} (0 = the stem, then the blocks in order) from {@code in}; the last one's name. */
+    private String trunk(Layers l, String in, int first, int last) {
+        String x = in;
+        int c = first == 0 ? spec.channels() : channelsAfter(first - 1);
+        for (int u = first; u <= last; u++) {
+            if (u == 0) {
+                x = stem(l);
+                c = spec.base();
+                continue;
             }
-            if (layer == 3) {
-                layer3 = x;
+            int layer = spec.layerOf(u);
+            int b = spec.blockOf(u);
+            int stride = b == 0 ? DeepLabV3Spec.STRIDES[layer - 1] : 1;
+            String name = "l" + layer + "b" + b;
+            x = spec.bottleneck() ? bottleneck(l, name, x, c, layer, stride) : basic(l, name, x, c, layer, stride);
+            c = spec.layerChannels(layer);
+            if (u == spec.lastUnitOf(3)) {
+                l.g.addLayer(LAYER3, new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder()
+                        .activation(org.nd4j.linalg.activations.Activation.IDENTITY).build(), x);
+                x = LAYER3;
             }
         }
-        aspp(l, x, c);
-        fcn(l, layer3, spec.layerChannels(3));
+        return x;
+    }
+
+    private int channelsAfter(int unit) {
+        return unit == 0 ? spec.base() : spec.layerChannels(spec.layerOf(unit));
+    }
+
+    /** The ASPP decode head on layer 4 and the FCN head on layer 3's output. */
+    private void secondHeads(Layers l, String layer4) {
+        aspp(l, layer4, spec.layerChannels(4));
+        fcn(l, LAYER3, spec.layerChannels(3));
         l.g.setOutputs(DECODE, AUX);
-        return Layers.init(l.g.build());
+    }
+
+    private void decoder(Layers l, String in, int cIn, double lambda) {
+        int c1 = spec.scaled(128);
+        int c2 = spec.scaled(32);
+        String h = l.convBnRelu("dec_a", in, cIn, c1, 1, 1, 0, false);
+        l.g.addLayer("dec_up1", new BilinearUpsample("dec_up1", spec.height() / 4, spec.width() / 4), h);
+        h = l.convBnRelu("dec_b", "dec_up1", c1, c2, 3, 1, 1, false);
+        l.g.addLayer("dec_up2", new BilinearUpsample("dec_up2", spec.height() / 2, spec.width() / 2), h);
+        h = l.convBnRelu("dec_c", "dec_up2", c2, 12, 3, 1, 1, false);
+        l.g.addLayer("dec_up3", new BilinearUpsample("dec_up3", spec.height(), spec.width()), h);
+        l.g.addLayer("dec_out", l.conv(3, 1, 1, 12, spec.channels(), true), "dec_up3");
+        l.reconstruction(RECONSTRUCTION, "dec_out", lambda, spec.channels(), spec.height(), spec.width());
     }
 
     private String stem(Layers l) {

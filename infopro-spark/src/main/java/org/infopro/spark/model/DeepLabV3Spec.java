@@ -24,7 +24,8 @@ import java.io.Serializable;
  * issue asks for it; mmsegmentation's stock heads resize without), then per-pixel cross-entropy with ignore 255
  * ({@code loss.PixelCrossEntropy}). {@code base} = 64 is the standard width.
  */
-public record DeepLabV3Spec(int depth, int base, int height, int width, int channels, int numClasses) implements Serializable {
+public record DeepLabV3Spec(int depth, int base, int height, int width, int channels, int numClasses, int split)
+        implements Serializable {
     public static final int[] STRIDES = {1, 2, 1, 1};
     public static final int[] DILATIONS = {1, 1, 2, 4};
     public static final int[] ASPP_DILATIONS = {1, 12, 24, 36};
@@ -43,6 +44,69 @@ public record DeepLabV3Spec(int depth, int base, int height, int width, int chan
         if (numClasses < 2) {
             throw new ConfigException("DeepLab-V3 needs at least 2 classes, got " + numClasses);
         }
+        int l3 = blocksFor(depth)[2];
+        if (split < 1 || split >= l3) {
+            throw new ConfigException("DeepLab-V3-R" + depth + " module 1 ends after layer-3 block " + split + ", but layer 3 has "
+                    + l3 + " blocks: give 1 to " + (l3 - 1) + " (default " + defaultSplit(depth) + ").");
+        }
+    }
+
+    /** The same network with module 1 ending at the default layer-3 block ({@link #defaultSplit}). */
+    public DeepLabV3Spec(int depth, int base, int height, int width, int channels, int numClasses) {
+        this(depth, base, height, width, channels, numClasses, defaultSplit(depth));
+    }
+
+    /**
+     * Layer-3 blocks in module 1 by default: the reference's 13 of 23 for R-101, and for other depths the same
+     * fraction rounded (R-50: 3 of 6, R-18: 1 of 2), since the reference's hard-coded 13 does not exist there.
+     */
+    public static int defaultSplit(int depth) {
+        int l3 = blocksFor(depth)[2];
+        return Math.max(1, Math.min(l3 - 1, (int) Math.round(l3 * 13.0 / 23)));
+    }
+
+    /** Units: 0 is the stem (with the pool), then every block of layers 1–4 in order. */
+    public int units() {
+        int n = 1;
+        for (int b : blocks()) {
+            n += b;
+        }
+        return n;
+    }
+
+    /** The layer (1..4) of block unit {@code unit}. */
+    public int layerOf(int unit) {
+        int u = unit - 1;
+        for (int layer = 1; layer <= 4; layer++) {
+            if (u < blocks()[layer - 1]) {
+                return layer;
+            }
+            u -= blocks()[layer - 1];
+        }
+        throw new IllegalArgumentException("unit " + unit + " of " + units());
+    }
+
+    /** The index of block unit {@code unit} within its layer. */
+    public int blockOf(int unit) {
+        int u = unit - 1;
+        for (int layer = 1; layer < layerOf(unit); layer++) {
+            u -= blocks()[layer - 1];
+        }
+        return u;
+    }
+
+    /** The last unit of layer {@code layer}. */
+    public int lastUnitOf(int layer) {
+        int u = 0;
+        for (int i = 0; i < layer; i++) {
+            u += blocks()[i];
+        }
+        return u;
+    }
+
+    /** Module 1's last unit: layer-3 block {@code split − 1}. */
+    public int splitUnit() {
+        return lastUnitOf(2) + split;
     }
 
     private static int[] blocksFor(int depth) {

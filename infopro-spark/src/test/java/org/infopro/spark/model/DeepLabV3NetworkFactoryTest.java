@@ -103,6 +103,71 @@ class DeepLabV3NetworkFactoryTest {
         assertTrue(s.getMessage().contains("divisible by 8"), s.getMessage());
     }
 
+    @Test
+    void theInfoProSplitHandsModule2TheLayer3ActivationAndAddsOnlyModule1sTwoHeads() {
+        DeepLabV3Spec spec = new DeepLabV3Spec(50, 8, 32, 48, 3, 6);
+        assertEquals(3, spec.split(), "R-50: the reference's 13 of 23 layer-3 blocks, proportionally");
+        DeepLabV3NetworkFactory f = new DeepLabV3NetworkFactory(spec, HYPER);
+        ComputationGraph m1 = f.module1(1.5, 1);
+        ComputationGraph m2 = f.module2();
+        ComputationGraph e2e = f.endToEnd();
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 32, 48);
+        Map<String, INDArray> a1 = m1.feedForward(new INDArray[]{x}, false, false);
+        assertArrayEquals(new long[]{2, spec.layerChannels(3), 4, 6}, a1.get(f.handoff()).shape());
+        assertArrayEquals(new long[]{2, 6, 32, 48}, a1.get("inter_ce_up").shape());
+        assertArrayEquals(new long[]{2, 3, 32, 48}, a1.get("dec_out").shape());
+        Map<String, INDArray> a2 = m2.feedForward(new INDArray[]{a1.get(f.handoff()).dup()}, false, false);
+        assertArrayEquals(new long[]{2, 6, 32, 48}, a2.get("decode_up").shape());
+        assertArrayEquals(new long[]{2, 6, 32, 48}, a2.get("aux_up").shape());
+        int c3 = spec.layerChannels(3);
+        int inter = spec.scaled(512);
+        long heads = (9L * c3 * inter + inter + 4L * inter) + ((long) inter * 6 + 6)
+                + (1L * c3 * spec.scaled(128) + 4L * spec.scaled(128)) + (9L * spec.scaled(128) * spec.scaled(32) + 4L * spec.scaled(32))
+                + (9L * spec.scaled(32) * 12 + 4L * 12) + (9L * 12 * 3 + 3);
+        assertEquals(e2e.numParams() + heads, m1.numParams() + m2.numParams(), "the split adds head_inter and decoder_inter only");
+        m1.close();
+        m2.close();
+        e2e.close();
+    }
+
+    @Test
+    void trainingModule2OnModule1sOutputLeavesModule1Untouched() {
+        DeepLabV3Spec spec = new DeepLabV3Spec(18, 8, 32, 32, 3, 4);
+        DeepLabV3NetworkFactory f = new DeepLabV3NetworkFactory(spec, HYPER);
+        ComputationGraph m1 = f.module1(1.5, 1);
+        ComputationGraph m2 = f.module2();
+        int[][] masks = new int[2][32 * 32];
+        for (int[] m : masks) {
+            for (int i = 0; i < m.length; i++) {
+                m[i] = (i / 32) / 8;
+            }
+        }
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32);
+        try (PixelCrossEntropy.Targets t = PixelCrossEntropy.targets(masks, 4, 32, 32)) {
+            INDArray m1Before = m1.params().dup();
+            m1.fit(new MultiDataSet(new INDArray[]{x}, new INDArray[]{t.labels(), x}, null, new INDArray[]{t.mask(), null}));
+            assertTrue(m1.params().sub(m1Before).amaxNumber().doubleValue() > 0, "module 1 trains on its own heads");
+            INDArray handoff = m1.feedForward(new INDArray[]{x}, true, false).get(f.handoff()).dup();
+            INDArray m1After = m1.params().dup();
+            INDArray m2Before = m2.params().dup();
+            m2.fit(new MultiDataSet(new INDArray[]{handoff}, new INDArray[]{t.labels(), t.labels()}, null,
+                    new INDArray[]{t.mask(), t.mask()}));
+            assertTrue(m2.params().sub(m2Before).amaxNumber().doubleValue() > 0, "module 2 trains");
+            assertEquals(0, m1.params().sub(m1After).amaxNumber().doubleValue(), 0.0, "module 2's loss never reaches module 1");
+        }
+        m1.close();
+        m2.close();
+    }
+
+    @Test
+    void aSplitOutsideLayer3IsRefusedWithTheDefault() {
+        assertEquals(13, DeepLabV3Spec.defaultSplit(101));
+        assertEquals(1, DeepLabV3Spec.defaultSplit(18));
+        ConfigException e = assertThrows(ConfigException.class, () -> new DeepLabV3Spec(50, 64, 512, 1024, 3, 19, 13));
+        assertEquals("DeepLab-V3-R50 module 1 ends after layer-3 block 13, but layer 3 has 6 blocks: give 1 to 5 (default 3).",
+                e.getMessage());
+    }
+
     /** Parameters as DL4J counts them: conv weights (and biases), and 4 per BN channel (γ, β, running mean and variance). */
     static long derivedParams(DeepLabV3Spec s) {
         int half = s.base() / 2;
