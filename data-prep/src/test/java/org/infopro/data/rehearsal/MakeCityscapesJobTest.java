@@ -65,7 +65,7 @@ class MakeCityscapesJobTest {
     @BeforeAll
     static void start() {
         spark = SparkSessions.local("MakeCityscapesJobTest");
-        in = fashionMnist(shared);
+        in = IdxFixtures.fashionMnistOrGenerated(shared, 500, 100);
         tree = shared.resolve("cityscapes");
         made = MakeCityscapesJob.run(config(in, tree, SMALL));
     }
@@ -73,17 +73,6 @@ class MakeCityscapesJobTest {
     @AfterAll
     static void stop() {
         spark.stop();
-    }
-
-    /** The cached real Fashion-MNIST, or a generated folder with 500 + 100 records over 10 labels. */
-    private static Path fashionMnist(Path tmp) {
-        Path real = IdxFixtures.cachedFashionMnist();
-        if (real != null) {
-            return real;
-        }
-        Path dir = tmp.resolve("idx");
-        IdxFixtures.writeDataset(dir, 500, 100, 10, true, 11);
-        return dir;
     }
 
     private static MakeCityscapesConfig config(Path in, Path out, String... extra) {

@@ -56,17 +56,6 @@ class MakeIlsvrcJobTest {
         spark.stop();
     }
 
-    /** The cached real Fashion-MNIST, or a generated folder with 2,000 + 400 records over 10 labels. */
-    private static Path fashionMnist(Path tmp) {
-        Path real = IdxFixtures.cachedFashionMnist();
-        if (real != null) {
-            return real;
-        }
-        Path dir = tmp.resolve("idx");
-        IdxFixtures.writeDataset(dir, 2000, 400, 10, true, 11);
-        return dir;
-    }
-
     private static MakeIlsvrcConfig config(Path in, Path out, String... extra) {
         List<String> args = new ArrayList<>(List.of("--input", in.toString(), "--output", out.toString(), "--progress-seconds", "0",
                 "--threads", "2"));
@@ -107,7 +96,7 @@ class MakeIlsvrcJobTest {
 
     @Test
     void fashionMnistTreeGoesThroughPrepImagenetAsTenClassesOfThreeChannelJpegsAtTheChosenSize(@TempDir Path tmp) throws Exception {
-        Path in = fashionMnist(tmp);
+        Path in = IdxFixtures.fashionMnistOrGenerated(tmp, 2000, 400);
         Path tree = tmp.resolve("ilsvrc");
         MakeIlsvrcResult made = MakeIlsvrcJob.run(config(in, tree, "--train-limit", "300", "--val-limit", "100", "--size", "48"));
         assertEquals(Status.OK, made.status());
@@ -187,7 +176,7 @@ class MakeIlsvrcJobTest {
 
     @Test
     void thousandClassesSpreadEachLabelEvenlyOverAHundredWnids(@TempDir Path tmp) throws Exception {
-        Path in = fashionMnist(tmp);
+        Path in = IdxFixtures.fashionMnistOrGenerated(tmp, 2000, 400);
         Path tree = tmp.resolve("ilsvrc-1000");
         MakeIlsvrcResult made = MakeIlsvrcJob.run(config(in, tree, "--classes", "1000", "--train-limit", "2000", "--val-limit", "200",
                 "--size", "32"));
@@ -243,7 +232,7 @@ class MakeIlsvrcJobTest {
     @Test
     void copiesWriteEveryTrainingRecordAgainAsAMirroredShiftedVariantUnderItsOwnNumberInTheSameWnid(@TempDir Path tmp)
             throws Exception {
-        Path in = fashionMnist(tmp);
+        Path in = IdxFixtures.fashionMnistOrGenerated(tmp, 2000, 400);
         Path tree = tmp.resolve("ilsvrc-copies");
         MakeIlsvrcResult made = MakeIlsvrcJob.run(config(in, tree, "--classes", "20", "--train-limit", "300", "--val-limit", "50",
                 "--size", "32", "--copies", "3"));

@@ -79,6 +79,20 @@ public final class IdxFixtures {
         return Path.of(root == null ? ".." : root);
     }
 
+    /**
+     * The cached real Fashion-MNIST, or else a generated IDX folder under {@code tmp} with {@code train} + {@code test}
+     * records over 10 labels (gzipped, seed 11).
+     */
+    public static Path fashionMnistOrGenerated(Path tmp, int train, int test) {
+        Path real = cachedFashionMnist();
+        if (real != null) {
+            return real;
+        }
+        Path dir = tmp.resolve("idx");
+        writeDataset(dir, train, test, 10, true, 11);
+        return dir;
+    }
+
     /** The cached real Fashion-MNIST folder (submit/fetch-fashion-mnist.sh), or null when it is not there. */
     public static Path cachedFashionMnist() {
         Path p = repositoryRoot().resolve("data/raw/fashion-mnist");

@@ -25,6 +25,17 @@ public class NoRecomputeConvolutionLayer extends ConvolutionLayer {
 
     public NoRecomputeConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
+        if (helper != null && !helper.getClass().getName().equals(CUDA_CNN_HELPER_CLASS_NAME) && dilated()) {
+            // libnd4j's oneDNN build cannot create a dilated convolution primitive: the helper fails on the first call and
+            // DL4J logs the failure with a stack trace for every such layer before using its built-in path, which is
+            // where the layer ends up anyway. cuDNN's helper takes dilations and stays.
+            helper = null;
+        }
+    }
+
+    private boolean dilated() {
+        int[] d = layerConf().getDilation();
+        return d != null && (d[0] > 1 || d[1] > 1);
     }
 
     @Override
