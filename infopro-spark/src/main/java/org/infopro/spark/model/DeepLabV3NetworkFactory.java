@@ -113,16 +113,7 @@ public final class DeepLabV3NetworkFactory {
     }
 
     private void decoder(Layers l, String in, int cIn, double lambda) {
-        int c1 = spec.scaled(128);
-        int c2 = spec.scaled(32);
-        String h = l.convBnRelu("dec_a", in, cIn, c1, 1, 1, 0, false);
-        l.g.addLayer("dec_up1", new BilinearUpsample("dec_up1", spec.height() / 4, spec.width() / 4), h);
-        h = l.convBnRelu("dec_b", "dec_up1", c1, c2, 3, 1, 1, false);
-        l.g.addLayer("dec_up2", new BilinearUpsample("dec_up2", spec.height() / 2, spec.width() / 2), h);
-        h = l.convBnRelu("dec_c", "dec_up2", c2, 12, 3, 1, 1, false);
-        l.g.addLayer("dec_up3", new BilinearUpsample("dec_up3", spec.height(), spec.width()), h);
-        l.g.addLayer("dec_out", l.conv(3, 1, 1, 12, spec.channels(), true), "dec_up3");
-        l.reconstruction(RECONSTRUCTION, "dec_out", lambda, spec.channels(), spec.height(), spec.width());
+        l.decoder(in, cIn, spec.scaled(128), spec.scaled(32), spec.height(), spec.width(), spec.channels(), lambda, false);
     }
 
     private String stem(Layers l) {

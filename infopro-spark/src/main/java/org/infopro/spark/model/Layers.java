@@ -159,4 +159,22 @@ final class Layers {
         g.addLayer(name + "_bnrelu", bnRelu(cOut), name + "_conv");
         return name + "_bnrelu";
     }
+
+    /**
+     * InfoPro's decoder for the reconstruction term at 1/8 of the input (the ImageNet and Cityscapes auxiliary nets):
+     * conv1x1 → {@code c1} + BN + ReLU, bilinear ×2, conv3x3 → {@code c2} + BN + ReLU, ×2, conv3x3 → 12 + BN + ReLU, ×2
+     * to {@code height}×{@code width}, conv3x3 (with bias) to the image channels, sigmoid; BCE weighted {@code lambda}.
+     * {@code bias}: whether the convolutions before a batch norm have one (the ImageNet reference's do, mmsegmentation's
+     * ConvModule with a norm has none).
+     */
+    void decoder(String in, int cIn, int c1, int c2, int height, int width, int channels, double lambda, boolean bias) {
+        String h = convBnRelu("dec_a", in, cIn, c1, 1, 1, 0, bias);
+        g.addLayer("dec_up1", new BilinearUpsample("dec_up1", height / 4, width / 4), h);
+        h = convBnRelu("dec_b", "dec_up1", c1, c2, 3, 1, 1, bias);
+        g.addLayer("dec_up2", new BilinearUpsample("dec_up2", height / 2, width / 2), h);
+        h = convBnRelu("dec_c", "dec_up2", c2, 12, 3, 1, 1, bias);
+        g.addLayer("dec_up3", new BilinearUpsample("dec_up3", height, width), h);
+        g.addLayer("dec_out", conv(3, 1, 1, 12, channels, true), "dec_up3");
+        reconstruction(InfoProNetworkFactory.RECONSTRUCTION, "dec_out", lambda, channels, height, width);
+    }
 }
