@@ -22,6 +22,7 @@ public final class BatchAssembler implements Serializable {
     private final float[] mean;
     private final float[] std;
     private final InputTransform transform;
+    private final boolean segmentation;
 
     public BatchAssembler(DatasetManifest m) {
         this(m, InputTransform.identity());
@@ -34,6 +35,7 @@ public final class BatchAssembler implements Serializable {
         this.srcChannels = m.image().channels();
         this.out = transform.outputShape(m.image());
         this.numClasses = m.numClasses();
+        this.segmentation = m.mask() != null;
         double[][] ms = transform.normalisation(m);
         this.mean = new float[out[2]];
         this.std = new float[out[2]];
@@ -45,6 +47,11 @@ public final class BatchAssembler implements Serializable {
 
     public int numClasses() {
         return numClasses;
+    }
+
+    /** True when the dataset's rows carry segmentation masks, so batches have per-pixel labels. */
+    public boolean segmentation() {
+        return segmentation;
     }
 
     /** Network input shape {height, width, channels}. */
@@ -62,8 +69,14 @@ public final class BatchAssembler implements Serializable {
         return toDevice(assembleHost(images, from, to, rng));
     }
 
-    /** The batch's arrays in the heap (no native memory, so any thread may build it); see {@link #toDevice}. */
+    /**
+     * The batch's arrays in the heap (no native memory, so any thread may build it); see {@link #toDevice}. Images
+     * that carry masks make a segmentation batch ({@link #assembleSegmentation}).
+     */
     public HostBatch assembleHost(List<LabeledImage> images, int from, int to, Random rng) {
+        if (to > from && images.get(from).mask() != null) {
+            return assembleSegmentation(images, from, to, rng);
+        }
         int n = to - from;
         int plane = out[0] * out[1];
         int per = plane * out[2];
@@ -100,23 +113,40 @@ public final class BatchAssembler implements Serializable {
         return new HostBatch(norm, raw, onehot, labels, keys, new long[]{n, out[2], out[0], out[1]}, numClasses);
     }
 
-    /** The batch in native memory, owned by the caller. */
+    /** The batch in native memory, owned by the caller; a segmentation batch gets its label mask (1 = counted pixel). */
     public static ImageBatch toDevice(HostBatch b) {
+        long[] s = b.shape();
+        if (b.pixelIds() == null) {
+            return new ImageBatch(
+                    Nd4j.create(b.features(), s, DataType.FLOAT),
+                    Nd4j.create(b.pixels01(), s, DataType.FLOAT),
+                    Nd4j.create(b.onehot(), new long[]{b.size(), b.numClasses()}, DataType.FLOAT),
+                    b.labels());
+        }
+        int[] ids = b.pixelIds();
+        float[] mask = new float[ids.length];
+        for (int k = 0; k < ids.length; k++) {
+            mask[k] = ids[k] == ImageBatch.PixelLabels.IGNORE ? 0f : 1f;
+        }
         return new ImageBatch(
-                Nd4j.create(b.features(), b.shape(), DataType.FLOAT),
-                Nd4j.create(b.pixels01(), b.shape(), DataType.FLOAT),
-                Nd4j.create(b.onehot(), new long[]{b.size(), b.numClasses()}, DataType.FLOAT),
-                b.labels());
+                Nd4j.create(b.features(), s, DataType.FLOAT),
+                Nd4j.create(b.pixels01(), s, DataType.FLOAT),
+                Nd4j.create(b.onehot(), new long[]{s[0], b.numClasses(), s[2], s[3]}, DataType.FLOAT),
+                b.labels(),
+                new ImageBatch.PixelLabels(Nd4j.create(mask, new long[]{s[0], 1, s[2], s[3]}, DataType.FLOAT), ids,
+                        (int) s[2], (int) s[3]));
     }
 
     /**
-     * A segmentation batch from {@code images[from, to)}, which must carry masks: with {@code rng} non-null
-     * Cityscapes' joint scale/crop/flip ({@link Augmentations#scaleCropFlip}) to {@code crop}x(2·crop), else
-     * the whole frames (which must share one size). Masks come out as float train ids, 255 = ignore.
+     * A segmentation batch from {@code images[from, to)}, which must carry masks: with {@code rng} non-null and
+     * {@code --augment scale-crop-flip}, Cityscapes' joint scale/crop/flip ({@link Augmentations#scaleCropFlip}) to
+     * {@code crop}x(2·crop), else the whole frames (which must share one size). Every pixel's train id must be a class
+     * or 255 (ignore); the one-hot labels are per pixel.
      */
-    public SegmentationBatch assembleSegmentation(List<LabeledImage> images, int from, int to, Random rng) {
+    private HostBatch assembleSegmentation(List<LabeledImage> images, int from, int to, Random rng) {
         int n = to - from;
         List<Augmentations.Pair> pairs = new java.util.ArrayList<>(n);
+        List<String> keys = new java.util.ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             LabeledImage img = images.get(from + i);
             if (img.mask() == null) {
@@ -127,12 +157,14 @@ public final class BatchAssembler implements Serializable {
             pairs.add(rng != null && transform.augment() == InputTransform.Augment.SCALE_CROP_FLIP && transform.crop() > 0
                     ? Augmentations.scaleCropFlip(src, mask, 0.5, 2.0, transform.crop(), 2 * transform.crop(), rng)
                     : new Augmentations.Pair(src, mask));
+            keys.add(img.key());
         }
-        int h = pairs.get(0).image().height(), w = pairs.get(0).image().width(), c = pairs.get(0).image().channels();
+        int h = pairs.get(0).image().height(), w = pairs.get(0).image().width(), c = out[2];
         int plane = h * w;
         float[] raw = new float[n * plane * c];
         float[] norm = new float[n * plane * c];
-        float[] masks = new float[n * plane];
+        float[] onehot = new float[n * numClasses * plane];
+        int[] ids = new int[n * plane];
         for (int i = 0; i < n; i++) {
             Augmentations.Pair p = pairs.get(i);
             if (p.image().height() != h || p.image().width() != w) {
@@ -143,11 +175,35 @@ public final class BatchAssembler implements Serializable {
             normalise(raw, norm, i * plane * c, plane);
             byte[] m = p.mask().pixels();
             for (int k = 0; k < plane; k++) {
-                masks[i * plane + k] = m[k] & 0xff;
+                int id = m[k] & 0xff;
+                ids[i * plane + k] = id;
+                if (id == ImageBatch.PixelLabels.IGNORE) {
+                    continue;
+                }
+                if (id >= numClasses) {
+                    throw new IllegalArgumentException("image " + keys.get(i) + ", pixel " + k + ": train id " + id + " is not in [0, "
+                            + numClasses + ") nor " + ImageBatch.PixelLabels.IGNORE + " (ignored); the manifest's classes do not "
+                            + "match its masks. Prepare the dataset again with prep-cityscapes.");
+                }
+                onehot[(i * numClasses + id) * plane + k] = 1f;
             }
         }
-        return new SegmentationBatch(Nd4j.create(norm, new long[]{n, c, h, w}, DataType.FLOAT),
-                Nd4j.create(masks, new long[]{n, h, w}, DataType.FLOAT));
+        return new HostBatch(norm, raw, onehot, new int[n], keys, new long[]{n, c, h, w}, numClasses, ids);
+    }
+
+    /**
+     * The network input {height, width, channels} of evaluation: the training shape ({@link #outputShape}), except
+     * that segmentation ({@code --augment scale-crop-flip}) evaluates whole frames, which must share one size.
+     */
+    public int[] evalShape() {
+        if (transform.augment() != InputTransform.Augment.SCALE_CROP_FLIP) {
+            return outputShape();
+        }
+        if (srcHeight <= 0 || srcWidth <= 0) {
+            throw new org.infopro.data.config.ConfigException("the dataset's frames differ in size, so whole-frame evaluation "
+                    + "cannot batch them; prepare frames of one size (Cityscapes: 2048x1024).");
+        }
+        return new int[]{srcHeight, srcWidth, out[2]};
     }
 
     private RgbImage decoded(LabeledImage img) {

@@ -85,8 +85,9 @@ public record DatasetManifest(
     public record ChannelStats(String split, long pixelsPerChannel, double[] mean, double[] std) {
     }
 
+    /** The classes a network predicts: the mask's classes for segmentation, else the image labels. */
     public int numClasses() {
-        return labelNames.size();
+        return mask != null ? mask.classNames().size() : labelNames.size();
     }
 
     /** The named split, or a {@link ConfigException} listing the splits this dataset has. */

@@ -38,6 +38,10 @@ public record InputTransform(int padTo, int channels, Augment augment, int crop,
         if (augment == Augment.RANDOM_RESIZED_CROP && crop <= 0) {
             throw new ConfigException("--augment random-resized-crop needs --crop N (e.g. 224).");
         }
+        if (augment == Augment.SCALE_CROP_FLIP && crop <= 0) {
+            throw new ConfigException("--augment scale-crop-flip needs --crop N: training crops are N x 2N (Cityscapes: "
+                    + "--crop 512 for 512x1024).");
+        }
         if (crop > 0 && padTo > 0) {
             throw new ConfigException("--crop and --pad-to exclude each other: crop is for full-size images (ImageNet), "
                     + "pad-to for small fixed-size ones.");
@@ -61,6 +65,9 @@ public record InputTransform(int padTo, int channels, Augment augment, int crop,
     /** Output {height, width, channels} for a manifest's images; checks the transform fits them. */
     public int[] outputShape(DatasetManifest.ImageSpec in) {
         int h = in.height(), w = in.width(), c = in.channels();
+        if (augment == Augment.SCALE_CROP_FLIP) {
+            return new int[]{crop, 2 * crop, channels > 0 ? channels : c};
+        }
         if (crops()) {
             return new int[]{crop, crop, channels > 0 ? channels : c};
         }

@@ -2,10 +2,15 @@ package org.infopro.spark.config;
 
 import java.util.Locale;
 
-/** When the cosine learning rate is recomputed: once per epoch (the InfoPro reference's) or at every step. */
+/**
+ * The learning-rate curve and when it is recomputed: cosine once per epoch (the InfoPro reference's CIFAR and ImageNet
+ * schedule) or at every step, or mmsegmentation's poly schedule at every step (power 0.9, minimum 1e-4: the
+ * reference's Cityscapes schedule).
+ */
 public enum LrSchedule {
     COSINE_EPOCH("cosine per epoch"),
-    COSINE_STEP("cosine per step");
+    COSINE_STEP("cosine per step"),
+    POLY_STEP("poly per step (power 0.9, min 1e-4)");
 
     private final String description;
 
@@ -24,6 +29,10 @@ public enum LrSchedule {
     }
 
     public boolean perStep() {
-        return this == COSINE_STEP;
+        return this != COSINE_EPOCH;
+    }
+
+    public boolean poly() {
+        return this == POLY_STEP;
     }
 }

@@ -10,6 +10,7 @@ import org.infopro.spark.loss.LambdaSchedule;
 import org.infopro.spark.loss.LossMode;
 import org.infopro.spark.model.AuxNet;
 import org.infopro.spark.model.CifarResNetFamily;
+import org.infopro.spark.model.DeepLabV3Family;
 import org.infopro.spark.model.HeadSpec;
 import org.infopro.spark.model.NetworkFamily;
 import org.infopro.spark.model.Recipe;
@@ -122,7 +123,8 @@ public record TrainConfig(
         CROP.check(JOB, transform.crop());
         RESIZE.check(JOB, transform.resize());
         if (transform.crop() > 0) {
-            family.checkInput(transform.crop(), transform.crop(), "--crop " + transform.crop());
+            boolean wide = transform.augment() == InputTransform.Augment.SCALE_CROP_FLIP;
+            family.checkInput(transform.crop(), wide ? 2 * transform.crop() : transform.crop(), "--crop " + transform.crop());
         }
         EPOCHS.check(JOB, epochs);
         BATCH_SIZE.check(JOB, batchSize);
@@ -148,11 +150,11 @@ public record TrainConfig(
         WAVE_FRACTION.check(JOB, pipeline.waveFraction());
         PREFETCH.check(JOB, input.prefetch());
         INPUT_THREADS.check(JOB, input.threads());
-        checkAcrossOptions(schedule, splits, loss, transform, parallel, pipeline);
+        checkAcrossOptions(arch, schedule, splits, loss, transform, parallel, pipeline);
     }
 
     /** The rules that span options; each message names the options and the fix. */
-    private static void checkAcrossOptions(ScheduleKind schedule, List<SplitPoint> splits, LossMode loss, InputTransform transform,
+    private static void checkAcrossOptions(String arch, ScheduleKind schedule, List<SplitPoint> splits, LossMode loss, InputTransform transform,
                                            Parallel parallel, Pipeline pipeline) {
         if (loss == LossMode.E2E && !splits.isEmpty()) {
             throw new ConfigException(JOB + ": --loss e2e trains one module, but --splits '" + splitsText(splits)
@@ -171,11 +173,19 @@ public record TrainConfig(
             throw new ConfigException(JOB + ": --schedule " + schedule.label() + " needs several modules, but --splits is none. "
                     + "Give split points or use --schedule simultaneous.");
         }
-        if (transform.augment() == InputTransform.Augment.SCALE_CROP_FLIP) {
+        NetworkFamily family = NetworkFamily.named(arch);
+        if (transform.augment() == InputTransform.Augment.SCALE_CROP_FLIP && !family.perPixel()) {
             throw new ConfigException(JOB + ": --augment scale-crop-flip is the Cityscapes segmentation augmentation (image and "
-                    + "mask scaled, cropped and flipped together), and segmentation training does not exist yet, so it would do "
-                    + "nothing here. Use --augment crop-flip (CIFAR-style), random-resized-crop with --crop N (ImageNet-style) "
-                    + "or none.");
+                    + "mask scaled, cropped and flipped together), but --arch " + arch + " classifies whole images. Use a "
+                    + "segmentation family (--arch " + DeepLabV3Family.NAME + "), or --augment crop-flip (CIFAR-style), "
+                    + "random-resized-crop with --crop N (ImageNet-style) or none.");
+        }
+        if (family.perPixel() && (schedule == ScheduleKind.STAGGERED
+                || schedule == ScheduleKind.SEQUENTIAL && pipeline.spill() != SpillMode.RECOMPUTE)) {
+            throw new ConfigException(JOB + ": --arch " + arch + " trains per pixel, and spilled module outputs do not carry the "
+                    + "label masks yet, so --schedule " + schedule.label() + (schedule == ScheduleKind.SEQUENTIAL ? " --spill "
+                    + pipeline.spill().label() : "") + " cannot train it. Use --schedule simultaneous, or --schedule sequential "
+                    + "--spill recompute.");
         }
         if (pipeline.views() > 1 && transform.augment() == InputTransform.Augment.NONE) {
             throw new ConfigException(JOB + ": --spill-views " + pipeline.views() + " spills identical views without augmentation; "
@@ -219,7 +229,8 @@ public record TrainConfig(
             + "channels.", 0, 0, 4);
     public static final Opt<InputTransform.Augment> AUGMENT = Opt.choice("augment", "KIND", "Training augmentation: crop-flip: "
             + "reflect-pad 4, random crop, horizontal flip; random-resized-crop: ImageNet's (area 8-100 %, aspect 3/4-4/3, flip; "
-            + "needs --crop); scale-crop-flip: Cityscapes segmentation's, refused until segmentation training exists.",
+            + "needs --crop); scale-crop-flip: Cityscapes segmentation's (image and mask scaled 0.5-2, cropped to N x 2N, flipped; needs --crop "
+            + "and a segmentation --arch; evaluation on whole frames).",
             InputTransform.Augment.NONE, InputTransform.Augment::label);
     public static final Opt<Integer> CROP = Opt.intIn("crop", "N", "Train/evaluate on NxN crops of images of any size (ImageNet: 224); "
             + "0 = none.", 0, 0, 8192);
@@ -227,10 +238,11 @@ public record TrainConfig(
             + "256 for 224).", 0, 0, 16384);
     public static final Opt<Integer> EPOCHS = Opt.intIn("epochs", "N", "Training epochs.", 2, 1, 100_000);
     public static final Opt<Integer> BATCH_SIZE = Opt.intIn("batch-size", "N", "Minibatch size.", 128, 2, 65_536);
-    public static final Opt<Double> LR = Opt.doubleIn("lr", "X", "Initial learning rate of the cosine schedule (a family's recipe "
+    public static final Opt<Double> LR = Opt.doubleIn("lr", "X", "Initial learning rate of the schedule (a family's recipe "
             + "may scale its default with the global batch, see --arch).", 0.1, 0, 100);
     public static final Opt<LrSchedule> LR_SCHEDULE = Opt.choice("lr-schedule", "KIND", "cosine-epoch: the rate is set once per epoch; "
-            + "cosine-step: at every step.", LrSchedule.COSINE_EPOCH, LrSchedule::label);
+            + "cosine-step: at every step; poly-step: (lr - 1e-4)(1 - t/T)^0.9 + 1e-4 at every step (mmsegmentation's, the "
+            + "segmentation recipe's).", LrSchedule.COSINE_EPOCH, LrSchedule::label);
     public static final Opt<Double> WARMUP_EPOCHS = Opt.doubleIn("warmup-epochs", "X", "Linear warm-up from 0.01 over the first X "
             + "epochs (0 = none).", 0, 0, 100_000);
     public static final Opt<Double> MOMENTUM = Opt.doubleIn("momentum", "X", "Nesterov momentum.", 0.9, 0, 0.999);
@@ -677,7 +689,7 @@ public record TrainConfig(
     }
 
     public LearningRate learningRateSchedule() {
-        return new LearningRate(learningRate, epochs, lrSchedule.perStep(), warmupEpochs, 0.01);
+        return new LearningRate(learningRate, epochs, lrSchedule.perStep(), warmupEpochs, 0.01, lrSchedule.poly());
     }
 
     public int modules() {

@@ -23,6 +23,9 @@ public final class Progress {
                     sb.append(String.format(Locale.ROOT, " top5 %.4f", v.top5Accuracy()));
                 }
             }
+            if (v.segmentation() != null && v.segmentation().get("miou") != null) {
+                sb.append(String.format(Locale.ROOT, " mIoU %.4f", (Double) v.segmentation().get("miou")));
+            }
             if (v.contrastiveLoss() != null) {
                 sb.append(String.format(Locale.ROOT, " supcon %.4f", v.contrastiveLoss()));
             }

@@ -8,7 +8,18 @@ import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.infopro.data.config.ConfigException;
+import org.infopro.data.shard.ImageBatch;
+import org.infopro.spark.loss.LambdaSchedule;
+import org.infopro.spark.loss.LossMode;
 import org.infopro.spark.loss.PixelCrossEntropy;
+import org.infopro.spark.measure.ConfusionMatrix;
+import org.infopro.spark.measure.HeadMetrics;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Builds {@link DeepLabV3Spec}'s network end to end in DL4J: the backbone, the ASPP decode head and the FCN auxiliary
@@ -16,7 +27,7 @@ import org.infopro.spark.loss.PixelCrossEntropy;
  * {@link #AUX} weight 0.4), or as InfoPro* K=2's two modules (Wang et al., ICLR 2021, §3.5 and §4.4 of the reference
  * note: the reference's mmsegmentation {@code forward_train1}/{@code forward_train2}).
  */
-public final class DeepLabV3NetworkFactory {
+public final class DeepLabV3NetworkFactory implements ModuleNetworkFactory {
     /** The decode head's loss output. */
     public static final String DECODE = "decode";
     /** The FCN auxiliary head's loss output. */
@@ -30,50 +41,128 @@ public final class DeepLabV3NetworkFactory {
 
     private final DeepLabV3Spec spec;
     private final Hyper hyper;
+    private final HeadSpec head;
 
-    public DeepLabV3NetworkFactory(DeepLabV3Spec spec, Hyper hyper) {
+    public DeepLabV3NetworkFactory(DeepLabV3Spec spec, Hyper hyper, HeadSpec head) {
+        if (head.mode().contrastive()) {
+            throw new ConfigException("DeepLab-V3 has no contrastive InfoPro variant in the reference; use infopro-softmax.");
+        }
         this.spec = spec;
         this.hyper = hyper;
+        this.head = head;
     }
 
-    /** The whole network, initialised; outputs {@link #DECODE} and {@link #AUX}, both against the same label image. */
-    public ComputationGraph endToEnd() {
-        Layers l = Layers.graph(hyper, 0, new int[]{spec.channels(), spec.height(), spec.width()});
-        String x = trunk(l, Layers.INPUT, 0, spec.units() - 1);
-        secondHeads(l, x);
+    /** The factory with InfoPro softmax heads, for the fixed-split helpers ({@link #endToEnd}, {@link #module1}, {@link #module2}). */
+    public DeepLabV3NetworkFactory(DeepLabV3Spec spec, Hyper hyper) {
+        this(spec, hyper, HeadSpec.of(LossMode.INFOPRO_SOFTMAX, AuxNet.C1F2));
+    }
+
+    @Override
+    public HeadSpec head() {
+        return head;
+    }
+
+    @Override
+    public String trunkOutputOf(ModulePlan plan) {
+        return unitOutput(plan.lastUnit());
+    }
+
+    /** The last module: the decode head, then the FCN head; a local one: {@code head_inter} (λ2 > 0), then the decoder (λ1 > 0). */
+    @Override
+    public List<String> outputsOf(ModulePlan plan) {
+        List<String> out = new ArrayList<>();
+        if (plan.isLast()) {
+            out.add(DECODE);
+            out.add(AUX);
+        } else {
+            if (plan.weights().task() > 0) {
+                out.add(INTER);
+            }
+            if (plan.weights().reconstruction() > 0) {
+                out.add(RECONSTRUCTION);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Trunk units {@code plan.firstUnit()..plan.lastUnit()} with, for the last module, the ASPP decode head and the FCN
+     * auxiliary head, and for a local module (InfoPro*, the reference's mmsegmentation {@code forward_train1}) its
+     * {@code head_inter} (conv3x3 → 512, BN, ReLU, dropout 0.1, conv1x1 → classes, per-pixel CE weighted λ2) and
+     * {@code decoder_inter} (conv1x1 → 128, three bilinear ×2 upsamplings between 3x3 convs to 32 and 12 channels, each
+     * with BN and ReLU, a 3x3 conv to the image channels and a sigmoid; BCE against the image in [0, 1] weighted λ1).
+     */
+    @Override
+    public ComputationGraph build(ModulePlan plan) {
+        Layers l = Layers.graph(hyper, plan.index(), plan.inputShape());
+        String x = trunk(l, Layers.INPUT, plan.firstUnit(), plan.lastUnit());
+        if (plan.isLast()) {
+            aspp(l, x, spec.layerChannels(4));
+            fcn(l, LAYER3, spec.layerChannels(3));
+        } else {
+            int c = channelsAfter(plan.lastUnit());
+            if (plan.weights().task() > 0) {
+                String h = l.convBnRelu("inter", x, c, spec.scaled(512), 3, 1, 1, true);
+                classify(l, INTER, h, spec.scaled(512), plan.weights().task());
+            }
+            if (plan.weights().reconstruction() > 0) {
+                decoder(l, x, c, plan.weights().reconstruction());
+            }
+        }
+        l.g.setOutputs(outputsOf(plan).toArray(String[]::new));
         return Layers.init(l.g.build());
     }
 
     /**
-     * InfoPro* K=2 module 1: the stem, layers 1–2 and the first {@code spec.split()} blocks of layer 3, with the
-     * reference's {@code head_inter} (conv3x3 → 512, BN, ReLU, dropout 0.1, conv1x1 → classes, per-pixel CE weighted
-     * {@code lambdaTask}) and {@code decoder_inter} (conv1x1 → 128, three bilinear ×2 upsamplings between 3x3 convs to
-     * 32 and 12 channels, each with BN and ReLU, a 3x3 conv to the image channels and a sigmoid; BCE against the
-     * image in [0, 1] weighted {@code lambdaRec}); its last trunk activation, {@link #handoff()}, goes to module 2.
+     * Validation of a segmentation module: the pixel confusion matrix of its per-pixel classifier (the decode head for the
+     * last module, {@code head_inter} for a local one; the FCN head is a training aid, not scored) and the decoder's BCE.
      */
+    @Override
+    public HeadMetrics measure(ModulePlan plan, INDArray[] values, ImageBatch batch) {
+        if (batch.pixels() == null) {
+            throw new IllegalArgumentException("DeepLab-V3 validates per pixel, but the batch has no masks; train it on a "
+                    + "segmentation dataset (prep-cityscapes).");
+        }
+        List<String> outputs = outputsOf(plan);
+        ConfusionMatrix confusion = null;
+        double bce = 0;
+        for (int i = 0; i < outputs.size(); i++) {
+            String o = outputs.get(i);
+            if (o.equals(RECONSTRUCTION)) {
+                bce = ClassifierHeads.bceSumOfImageMeans(values[i], batch.pixels01());
+            } else if (o.equals(DECODE) || o.equals(INTER)) {
+                try (INDArray predicted = Nd4j.argMax(values[i], 1)) {
+                    confusion = new ConfusionMatrix(spec.numClasses()).add(batch.pixels().ids(), predicted.data().asInt());
+                }
+            }
+        }
+        return new HeadMetrics(batch.size(), 0, 0, 0, bce, 0, false, outputs.contains(RECONSTRUCTION), false, confusion);
+    }
+
+    /** The whole network, initialised; outputs {@link #DECODE} and {@link #AUX}, both against the same label image. */
+    public ComputationGraph endToEnd() {
+        return build(new ModulePlan(0, 1, 0, spec.units() - 1, spec.inputShape(), spec.shapeAfter(spec.units() - 1), null));
+    }
+
+    /** InfoPro* K=2 module 1 at the spec's split, with λ1 = {@code lambdaRec} and λ2 = {@code lambdaTask}. */
     public ComputationGraph module1(double lambdaRec, double lambdaTask) {
-        Layers l = Layers.graph(hyper, 0, new int[]{spec.channels(), spec.height(), spec.width()});
-        String x = trunk(l, Layers.INPUT, 0, spec.splitUnit());
-        int c = spec.layerChannels(3);
-        String h = l.convBnRelu("inter", x, c, spec.scaled(512), 3, 1, 1, true);
-        classify(l, INTER, h, spec.scaled(512), lambdaTask);
-        decoder(l, x, c, lambdaRec);
-        l.g.setOutputs(INTER, RECONSTRUCTION);
-        return Layers.init(l.g.build());
+        return build(new ModulePlan(0, 2, 0, spec.splitUnit(), spec.inputShape(), spec.shapeAfter(spec.splitUnit()),
+                new LambdaSchedule.Weights(lambdaRec, lambdaTask)));
     }
 
     /** The activation of module 1 that is module 2's input: the output of its last layer-3 block. */
     public String handoff() {
-        return "l3b" + (spec.split() - 1) + "_out";
+        return unitOutput(spec.splitUnit());
     }
 
-    /** InfoPro* K=2 module 2: the rest of layer 3 and layer 4 with the decode and FCN heads, on module 1's output. */
+    /** InfoPro* K=2 module 2 at the spec's split: the rest of layer 3 and layer 4 with the decode and FCN heads. */
     public ComputationGraph module2() {
-        int[] in = {spec.layerChannels(3), spec.height() / 8, spec.width() / 8};
-        Layers l = Layers.graph(hyper, 1, in);
-        String x = trunk(l, Layers.INPUT, spec.splitUnit() + 1, spec.units() - 1);
-        secondHeads(l, x);
-        return Layers.init(l.g.build());
+        return build(new ModulePlan(1, 2, spec.splitUnit() + 1, spec.units() - 1, spec.shapeAfter(spec.splitUnit()),
+                spec.shapeAfter(spec.units() - 1), null));
+    }
+
+    private String unitOutput(int unit) {
+        return unit == 0 ? "stem_pool" : "l" + spec.layerOf(unit) + "b" + spec.blockOf(unit) + "_out";
     }
 
     /** Units {@code first..last} (0 = the stem, then the blocks in order) from {@code in}; the last one's name. */
@@ -103,13 +192,6 @@ public final class DeepLabV3NetworkFactory {
 
     private int channelsAfter(int unit) {
         return unit == 0 ? spec.base() : spec.layerChannels(spec.layerOf(unit));
-    }
-
-    /** The ASPP decode head on layer 4 and the FCN head on layer 3's output. */
-    private void secondHeads(Layers l, String layer4) {
-        aspp(l, layer4, spec.layerChannels(4));
-        fcn(l, LAYER3, spec.layerChannels(3));
-        l.g.setOutputs(DECODE, AUX);
     }
 
     private void decoder(Layers l, String in, int cIn, double lambda) {

@@ -25,7 +25,7 @@ import java.io.Serializable;
  * ({@code loss.PixelCrossEntropy}). {@code base} = 64 is the standard width.
  */
 public record DeepLabV3Spec(int depth, int base, int height, int width, int channels, int numClasses, int split)
-        implements Serializable {
+        implements Serializable, Trunk {
     public static final int[] STRIDES = {1, 2, 1, 1};
     public static final int[] DILATIONS = {1, 1, 2, 4};
     public static final int[] ASPP_DILATIONS = {1, 12, 24, 36};
@@ -65,7 +65,88 @@ public record DeepLabV3Spec(int depth, int base, int height, int width, int chan
         return Math.max(1, Math.min(l3 - 1, (int) Math.round(l3 * 13.0 / 23)));
     }
 
+    @Override
+    public String family() {
+        return DeepLabV3Family.NAME;
+    }
+
+    /**
+     * The unit split point {@code [layer, block]} ends ({@code [0, 0]}: the stem). A local module must end before the
+     * last block of layer 3: the FCN auxiliary head sits on layer 3's output, which the last module must hold.
+     */
+    @Override
+    public int unitOf(SplitPoint p) {
+        if (p.stage() == 0 && p.block() == 0) {
+            return 0;
+        }
+        int[] b = blocks();
+        if (p.stage() < 1 || p.stage() > 3 || p.block() < 0 || p.block() >= b[p.stage() - 1]
+                || (p.stage() == 3 && p.block() == b[2] - 1)) {
+            throw new ConfigException("split point " + p + " cannot end a local module of DeepLab-V3-R" + depth + ": layers 1-3 have "
+                    + b[0] + ", " + b[1] + " and " + b[2] + " blocks, and module boundaries must come before layer 3's last block "
+                    + "[3," + (b[2] - 1) + "], since the last module carries the FCN auxiliary head on layer 3. The reference's "
+                    + "split: --splits infopro*-cityscapes:k2 ([3," + (defaultSplit(depth) - 1) + "]).");
+        }
+        return lastUnitOf(p.stage() - 1) + 1 + p.block();
+    }
+
+    /** Stem and layer 1 at 1/4 of the input, layers 2-4 at 1/8 (output stride 8). */
+    @Override
+    public int[] shapeAfter(int unit) {
+        if (unit == 0) {
+            return new int[]{base, height / 4, width / 4};
+        }
+        int layer = layerOf(unit);
+        int s = layer == 1 ? 4 : 8;
+        return new int[]{layerChannels(layer), height / s, width / s};
+    }
+
+    @Override
+    public int[] inputShape() {
+        return new int[]{channels, height, width};
+    }
+
+    /** The same network on inputs of {@code h}×{@code w}: its parameters do not depend on the size. */
+    @Override
+    public DeepLabV3Spec atInput(int h, int w) {
+        return new DeepLabV3Spec(depth, base, h, w, channels, numClasses, split);
+    }
+
+    @Override
+    public ModuleNetworkFactory networks(Hyper hyper, HeadSpec head) {
+        return new DeepLabV3NetworkFactory(this, hyper, head);
+    }
+
+    /** Convolution FLOPs per image of the backbone units {@code first..last} (the heads not counted). */
+    @Override
+    public long flops(int first, int last) {
+        long flops = 0;
+        for (int u = first; u <= last; u++) {
+            int[] out = shapeAfter(u);
+            long px = (long) out[1] * out[2];
+            if (u == 0) {
+                long half = base / 2;
+                long px2 = (long) (height / 2) * (width / 2);
+                flops += 2L * 9 * px2 * (channels * half + half * half + half * base);
+                continue;
+            }
+            int layer = layerOf(u);
+            int cIn = shapeAfter(u - 1)[0];
+            int mid = planes(layer);
+            if (bottleneck()) {
+                flops += 2L * px * (cIn * mid + 9L * mid * mid + (long) mid * out[0]);
+            } else {
+                flops += 2L * px * 9L * (cIn * out[0] + (long) out[0] * out[0]);
+            }
+            if (cIn != out[0]) {
+                flops += 2L * px * cIn * out[0];
+            }
+        }
+        return flops;
+    }
+
     /** Units: 0 is the stem (with the pool), then every block of layers 1–4 in order. */
+    @Override
     public int units() {
         int n = 1;
         for (int b : blocks()) {

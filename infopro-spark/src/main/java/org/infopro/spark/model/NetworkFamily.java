@@ -48,6 +48,14 @@ public interface NetworkFamily extends Serializable {
         return Recipe.NONE;
     }
 
+    /**
+     * True for a family that classifies every pixel (segmentation): it trains on datasets with masks, with per-pixel
+     * labels and label masks, and validation scores it by a pixel confusion matrix. False by default.
+     */
+    default boolean perPixel() {
+        return false;
+    }
+
     /** Refuses, at config validation, a local loss this family has no variant of; every loss is fine by default. */
     default void checkLoss(LossMode loss) {
     }

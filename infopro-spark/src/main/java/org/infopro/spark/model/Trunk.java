@@ -30,6 +30,19 @@ public interface Trunk extends Serializable {
     /** Forward FLOPs per image of units {@code first..last} (2 per multiply-add of the convolutions). */
     long flops(int first, int last);
 
+    /**
+     * The same network on inputs of {@code height}×{@code width} (whole-frame evaluation of a network trained on crops);
+     * a trunk whose networks depend on the input size returns itself only for its own size.
+     */
+    default Trunk atInput(int height, int width) {
+        int[] in = inputShape();
+        if (in[1] != height || in[2] != width) {
+            throw new IllegalArgumentException(family() + " networks are built for " + in[1] + "x" + in[2] + " inputs, not "
+                    + height + "x" + width);
+        }
+        return this;
+    }
+
     /** The factory of this trunk's module networks, with their heads and local losses. */
     ModuleNetworkFactory networks(Hyper hyper, HeadSpec head);
 }

@@ -67,7 +67,7 @@ public final class LocalModule implements AutoCloseable {
     public Handoff train(Handoff input, ImageBatch batch) {
         capture.armed = !plan.isLast();
         long ws = NativeMemory.workspaceBytes();
-        net.fit(new MultiDataSet(new INDArray[]{input.activation()}, labels(batch)));
+        net.fit(new MultiDataSet(new INDArray[]{input.activation()}, labels(batch), null, labelMasks(batch)));
         NativeMemory.settle(ws);
         forwardPasses++;
         capture.armed = false;
@@ -159,6 +159,18 @@ public final class LocalModule implements AutoCloseable {
             l[i] = outputs.get(i).equals(InfoProNetworkFactory.RECONSTRUCTION) ? batch.pixels01() : batch.labels();
         }
         return l;
+    }
+
+    /** A segmentation batch's label mask for every per-pixel output (ignored pixels count for nothing); else none. */
+    private INDArray[] labelMasks(ImageBatch batch) {
+        if (batch.pixels() == null) {
+            return null;
+        }
+        INDArray[] m = new INDArray[outputs.size()];
+        for (int i = 0; i < m.length; i++) {
+            m[i] = outputs.get(i).equals(InfoProNetworkFactory.RECONSTRUCTION) ? null : batch.pixels().mask();
+        }
+        return m;
     }
 
     /** Takes the trunk output out of the training forward pass, so it is never recomputed. */

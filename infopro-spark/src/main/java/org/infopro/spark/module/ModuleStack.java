@@ -41,6 +41,24 @@ public final class ModuleStack implements AutoCloseable {
         public int modules() {
             return plans.size();
         }
+
+        /**
+         * The same modules on inputs of {@code height}×{@code width} (whole-frame evaluation of a network trained on
+         * crops): the units, weights and parameters stay, the shapes follow the input.
+         */
+        public Setup atInput(int height, int width) {
+            int[] in = spec.inputShape();
+            if (in[1] == height && in[2] == width) {
+                return this;
+            }
+            Trunk t = spec.atInput(height, width);
+            List<ModulePlan> resized = new ArrayList<>(plans.size());
+            for (ModulePlan p : plans) {
+                resized.add(new ModulePlan(p.index(), p.count(), p.firstUnit(), p.lastUnit(),
+                        p.firstUnit() == 0 ? t.inputShape() : t.shapeAfter(p.firstUnit() - 1), t.shapeAfter(p.lastUnit()), p.weights()));
+            }
+            return new Setup(t, resized, hyper, head);
+        }
     }
 
     private final List<LocalModule> modules;

@@ -83,8 +83,13 @@ public record RunContext(TrainConfig cfg, SparkSession spark, ModuleStack.Setup 
         throw (E) e;
     }
 
-    /** Distributed validation of {@code segment}'s modules with the current state, reduced on the driver. */
+    /**
+     * Distributed validation of {@code segment}'s modules with the current state, reduced on the driver; at the
+     * assembler's evaluation size ({@link BatchAssembler#evalShape}: whole frames for segmentation).
+     */
     public <V> List<HeadMetrics> validate(JavaRDD<V> val, Segment<V> segment) {
-        return withState(b -> val.mapPartitions(new EvalTask<>(setup, segment, b, cfg.threads(), cfg.reclaimEvery())).reduce(EvalTask::add));
+        int[] hwc = assembler.evalShape();
+        ModuleStack.Setup eval = setup.atInput(hwc[0], hwc[1]);
+        return withState(b -> val.mapPartitions(new EvalTask<>(eval, segment, b, cfg.threads(), cfg.reclaimEvery())).reduce(EvalTask::add));
     }
 }

@@ -18,7 +18,9 @@ import java.util.List;
  * partial sums are reduced on the driver with {@link #add}.
  */
 public final class EvalTask<T> implements FlatMapFunction<Iterator<T>, List<HeadMetrics>> {
+    /** Images per batch: at most 256, and about 2^22 input pixels (8 MB of floats per channel) for large frames. */
     private static final int BATCH = 256;
+    private static final long PIXELS = 1L << 22;
 
     private final ModuleStack.Setup setup;
     private final Segment<T> segment;
@@ -43,10 +45,12 @@ public final class EvalTask<T> implements FlatMapFunction<Iterator<T>, List<Head
         try (TaskScope scope = TaskScope.enter(threads, reclaimEverySeconds)) {
             ModuleStack stack = scope.stack(setup, state.value());
             List<HeadMetrics> sums = null;
-            List<T> batch = new ArrayList<>(BATCH);
+            int[] in = setup.spec().inputShape();
+            int size = (int) Math.max(1, Math.min(BATCH, PIXELS / ((long) in[1] * in[2])));
+            List<T> batch = new ArrayList<>(size);
             while (it.hasNext()) {
                 batch.clear();
-                while (it.hasNext() && batch.size() < BATCH) {
+                while (it.hasNext() && batch.size() < size) {
                     batch.add(it.next());
                 }
                 try (ImageBatch b = segment.source().assemble(batch, 0, batch.size(), null, stack)) {

@@ -38,6 +38,6 @@ public record ImageSource(BatchAssembler assembler, int prefix) implements Batch
         Handoff h = stack.forward(images, 0, prefix);
         images.features().close();
         // the batch takes ownership of the recomputed activation and closes it with the rest
-        return new ImageBatch(h.activation(), images.pixels01(), images.labels(), images.labelIndices());
+        return images.withFeatures(h.activation());
     }
 }

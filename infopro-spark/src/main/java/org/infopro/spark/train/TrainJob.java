@@ -19,6 +19,7 @@ import org.infopro.spark.checkpoint.StateStore;
 import org.infopro.spark.config.TrainConfig;
 import org.infopro.spark.measure.Classification;
 import org.infopro.spark.measure.HeadMetrics;
+import org.infopro.spark.metrics.EpochMetrics;
 import org.infopro.spark.metrics.HeapWatch;
 import org.infopro.spark.metrics.MetricsLog;
 import org.infopro.spark.metrics.ProcessMemory;
@@ -27,6 +28,7 @@ import org.infopro.spark.metrics.RunListener;
 import org.infopro.spark.metrics.RunTotals;
 import org.infopro.spark.model.Hyper;
 import org.infopro.spark.model.ModulePlan;
+import org.infopro.spark.model.DeepLabV3Family;
 import org.infopro.spark.model.NetworkFamily;
 import org.infopro.spark.model.Trunk;
 import org.infopro.spark.module.InferenceExport;
@@ -46,6 +48,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -105,7 +108,15 @@ public final class TrainJob {
     /** The network of the run: its family's trunk for the dataset's input shape and classes, split into modules. */
     static ModuleStack.Setup setup(TrainConfig cfg, BatchAssembler assembler, int numClasses) {
         int[] hwc = assembler.outputShape();
-        Trunk trunk = NetworkFamily.named(cfg.arch()).trunk(cfg.depth(), cfg.width(), new int[]{hwc[2], hwc[0], hwc[1]}, numClasses);
+        NetworkFamily family = NetworkFamily.named(cfg.arch());
+        if (family.perPixel() != assembler.segmentation()) {
+            throw new ConfigException(family.perPixel()
+                    ? "train: --arch " + cfg.arch() + " segments images, but the dataset has no masks; prepare a segmentation "
+                    + "dataset (prep-cityscapes) or choose a classification --arch."
+                    : "train: the dataset has segmentation masks, but --arch " + cfg.arch() + " classifies whole images; use "
+                    + "--arch " + DeepLabV3Family.NAME + " --augment scale-crop-flip --crop N.");
+        }
+        Trunk trunk = family.trunk(cfg.depth(), cfg.width(), new int[]{hwc[2], hwc[0], hwc[1]}, numClasses);
         List<ModulePlan> plans = ModulePlan.plan(trunk, cfg.splits(), cfg.effectiveLambda());
         return new ModuleStack.Setup(trunk, plans, new Hyper(cfg.seed(), cfg.learningRate(), cfg.momentum(), cfg.weightDecay()),
                 cfg.head());
@@ -145,6 +156,9 @@ public final class TrainJob {
             // (a resume of a run killed after its last round has no last epoch, only the final steps left)
             Double testAccuracy = totals.last() == null ? null : totals.last().validation().testAccuracy();
             Double testTop5Accuracy = totals.last() == null ? null : totals.last().validation().testTop5Accuracy();
+            EpochMetrics.Validation lastVal = totals.last() == null ? null : totals.last().validation();
+            Double testMiou = lastVal == null ? null : lastVal.testMiou();
+            Map<String, Object> segmentation = lastVal == null ? null : lastVal.modules().get(lastVal.modules().size() - 1).segmentation();
             double finalEvalS = 0;
             if (!schedule.lastEpochValidatesComposed() || totals.last() == null) {
                 long tv = System.nanoTime();
@@ -153,10 +167,16 @@ public final class TrainJob {
                 HeadMetrics network = composed.get(composed.size() - 1);
                 testAccuracy = network.accuracy();
                 testTop5Accuracy = network.top5Accuracy();
-                String top5 = reader.manifest().numClasses() > Classification.TOP_K
-                        ? String.format(Locale.ROOT, " (top-5 %.4f)", testTop5Accuracy) : "";
-                LOG.info(String.format(Locale.ROOT, "[train] composed network: test accuracy %.4f%s on %d images", testAccuracy,
-                        top5, network.images()));
+                testMiou = network.miou();
+                segmentation = network.confusion() == null ? null : network.confusion().scores();
+                if (network.confusion() != null) {
+                    LOG.info(String.format(Locale.ROOT, "[train] composed network: mIoU %s on %d images", testMiou, network.images()));
+                } else {
+                    String top5 = reader.manifest().numClasses() > Classification.TOP_K
+                            ? String.format(Locale.ROOT, " (top-5 %.4f)", testTop5Accuracy) : "";
+                    LOG.info(String.format(Locale.ROOT, "[train] composed network: test accuracy %.4f%s on %d images", testAccuracy,
+                            top5, network.images()));
+                }
             }
             store.checkpoint(store.last().done());
             ComputationGraph net = InferenceExport.export(store.modules(), setup);
@@ -169,6 +189,7 @@ public final class TrainJob {
             TrainResult.Paths paths = new TrainResult.Paths(out.toString(), metrics.path().toString(), store.dir().toString(),
                     new Path(out, MODEL).toString(), new Path(out, RESULT).toString());
             TrainResult result = new TrainResult(Status.OK, null, cfg.schedule().label(), cfg.asMap(), testAccuracy, testTop5Accuracy,
+                    testMiou, segmentation,
                     totals.last(), totals.throughput(), totals.peakMemory(), ProcessMemory.peakResidentBytes(),
                     heap.result(), totals.timings(setupS, finalEvalS, seconds(t0)),
                     store.rounds(), totals.sync(), totals.stages(), totals.spillBytes(), totals.executors(), totals.input(),

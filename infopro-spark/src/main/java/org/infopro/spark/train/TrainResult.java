@@ -20,10 +20,12 @@ import java.util.Map;
  * whole run's, training and validation tasks included) and its heap after garbage collections ({@link HeapWatch}), the replicas' synchronisation per round (seconds, bytes the
  * driver received, shuffle bytes), the peak memory of every executor, what the input streams measured (time
  * waited for input, the pipeline's images/s, decoded images held), the sequential schedule's
- * spill plan or the staggered schedule's pipeline figures, and the paths of the outputs.
+ * spill plan or the staggered schedule's pipeline figures, and the paths of the outputs. A segmentation run adds the
+ * composed network's mean IoU ({@code testMiou}) and its {@code segmentation} scores: per-class IoU and accuracy,
+ * pixel accuracy and mean class accuracy ({@link org.infopro.spark.measure.ConfusionMatrix#scores}).
  */
 public record TrainResult(Status status, String error, String schedule, Map<String, Object> config, Double testAccuracy,
-                          Double testTop5Accuracy, EpochMetrics lastEpoch, RunTotals.Throughput imagesPerS, Long peakMemoryBytes,
+                          Double testTop5Accuracy, Double testMiou, Map<String, Object> segmentation, EpochMetrics lastEpoch, RunTotals.Throughput imagesPerS, Long peakMemoryBytes,
                           Long driverPeakRssBytes, HeapWatch.DriverHeap driverHeap, RunTotals.Timings timingsS, Long rounds, RunTotals.Sync sync, List<StageReport> stages,
                           Long spillBytes, Map<String, ExecutorPeak> executors, RunTotals.Input input, SpillPlan plan,
                           StaggeredReport pipeline,
@@ -37,7 +39,7 @@ public record TrainResult(Status status, String error, String schedule, Map<Stri
 
     static TrainResult notRun(Status status, String error, String schedule, Map<String, Object> config, Long driverPeakRssBytes,
                               HeapWatch.DriverHeap driverHeap, double totalS, String resultPath, Map<String, String> versions) {
-        return new TrainResult(status, error, schedule, config, null, null, null, null, null, driverPeakRssBytes, driverHeap,
+        return new TrainResult(status, error, schedule, config, null, null, null, null, null, null, null, driverPeakRssBytes, driverHeap,
                 RunTotals.Timings.only(totalS), null, null,
                 List.of(), null, Map.of(), null, null, null, Paths.resultOnly(resultPath), null, versions);
     }

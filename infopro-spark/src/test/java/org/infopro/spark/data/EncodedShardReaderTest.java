@@ -7,7 +7,6 @@ import org.infopro.data.shard.BatchAssembler;
 import org.infopro.data.shard.ImageBatch;
 import org.infopro.data.shard.InputTransform;
 import org.infopro.data.shard.LabeledImage;
-import org.infopro.data.shard.SegmentationBatch;
 import org.infopro.data.shard.ShardReader;
 import org.infopro.data.prep.ImagePrepConfig;
 import org.infopro.data.prep.ImagePrepJob;
@@ -105,21 +104,31 @@ class EncodedShardReaderTest {
         List<LabeledImage> train = reader.images("train", 0).collect();
         assertEquals(64 * 32, train.get(0).mask().length);
         BatchAssembler a = new BatchAssembler(reader.manifest(), new InputTransform(0, 0, InputTransform.Augment.SCALE_CROP_FLIP, 16, 0));
-        try (SegmentationBatch b = a.assembleSegmentation(train, 0, 3, new Random(5))) {
+        try (ImageBatch b = a.assemble(train, 0, 3, new Random(5))) {
             assertArrayEquals(new long[]{3, 3, 16, 32}, b.features().shape());
-            assertArrayEquals(new long[]{3, 16, 32}, b.masks().shape());
+            assertArrayEquals(new long[]{3, 19, 16, 32}, b.labels().shape());
+            assertArrayEquals(new long[]{3, 1, 16, 32}, b.pixels().mask().shape());
             Set<Integer> values = new HashSet<>();
-            for (double v : b.masks().data().asDouble()) {
-                values.add((int) v);
+            for (int v : b.pixels().ids()) {
+                values.add(v);
             }
             assertTrue(Set.of(0, 13, 255).containsAll(values), "road 0, car 13, ignore 255 only: " + values);
+            int[] ids = b.pixels().idsOf(0);
+            for (int p = 0; p < ids.length; p++) {
+                int y = p / 32, x = p % 32;
+                assertEquals(ids[p] == 255 ? 0.0 : 1.0, b.pixels().mask().getDouble(0, 0, y, x), "mask at " + p);
+                if (ids[p] != 255) {
+                    assertEquals(1.0, b.labels().getDouble(0, ids[p], y, x), "one-hot of train id " + ids[p] + " at " + p);
+                }
+            }
         }
         List<LabeledImage> val = reader.images("val", 0).collect();
-        try (SegmentationBatch b = a.assembleSegmentation(val, 0, 1, null)) {
-            assertArrayEquals(new long[]{1, 32, 64}, b.masks().shape());
-            assertEquals(1.0, b.masks().getDouble(0, 0, 0), "sidewalk (8) -> 1");
-            assertEquals(2.0, b.masks().getDouble(0, 0, 63), "building (11) -> 2");
-            assertEquals(255.0, b.masks().getDouble(0, 31, 10), "ego vehicle (1) -> ignore");
+        assertArrayEquals(new int[]{32, 64, 3}, a.evalShape());
+        try (ImageBatch b = a.assemble(val, 0, 1, null)) {
+            assertArrayEquals(new long[]{1, 3, 32, 64}, b.features().shape());
+            assertEquals(1, b.pixels().ids()[0], "sidewalk (8) -> 1");
+            assertEquals(2, b.pixels().ids()[63], "building (11) -> 2");
+            assertEquals(255, b.pixels().ids()[31 * 64 + 10], "ego vehicle (1) -> ignore");
         }
     }
 }

@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class ProgressTest {
     private static EpochMetrics line() {
         EpochMetrics.Validation v = new EpochMetrics.Validation(100, 1.0, 0.5, 0.9, 1.2, List.of(
-                new EpochMetrics.ModuleValidation(1, 0.4, 0.8, 1.5, null, 0.3),
-                new EpochMetrics.ModuleValidation(2, 0.5, 0.9, 1.2, null, null)));
+                new EpochMetrics.ModuleValidation(1, 0.4, 0.8, 1.5, null, 0.3, null),
+                new EpochMetrics.ModuleValidation(2, 0.5, 0.9, 1.2, null, null, null)));
         EpochMetrics.Training t = new EpochMetrics.Training(100, 2, 10.0, 10.0, 0, List.of());
         return new EpochMetrics(1, 2, "all modules", 0.5, 0.1, t, v, 20.0);
     }

@@ -201,4 +201,40 @@ class DeepLabV3NetworkFactoryTest {
     private static long convBn(int k, int in, int out) {
         return (long) k * k * in * out + 4L * out;
     }
+
+    @Test
+    void asATrunkTheSplitTableGivesModulePlansThatMatchTheFixedSplitAndGrowToWholeFrames() {
+        DeepLabV3Spec spec = new DeepLabV3Spec(50, 8, 32, 64, 3, 4);
+        java.util.List<SplitPoint> splits = ReferenceTables.splits("infopro*-cityscapes", 50, 2);
+        assertEquals(java.util.List.of(new SplitPoint(3, 2)), splits, "R-50: 3 of 6 layer-3 blocks");
+        assertEquals(spec.splitUnit(), spec.unitOf(splits.get(0)));
+        assertArrayEquals(new int[]{spec.layerChannels(3), 4, 8}, spec.shapeAfter(spec.splitUnit()));
+        assertArrayEquals(new int[]{8, 8, 16}, spec.shapeAfter(0), "the deep stem and its pool: 1/4");
+        ConfigException late = assertThrows(ConfigException.class, () -> spec.unitOf(new SplitPoint(3, 5)));
+        assertTrue(late.getMessage().contains("FCN auxiliary head") && late.getMessage().contains("[3,2]"), late.getMessage());
+
+        org.infopro.spark.loss.LambdaSchedule lambda = org.infopro.spark.loss.LambdaSchedule.parse("1.5,1,0,0");
+        org.infopro.spark.module.ModuleStack.Setup setup = new org.infopro.spark.module.ModuleStack.Setup(spec,
+                ModulePlan.plan(spec, splits, lambda), HYPER, HeadSpec.of(org.infopro.spark.loss.LossMode.INFOPRO_SOFTMAX, AuxNet.C1F2));
+        DeepLabV3NetworkFactory fixed = new DeepLabV3NetworkFactory(spec, HYPER);
+        ComputationGraph m1 = fixed.module1(1.5, 1);
+        ComputationGraph m2 = fixed.module2();
+        org.infopro.spark.module.ModuleStack.Setup frames = setup.atInput(64, 128);
+        try (org.infopro.spark.module.ModuleStack crops = setup.build(); org.infopro.spark.module.ModuleStack whole = frames.build()) {
+            assertEquals(m1.numParams(), crops.module(0).network().numParams(), "module 1 as the fixed split builds it");
+            assertEquals(m2.numParams(), crops.module(1).network().numParams(), "module 2 as the fixed split builds it");
+            for (int k = 0; k < 2; k++) {
+                assertEquals(crops.module(k).network().numParams(), whole.module(k).network().numParams(),
+                        "module " + (k + 1) + ": the same parameters at the whole-frame size");
+            }
+            whole.load(crops.state());
+            INDArray x = Nd4j.rand(DataType.FLOAT, 1, 3, 64, 128);
+            INDArray[] out = whole.module(1).network().output(false, whole.module(0).network()
+                    .feedForward(new INDArray[]{x}, false, false).get(fixed.handoff()));
+            assertArrayEquals(new long[]{1, 4, 64, 128}, out[0].shape(), "decode-head probabilities at the frame size");
+        } finally {
+            m1.close();
+            m2.close();
+        }
+    }
 }

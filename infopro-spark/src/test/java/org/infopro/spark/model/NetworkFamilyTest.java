@@ -23,10 +23,10 @@ class NetworkFamilyTest {
     @Test
     void familiesAreFoundByNameIncludingOneAddedOnlyInTheTests() {
         assertTrue(NetworkFamily.all().keySet().containsAll(List.of(CifarResNetFamily.NAME, ImageNetResNetFamily.NAME,
-                PlainConvFamily.NAME)), NetworkFamily.all().keySet().toString());
+                DeepLabV3Family.NAME, PlainConvFamily.NAME)), NetworkFamily.all().keySet().toString());
         assertEquals(ImageNetResNetFamily.class, NetworkFamily.named("imagenet-resnet").getClass());
         ConfigException e = assertThrows(ConfigException.class, () -> NetworkFamily.named("vgg16"));
-        assertTrue(e.getMessage().contains("'vgg16'") && e.getMessage().contains("cifar-resnet, imagenet-resnet"), e.getMessage());
+        assertTrue(e.getMessage().contains("'vgg16'") && e.getMessage().contains("cifar-resnet, deeplabv3, imagenet-resnet"), e.getMessage());
     }
 
     @Test

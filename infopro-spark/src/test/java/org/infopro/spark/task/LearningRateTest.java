@@ -33,4 +33,14 @@ class LearningRateTest {
         assertEquals(cos5 * 0.5 + 0.01 * 0.5, lr.at(5, 0, 1), 1e-15);
         assertEquals(0.4 * (1 + Math.cos(Math.PI * 10 / 160)), lr.at(10, 0, 1), 1e-15);
     }
+
+    @Test
+    void polyPerStepIsMmsegmentationsScheduleWithItsFloor() {
+        // (0.01 - 1e-4) * (1 - t/2)^0.9 + 1e-4; 0.5^0.9 = 0.535886731, 0.25^0.9 = 0.287174589
+        LearningRate lr = new LearningRate(0.01, 2, true, 0, 0, true);
+        assertEquals(0.01, lr.at(0, 0, 10), 1e-15);
+        assertEquals(0.0099 * 0.535886731 + 1e-4, lr.at(1, 0, 10), 1e-11);
+        assertEquals(0.0099 * 0.287174589 + 1e-4, lr.at(1, 5, 10), 1e-11);
+        assertEquals(1e-4, lr.at(2, 0, 10), 1e-15, "the floor at the end of training");
+    }
 }

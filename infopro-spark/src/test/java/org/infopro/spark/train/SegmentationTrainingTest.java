@@ -1,0 +1,126 @@
+package org.infopro.spark.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.spark.sql.SparkSession;
+import org.infopro.data.config.ConfigException;
+import org.infopro.data.io.Json;
+import org.infopro.data.io.Status;
+import org.infopro.data.prep.ImageDataset;
+import org.infopro.data.prep.ImagePrepConfig;
+import org.infopro.data.prep.ImagePrepJob;
+import org.infopro.data.rehearsal.MakeCityscapesConfig;
+import org.infopro.data.rehearsal.MakeCityscapesJob;
+import org.infopro.data.shard.ShardReader;
+import org.infopro.data.testing.IdxFixtures;
+import org.infopro.data.testing.SparkSessions;
+import org.infopro.spark.config.TrainConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Segmentation end to end on real pixels: Fashion-MNIST garments composed into street-scene frames in the Cityscapes
+ * layout (make-cityscapes), sharded with their masks by prep-cityscapes, then a reduced DeepLab-V3-R18 trained in local
+ * Spark on scale-crop-flip crops, end to end and as InfoPro* K=2, and validated on whole frames. The composed network's
+ * mIoU and per-class IoU, and module 1's head_inter scores, reach result.json and metrics.jsonl.
+ */
+class SegmentationTrainingTest {
+    private static SparkSession spark;
+    private static Path dataset;
+    private static int classes;
+
+    @BeforeAll
+    static void prepare(@TempDir Path tmp) {
+        spark = SparkSessions.local("SegmentationTrainingTest");
+        Path idx = IdxFixtures.fashionMnistOrGenerated(tmp, 500, 100);
+        Path tree = tmp.resolve("cityscapes");
+        MakeCityscapesJob.run(MakeCityscapesConfig.fromArgs(new String[]{"--input", idx.toString(), "--output", tree.toString(),
+                "--width", "128", "--height", "64", "--min-size", "16", "--max-size", "32", "--train-frames", "6",
+                "--val-frames", "2", "--cities", "2", "--garments", "6", "--progress-seconds", "0", "--threads", "2"}));
+        dataset = tmp.resolve("ds");
+        assertEquals(Status.OK, ImagePrepJob.run(ImagePrepConfig.fromArgs(ImageDataset.CITYSCAPES, new String[]{"--input",
+                tree.toString(), "--output", dataset.toString(), "--progress-seconds", "0"}), spark).status());
+        classes = ShardReader.open(spark, dataset.toString()).manifest().numClasses();
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    private static List<String> args(Path out, String... extra) {
+        List<String> args = new ArrayList<>(List.of("--dataset", dataset.toString(), "--out", out.toString(), "--arch", "deeplabv3",
+                "--depth", "18", "--width", "0.125", "--crop", "32", "--batch-size", "2", "--epochs", "1", "--lr", "0.01",
+                "--log-every", "0", "--prefetch", "2", "--input-threads", "2"));
+        args.addAll(List.of(extra));
+        return args;
+    }
+
+    private static JsonNode train(Path out, String... extra) throws Exception {
+        TrainResult r = TrainJob.run(TrainConfig.fromArgs(args(out, extra).toArray(String[]::new)), spark);
+        assertEquals(Status.OK, r.status(), String.valueOf(r.error()));
+        return Json.mapper().readTree(Files.readString(out.resolve(TrainJob.RESULT)));
+    }
+
+    /** mIoU and its parts, finite and in [0, 1], one IoU per class (null for a class neither labelled nor predicted). */
+    private static void assertScores(JsonNode seg, String what) {
+        assertTrue(seg != null && seg.isObject(), what + ": " + seg);
+        for (String k : new String[]{"miou", "pixel_accuracy", "mean_class_accuracy"}) {
+            double v = seg.get(k).asDouble(Double.NaN);
+            assertTrue(seg.get(k).isNumber() && v >= 0 && v <= 1, what + " " + k + ": " + seg.get(k));
+        }
+        assertEquals(classes, seg.get("class_iou").size(), what + ": one IoU per class");
+        int scored = 0;
+        for (JsonNode c : seg.get("class_iou")) {
+            assertTrue(c.isNull() || c.asDouble() >= 0 && c.asDouble() <= 1, what + ": class IoU " + c);
+            scored += c.isNull() ? 0 : 1;
+        }
+        assertTrue(scored >= 2, what + ": the background and at least one garment class are scored: " + seg.get("class_iou"));
+        assertTrue(seg.get("pixels").asLong() > 0 && seg.get("pixels").asLong() <= 2L * 64 * 128, what + ": pixels " + seg.get("pixels"));
+    }
+
+    @Test
+    void deepLabV3TrainsEndToEndAndAsInfoProStarK2OnCityscapesShardsWithMiouInTheResult(@TempDir Path tmp) throws Exception {
+        JsonNode e2e = train(tmp.resolve("e2e"), "--loss", "e2e", "--splits", "none");
+        assertScores(e2e.get("segmentation"), "e2e");
+        assertEquals(e2e.get("segmentation").get("miou").asDouble(), e2e.get("test_miou").asDouble());
+
+        JsonNode k2 = train(tmp.resolve("k2"));
+        assertEquals(2, k2.get("last_epoch").get("validation").get("modules").size());
+        assertScores(k2.get("segmentation"), "k2 network");
+        JsonNode module1 = k2.get("last_epoch").get("validation").get("modules").get(0);
+        assertScores(module1.get("segmentation"), "k2 module-1 head_inter");
+        assertTrue(module1.get("reconstruction_bce").asDouble() > 0, "module 1's decoder_inter BCE: " + module1);
+        String metrics = Files.readString(tmp.resolve("k2").resolve(TrainJob.METRICS));
+        assertTrue(metrics.contains("\"miou\""), metrics);
+    }
+
+    @Test
+    void sequentialRecomputeTrainsDeepLabV3ModuleAfterModule(@TempDir Path tmp) throws Exception {
+        JsonNode seq = train(tmp.resolve("seq"), "--schedule", "sequential", "--spill", "recompute");
+        assertScores(seq.get("segmentation"), "sequential");
+    }
+
+    @Test
+    void spillingSchedulesAndClassificationDatasetsAreRefusedWithTheFix(@TempDir Path tmp) {
+        ConfigException staggered = assertThrows(ConfigException.class,
+                () -> TrainConfig.fromArgs(args(tmp.resolve("s"), "--schedule", "staggered").toArray(String[]::new)));
+        assertTrue(staggered.getMessage().contains("--schedule simultaneous"), staggered.getMessage());
+        ConfigException spill = assertThrows(ConfigException.class,
+                () -> TrainConfig.fromArgs(args(tmp.resolve("p"), "--schedule", "sequential", "--spill", "spill").toArray(String[]::new)));
+        assertTrue(spill.getMessage().contains("--spill recompute"), spill.getMessage());
+        ConfigException cifar = assertThrows(ConfigException.class, () -> TrainConfig.fromArgs(new String[]{"--dataset",
+                dataset.toString(), "--out", tmp.resolve("c").toString(), "--augment", "scale-crop-flip", "--crop", "32"}));
+        assertTrue(cifar.getMessage().contains("--arch deeplabv3"), cifar.getMessage());
+    }
+}
