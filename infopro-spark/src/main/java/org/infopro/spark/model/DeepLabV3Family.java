@@ -38,6 +38,12 @@ public final class DeepLabV3Family implements NetworkFamily {
         return true;
     }
 
+    /** The decode head's logits upsampled to the input size, before its softmax. */
+    @Override
+    public String pixelLogits() {
+        return DeepLabV3NetworkFactory.DECODE_LOGITS;
+    }
+
     /**
      * The reference's Cityscapes recipe (§6.3 of the reference note; mmsegmentation's {@code schedule_40k} and the
      * {@code infopro_deeplabv3_r101-d8_512x1024} configs): SGD with momentum 0.9, weight decay 5e-4, lr 0.01 for a
@@ -61,11 +67,8 @@ public final class DeepLabV3Family implements NetworkFamily {
 
     @Override
     public void checkLoss(LossMode loss) {
-        if (loss.contrastive()) {
-            throw new ConfigException("train: --loss " + loss.label() + " is not available for --arch " + NAME + ": the InfoPro "
-                    + "reference's segmentation heads are per-pixel softmax only; use --loss infopro-softmax, or --loss greedy / "
-                    + "--loss e2e --splits none for the baselines.");
-        }
+        NetworkFamily.refuseContrastive(loss, NAME, "has no contrastive segmentation variant (its local heads are per-pixel "
+                + "softmax only)");
     }
 
     @Override

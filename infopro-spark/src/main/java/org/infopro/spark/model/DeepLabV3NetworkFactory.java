@@ -30,6 +30,8 @@ import java.util.List;
 public final class DeepLabV3NetworkFactory implements ModuleNetworkFactory {
     /** The decode head's loss output. */
     public static final String DECODE = "decode";
+    /** The decode head's logits at the input size (what sliding-window inference averages). */
+    public static final String DECODE_LOGITS = DECODE + "_up";
     /** The FCN auxiliary head's loss output. */
     public static final String AUX = "aux";
     /** Module 1's {@code head_inter} loss output. */

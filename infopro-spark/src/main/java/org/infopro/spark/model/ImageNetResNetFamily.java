@@ -71,11 +71,8 @@ public final class ImageNetResNetFamily implements NetworkFamily {
     /** The reference's ImageNet auxiliary nets are softmax only: there is no contrastive ImageNet variant to train. */
     @Override
     public void checkLoss(LossMode loss) {
-        if (loss.contrastive()) {
-            throw new ConfigException("train: --loss " + loss.label() + " is not available for --arch " + NAME + ": the InfoPro "
-                    + "reference has no contrastive ImageNet variant (its ImageNet auxiliary classifier is softmax only); use "
-                    + "--loss infopro-softmax, or --loss greedy / --loss e2e --splits none for the baselines.");
-        }
+        NetworkFamily.refuseContrastive(loss, NAME, "has no contrastive ImageNet variant (its ImageNet auxiliary classifier is "
+                + "softmax only)");
     }
 
     /** Five stride-2 steps (stem, pool, stages 2-4) take the input to 1/32: both sides must be multiples of 32. */

@@ -56,8 +56,25 @@ public interface NetworkFamily extends Serializable {
         return false;
     }
 
+    /**
+     * For a {@link #perPixel} family: the vertex of its whole network whose activation is the per-pixel logits at the
+     * input size, which sliding-window inference averages; null for the others.
+     */
+    default String pixelLogits() {
+        return null;
+    }
+
     /** Refuses, at config validation, a local loss this family has no variant of; every loss is fine by default. */
     default void checkLoss(LossMode loss) {
+    }
+
+    /** For {@link #checkLoss}: refuses a contrastive loss for family {@code name}, where the InfoPro reference {@code why}. */
+    static void refuseContrastive(LossMode loss, String name, String why) {
+        if (loss.contrastive()) {
+            throw new ConfigException("train: --loss " + loss.label() + " is not available for --arch " + name + ": the InfoPro "
+                    + "reference " + why + "; use --loss infopro-softmax, or --loss greedy / --loss e2e --splits none for the "
+                    + "baselines.");
+        }
     }
 
     /**

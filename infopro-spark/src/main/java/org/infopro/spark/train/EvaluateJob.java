@@ -17,6 +17,11 @@ import org.infopro.data.shard.InputTransform;
 import org.infopro.data.shard.ShardReader;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.infopro.spark.measure.Classification;
+import org.infopro.spark.measure.ConfusionMatrix;
+import org.infopro.spark.model.NetworkFamily;
+import org.infopro.spark.model.SlidingWindow;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.infopro.spark.task.TaskScope;
 
 import java.io.ByteArrayInputStream;
@@ -25,18 +30,26 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Evaluates a run's exported inference model: the model file is broadcast, each task restores it and
  * classifies its partition, and the driver adds up top-1 and top-5 hits (as {@link Classification} counts them) and
- * cross-entropy.
+ * cross-entropy. A segmentation model (a {@link NetworkFamily#perPixel} family) is scored per pixel instead: each
+ * frame whole when it is the model's input size, else by sliding-window inference at full resolution
+ * ({@link SlidingWindow}: windows of the model's input size, logits averaged), into a confusion matrix that the driver
+ * sums (mIoU, per-class IoU, pixel and mean class accuracy).
  */
 public final class EvaluateJob {
     private static final int BATCH = 256;
 
-    /** What the evaluation measured; {@code accuracy} is top-1, {@code top5Accuracy} is 1.0 with 5 classes or fewer. */
-    public record Result(Status status, String model, String dataset, String split, long images, double accuracy,
-                         double top5Accuracy, double crossEntropy) {
+    /**
+     * What the evaluation measured; {@code accuracy} is top-1, {@code top5Accuracy} is 1.0 with 5 classes or fewer. For
+     * segmentation those are null, and {@code inference} and {@code segmentation} ({@link ConfusionMatrix#scores}) say
+     * how the frames were scored and what that gave.
+     */
+    public record Result(Status status, String model, String dataset, String split, long images, Double accuracy,
+                         Double top5Accuracy, Double crossEntropy, String inference, Map<String, Object> segmentation) {
     }
 
     private EvaluateJob() {
@@ -66,6 +79,10 @@ public final class EvaluateJob {
             throw new UncheckedIOException("cannot read " + model + ": " + e.getMessage(), e);
         }
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        NetworkFamily family = NetworkFamily.named(trained.get("arch").asText());
+        if (family.perPixel()) {
+            return segmentation(cfg, reader, assembler, family, bytes, model.toString(), dataset, jsc);
+        }
         Broadcast<byte[]> bModel = jsc.broadcast(bytes);
         int threads = cfg.threads();
         double[] sums;
@@ -101,7 +118,69 @@ public final class EvaluateJob {
         if (n == 0) {
             throw new ConfigException("split '" + cfg.split() + "' of " + dataset + " has no images to evaluate.");
         }
-        return new Result(Status.OK, model.toString(), dataset, cfg.split(), n, sums[1] / n, sums[2] / n, sums[3] / n);
+        return new Result(Status.OK, model.toString(), dataset, cfg.split(), n, sums[1] / n, sums[2] / n, sums[3] / n, null, null);
+    }
+
+    /** Per-pixel scores of a segmentation model over the split: one frame at a time, whole or by sliding windows. */
+    private static Result segmentation(EvaluateConfig cfg, ShardReader reader, BatchAssembler assembler, NetworkFamily family,
+                                       byte[] bytes, String model, String dataset, JavaSparkContext jsc) {
+        int[] in = assembler.outputShape();
+        int[] frame = assembler.evalShape();
+        int[] window = {in[0], in[1]};
+        int[] stride = cfg.strideFor(window);
+        boolean whole = frame[0] == window[0] && frame[1] == window[1];
+        if (frame[0] < window[0] || frame[1] < window[1]) {
+            throw new ConfigException(EvaluateConfig.JOB + ": the frames (" + frame[0] + "x" + frame[1] + ") are smaller than the "
+                    + "model's " + window[0] + "x" + window[1] + " input; evaluate on the dataset the run trained on, or one with "
+                    + "frames at least that size.");
+        }
+        String logits = family.pixelLogits();
+        int classes = reader.manifest().numClasses();
+        int threads = cfg.threads();
+        Broadcast<byte[]> bModel = jsc.broadcast(bytes);
+        Scored total;
+        try {
+            total = reader.images(cfg.split(), cfg.limit(), jsc.defaultParallelism())
+                    .mapPartitions(it -> {
+                        ConfusionMatrix cm = new ConfusionMatrix(classes);
+                        long frames = 0;
+                        if (!it.hasNext()) {
+                            return List.of(new Scored(cm, 0)).iterator();
+                        }
+                        try (TaskScope scope = TaskScope.enter(threads)) {
+                            ComputationGraph net = scope.network(org.deeplearning4j.util.ModelSerializer.restoreComputationGraph(
+                                    new ByteArrayInputStream(bModel.value()), false));
+                            while (it.hasNext()) {
+                                try (ImageBatch b = assembler.assemble(List.of(it.next()), 0, 1)) {
+                                    INDArray out = whole ? net.feedForward(new INDArray[]{b.features()}, false, false).get(logits)
+                                            : SlidingWindow.logits(net, logits, b.features(), window, stride);
+                                    try (INDArray predicted = Nd4j.argMax(out, 1)) {
+                                        cm.add(b.pixels().ids(), predicted.data().asInt());
+                                    }
+                                    frames++;
+                                }
+                            }
+                        }
+                        return List.of(new Scored(cm, frames)).iterator();
+                    })
+                    .reduce(Scored::plus);
+        } finally {
+            bModel.destroy();
+        }
+        if (total.frames() == 0) {
+            throw new ConfigException("split '" + cfg.split() + "' of " + dataset + " has no images to evaluate.");
+        }
+        String how = whole ? "whole frames of " + frame[0] + "x" + frame[1]
+                : "sliding window " + window[0] + "x" + window[1] + " every " + stride[0] + "x" + stride[1] + " over "
+                + frame[0] + "x" + frame[1] + " frames";
+        return new Result(Status.OK, model, dataset, cfg.split(), total.frames(), null, null, null, how, total.confusion().scores());
+    }
+
+    /** One partition's pixel counts and frames, added on the driver. */
+    private record Scored(ConfusionMatrix confusion, long frames) implements java.io.Serializable {
+        Scored plus(Scored o) {
+            return new Scored(confusion.plus(o.confusion), frames + o.frames);
+        }
     }
 
     private static JsonNode read(Path file, Configuration conf) {

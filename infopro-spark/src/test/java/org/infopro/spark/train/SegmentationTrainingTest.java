@@ -95,6 +95,17 @@ class SegmentationTrainingTest {
         assertScores(e2e.get("segmentation"), "e2e");
         assertEquals(e2e.get("segmentation").get("miou").asDouble(), e2e.get("test_miou").asDouble());
 
+        // the exported model at full resolution: 32x64 windows over the 64x128 frames, two thirds of the window apart
+        EvaluateJob.Result eval = EvaluateJob.run(EvaluateConfig.fromArgs(new String[]{"--run", tmp.resolve("e2e").toString(),
+                "--split", "val"}), spark);
+        assertEquals(2, eval.images());
+        assertEquals("sliding window 32x64 every 22x43 over 64x128 frames", eval.inference());
+        assertTrue(eval.accuracy() == null, "no per-image accuracy for segmentation");
+        assertScores(Json.mapper().valueToTree(eval.segmentation()), "evaluate");
+        ConfigException stride = assertThrows(ConfigException.class, () -> EvaluateConfig.fromArgs(new String[]{"--run", "r",
+                "--stride", "0,5"}));
+        assertTrue(stride.getMessage().contains("--stride 341,683"), stride.getMessage());
+
         JsonNode k2 = train(tmp.resolve("k2"));
         assertEquals(2, k2.get("last_epoch").get("validation").get("modules").size());
         assertScores(k2.get("segmentation"), "k2 network");
