@@ -21,6 +21,8 @@ import org.infopro.spark.bench.ImageNetRehearsalConfig;
 import org.infopro.spark.bench.ImageNetReportConfig;
 import org.infopro.spark.bench.ImageNetReportJob;
 import org.infopro.spark.bench.ImageNetRehearsalJob;
+import org.infopro.spark.bench.SegmentationBenchConfig;
+import org.infopro.spark.bench.SegmentationBenchJob;
 import org.infopro.spark.bench.ImageNetMemoryBenchConfig;
 import org.infopro.spark.bench.ImageNetMemoryBenchJob;
 import org.infopro.spark.bench.InputBenchConfig;
@@ -110,6 +112,7 @@ public final class Main {
         add(ScheduleBenchConfig.SPEC, true, ScheduleBenchJob::run);
         add(SyncBenchConfig.SPEC, true, SyncBenchJob::run);
         add(ImageNetRehearsalConfig.SPEC, true, ImageNetRehearsalJob::run);
+        add(SegmentationBenchConfig.SPEC, true, SegmentationBenchJob::run);
         add(ScaleRehearsalConfig.SPEC, false, (c, s) -> ScaleRehearsalJob.run(c));
         add(ReclaimBenchConfig.SPEC, false, (c, s) -> ReclaimBenchJob.run(c));
         add(SegmentationMemoryBenchConfig.SPEC, false, (c, s) -> SegmentationMemoryBenchJob.run(c));
