@@ -124,10 +124,7 @@ public final class BatchAssembler implements Serializable {
                     b.labels());
         }
         int[] ids = b.pixelIds();
-        float[] mask = new float[ids.length];
-        for (int k = 0; k < ids.length; k++) {
-            mask[k] = ids[k] == ImageBatch.PixelLabels.IGNORE ? 0f : 1f;
-        }
+        float[] mask = ImageBatch.PixelLabels.mask(ids);
         return new ImageBatch(
                 Nd4j.create(b.features(), s, DataType.FLOAT),
                 Nd4j.create(b.pixels01(), s, DataType.FLOAT),
@@ -163,7 +160,6 @@ public final class BatchAssembler implements Serializable {
         int plane = h * w;
         float[] raw = new float[n * plane * c];
         float[] norm = new float[n * plane * c];
-        float[] onehot = new float[n * numClasses * plane];
         int[] ids = new int[n * plane];
         for (int i = 0; i < n; i++) {
             Augmentations.Pair p = pairs.get(i);
@@ -175,19 +171,10 @@ public final class BatchAssembler implements Serializable {
             normalise(raw, norm, i * plane * c, plane);
             byte[] m = p.mask().pixels();
             for (int k = 0; k < plane; k++) {
-                int id = m[k] & 0xff;
-                ids[i * plane + k] = id;
-                if (id == ImageBatch.PixelLabels.IGNORE) {
-                    continue;
-                }
-                if (id >= numClasses) {
-                    throw new IllegalArgumentException("image " + keys.get(i) + ", pixel " + k + ": train id " + id + " is not in [0, "
-                            + numClasses + ") nor " + ImageBatch.PixelLabels.IGNORE + " (ignored); the manifest's classes do not "
-                            + "match its masks. Prepare the dataset again with prep-cityscapes.");
-                }
-                onehot[(i * numClasses + id) * plane + k] = 1f;
+                ids[i * plane + k] = m[k] & 0xff;
             }
         }
+        float[] onehot = ImageBatch.PixelLabels.oneHot(ids, numClasses, plane, e -> "image " + keys.get(e));
         return new HostBatch(norm, raw, onehot, new int[n], keys, new long[]{n, c, h, w}, numClasses, ids);
     }
 

@@ -12,15 +12,41 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public record ImageBatch(INDArray features, INDArray pixels01, INDArray labels, int[] labelIndices, PixelLabels pixels)
         implements AutoCloseable {
 
-    /** The per-pixel labels of a segmentation batch. */
+    /** The per-pixel labels of a segmentation batch: the label mask {@code [n, 1, h, w]} and the train ids, row-major. */
     public record PixelLabels(INDArray mask, int[] ids, int height, int width) {
-        /** Label-mask value 1 where a pixel counts, 0 where its id is {@link #IGNORE}. */
-        public static final int IGNORE = 255;
+        /** The train id of pixels that count for nothing (Cityscapes' void); the crop's fill. */
+        public static final int IGNORE = Augmentations.IGNORE;
 
-        /** Image {@code i}'s train ids, row-major {@code height × width}. */
-        public int[] idsOf(int i) {
-            int plane = height * width;
-            return java.util.Arrays.copyOfRange(ids, i * plane, (i + 1) * plane);
+        /**
+         * One-hot per-pixel labels {@code [n, classes, plane]} of {@code ids} ({@code n·plane}, each a class or
+         * {@link #IGNORE}, which stays all zero); any other id is an error naming {@code name.apply(example)}, the
+         * pixel and the id.
+         */
+        public static float[] oneHot(int[] ids, int classes, int plane, java.util.function.IntFunction<String> name) {
+            float[] out = new float[ids.length / plane * classes * plane];
+            for (int k = 0; k < ids.length; k++) {
+                int id = ids[k];
+                if (id == IGNORE) {
+                    continue;
+                }
+                int e = k / plane;
+                if (id < 0 || id >= classes) {
+                    throw new IllegalArgumentException(name.apply(e) + ", pixel " + k % plane + ": class " + id + " is not in [0, "
+                            + classes + ") nor " + IGNORE + " (ignored); the masks and the manifest's classes disagree. Check "
+                            + "the class count in the dataset's manifest, or prepare it again (prep-cityscapes).");
+                }
+                out[(e * classes + id) * plane + k % plane] = 1f;
+            }
+            return out;
+        }
+
+        /** The label mask of {@code ids}: 1 where a pixel counts, 0 where it is {@link #IGNORE}. */
+        public static float[] mask(int[] ids) {
+            float[] m = new float[ids.length];
+            for (int k = 0; k < ids.length; k++) {
+                m[k] = ids[k] == IGNORE ? 0f : 1f;
+            }
+            return m;
         }
     }
 

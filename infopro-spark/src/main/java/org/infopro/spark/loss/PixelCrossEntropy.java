@@ -1,6 +1,7 @@
 package org.infopro.spark.loss;
 
 import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.infopro.data.shard.ImageBatch;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -20,7 +21,7 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
  */
 public final class PixelCrossEntropy {
     /** The label of pixels that count for nothing (Cityscapes' void). */
-    public static final int IGNORE = 255;
+    public static final int IGNORE = ImageBatch.PixelLabels.IGNORE;
 
     private PixelCrossEntropy() {
     }
@@ -46,31 +47,21 @@ public final class PixelCrossEntropy {
 
     /**
      * The targets of {@code masks}: one label image per example, row-major {@code h × w}, each pixel a class in
-     * {@code [0, classes)} or {@link #IGNORE}. Any other value is an error naming the example, the pixel and the value.
+     * {@code [0, classes)} or {@link #IGNORE}, encoded as segmentation batches are
+     * ({@link ImageBatch.PixelLabels#oneHot}); any other value is an error naming the example, the pixel and the value.
      */
     public static Targets targets(int[][] masks, int classes, int h, int w) {
         int n = masks.length;
         int hw = h * w;
-        float[] oneHot = new float[n * classes * hw];
-        float[] weight = new float[n * hw];
+        int[] ids = new int[n * hw];
         for (int e = 0; e < n; e++) {
             if (masks[e].length != hw) {
                 throw new IllegalArgumentException("label image " + e + " has " + masks[e].length + " pixels, expected " + h + "x" + w);
             }
-            for (int p = 0; p < hw; p++) {
-                int c = masks[e][p];
-                if (c == IGNORE) {
-                    continue;
-                }
-                if (c < 0 || c >= classes) {
-                    throw new IllegalArgumentException("label image " + e + ", pixel " + p + ": class " + c + " is not in [0, " + classes
-                            + ") nor " + IGNORE + " (ignored). Check the dataset's class count in its manifest.");
-                }
-                oneHot[(e * classes + c) * hw + p] = 1f;
-                weight[e * hw + p] = 1f;
-            }
+            System.arraycopy(masks[e], 0, ids, e * hw, hw);
         }
+        float[] oneHot = ImageBatch.PixelLabels.oneHot(ids, classes, hw, e -> "label image " + e);
         return new Targets(Nd4j.create(oneHot, new long[]{n, classes, h, w}, DataType.FLOAT),
-                Nd4j.create(weight, new long[]{n, 1, h, w}, DataType.FLOAT));
+                Nd4j.create(ImageBatch.PixelLabels.mask(ids), new long[]{n, 1, h, w}, DataType.FLOAT));
     }
 }

@@ -18,7 +18,7 @@ import java.util.Map;
  */
 public final class ConfusionMatrix implements Serializable {
     /** The label of pixels that count for nothing. */
-    public static final int IGNORE = 255;
+    public static final int IGNORE = org.infopro.data.shard.ImageBatch.PixelLabels.IGNORE;
 
     private final int classes;
     private final long[] counts;

@@ -143,13 +143,12 @@ public final class DeepLabV3NetworkFactory implements ModuleNetworkFactory {
 
     /** The whole network, initialised; outputs {@link #DECODE} and {@link #AUX}, both against the same label image. */
     public ComputationGraph endToEnd() {
-        return build(new ModulePlan(0, 1, 0, spec.units() - 1, spec.inputShape(), spec.shapeAfter(spec.units() - 1), null));
+        return build(ModulePlan.of(0, 1, 0, spec.units() - 1, spec, null));
     }
 
     /** InfoPro* K=2 module 1 at the spec's split, with λ1 = {@code lambdaRec} and λ2 = {@code lambdaTask}. */
     public ComputationGraph module1(double lambdaRec, double lambdaTask) {
-        return build(new ModulePlan(0, 2, 0, spec.splitUnit(), spec.inputShape(), spec.shapeAfter(spec.splitUnit()),
-                new LambdaSchedule.Weights(lambdaRec, lambdaTask)));
+        return build(ModulePlan.of(0, 2, 0, spec.splitUnit(), spec, new LambdaSchedule.Weights(lambdaRec, lambdaTask)));
     }
 
     /** The activation of module 1 that is module 2's input: the output of its last layer-3 block. */
@@ -159,8 +158,7 @@ public final class DeepLabV3NetworkFactory implements ModuleNetworkFactory {
 
     /** InfoPro* K=2 module 2 at the spec's split: the rest of layer 3 and layer 4 with the decode and FCN heads. */
     public ComputationGraph module2() {
-        return build(new ModulePlan(1, 2, spec.splitUnit() + 1, spec.units() - 1, spec.shapeAfter(spec.splitUnit()),
-                spec.shapeAfter(spec.units() - 1), null));
+        return build(ModulePlan.of(1, 2, spec.splitUnit() + 1, spec.units() - 1, spec, null));
     }
 
     private String unitOutput(int unit) {

@@ -19,6 +19,17 @@ public record ModulePlan(int index, int count, int firstUnit, int lastUnit, int[
         return index == count - 1;
     }
 
+    /** Module {@code index} of {@code count}: units {@code first..last} of {@code trunk}, with the shapes that flow there. */
+    public static ModulePlan of(int index, int count, int first, int last, Trunk trunk, LambdaSchedule.Weights weights) {
+        int[] in = first == 0 ? trunk.inputShape() : trunk.shapeAfter(first - 1);
+        return new ModulePlan(index, count, first, last, in, trunk.shapeAfter(last), weights);
+    }
+
+    /** This module of {@code trunk}: the same units and weights, with that trunk's shapes (another input size). */
+    public ModulePlan on(Trunk trunk) {
+        return of(index, count, firstUnit, lastUnit, trunk, weights);
+    }
+
     /** Human-readable module id, 1-based as in the paper. */
     public String name() {
         return "module-" + (index + 1);
@@ -51,13 +62,12 @@ public record ModulePlan(int index, int count, int firstUnit, int lastUnit, int[
             } else {
                 last = spec.units() - 1;
             }
-            int[] in = first == 0 ? spec.inputShape() : spec.shapeAfter(first - 1);
             LambdaSchedule.Weights w = i < k - 1 ? lambdas.forModule(i, k) : null;
             if (w != null && w.reconstruction() == 0 && w.task() == 0) {
                 throw new ConfigException("local module " + (i + 1) + " of " + k + " gets λ1 = λ2 = 0 from --lambda, so it would not learn. "
                         + "Give it a reconstruction or task weight.");
             }
-            plans.add(new ModulePlan(i, k, first, last, in, spec.shapeAfter(last), w));
+            plans.add(of(i, k, first, last, spec, w));
             first = last + 1;
         }
         return plans;

@@ -54,8 +54,7 @@ public final class ModuleStack implements AutoCloseable {
             Trunk t = spec.atInput(height, width);
             List<ModulePlan> resized = new ArrayList<>(plans.size());
             for (ModulePlan p : plans) {
-                resized.add(new ModulePlan(p.index(), p.count(), p.firstUnit(), p.lastUnit(),
-                        p.firstUnit() == 0 ? t.inputShape() : t.shapeAfter(p.firstUnit() - 1), t.shapeAfter(p.lastUnit()), p.weights()));
+                resized.add(p.on(t));
             }
             return new Setup(t, resized, hyper, head);
         }

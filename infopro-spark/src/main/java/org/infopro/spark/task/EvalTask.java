@@ -18,7 +18,7 @@ import java.util.List;
  * partial sums are reduced on the driver with {@link #add}.
  */
 public final class EvalTask<T> implements FlatMapFunction<Iterator<T>, List<HeadMetrics>> {
-    /** Images per batch: at most 256, and about 2^22 input pixels (8 MB of floats per channel) for large frames. */
+    /** Images per batch: at most 256, and about 2^22 input pixels (16 MiB of floats per channel) for large frames. */
     private static final int BATCH = 256;
     private static final long PIXELS = 1L << 22;
 
