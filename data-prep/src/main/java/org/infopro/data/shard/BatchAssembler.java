@@ -123,15 +123,12 @@ public final class BatchAssembler implements Serializable {
                     Nd4j.create(b.onehot(), new long[]{b.size(), b.numClasses()}, DataType.FLOAT),
                     b.labels());
         }
-        int[] ids = b.pixelIds();
-        float[] mask = ImageBatch.PixelLabels.mask(ids);
         return new ImageBatch(
                 Nd4j.create(b.features(), s, DataType.FLOAT),
                 Nd4j.create(b.pixels01(), s, DataType.FLOAT),
                 Nd4j.create(b.onehot(), new long[]{s[0], b.numClasses(), s[2], s[3]}, DataType.FLOAT),
                 b.labels(),
-                new ImageBatch.PixelLabels(Nd4j.create(mask, new long[]{s[0], 1, s[2], s[3]}, DataType.FLOAT), ids,
-                        (int) s[2], (int) s[3]));
+                ImageBatch.PixelLabels.of(b.pixelIds(), (int) s[0], (int) s[2], (int) s[3]));
     }
 
     /**

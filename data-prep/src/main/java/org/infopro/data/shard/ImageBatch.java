@@ -1,6 +1,8 @@
 package org.infopro.data.shard;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One minibatch on an executor, NCHW float32. {@code features} are normalised with the manifest's
@@ -38,6 +40,11 @@ public record ImageBatch(INDArray features, INDArray pixels01, INDArray labels, 
                 out[(e * classes + id) * plane + k % plane] = 1f;
             }
             return out;
+        }
+
+        /** The per-pixel labels of {@code n} images of {@code height}×{@code width} ({@code ids} row-major per image), in native memory. */
+        public static PixelLabels of(int[] ids, int n, int height, int width) {
+            return new PixelLabels(Nd4j.create(mask(ids), new long[]{n, 1, height, width}, DataType.FLOAT), ids, height, width);
         }
 
         /** The label mask of {@code ids}: 1 where a pixel counts, 0 where it is {@link #IGNORE}. */

@@ -180,12 +180,12 @@ public record TrainConfig(
                     + "segmentation family (--arch " + DeepLabV3Family.NAME + "), or --augment crop-flip (CIFAR-style), "
                     + "random-resized-crop with --crop N (ImageNet-style) or none.");
         }
-        if (family.perPixel() && (schedule == ScheduleKind.STAGGERED
-                || schedule == ScheduleKind.SEQUENTIAL && pipeline.spill() != SpillMode.RECOMPUTE)) {
-            throw new ConfigException(JOB + ": --arch " + arch + " trains per pixel, and spilled module outputs do not carry the "
-                    + "label masks yet, so --schedule " + schedule.label() + (schedule == ScheduleKind.SEQUENTIAL ? " --spill "
-                    + pipeline.spill().label() : "") + " cannot train it. Use --schedule simultaneous, or --schedule sequential "
-                    + "--spill recompute.");
+        if (family.perPixel() && transform.augment() != InputTransform.Augment.SCALE_CROP_FLIP
+                && (transform.augment() != InputTransform.Augment.NONE || transform.crops())) {
+            throw new ConfigException(JOB + ": --arch " + arch + " trains on image and mask together, so --augment "
+                    + transform.augment().label() + (transform.crops() ? " --crop " + transform.crop() : "") + " cannot be used: "
+                    + "give --augment scale-crop-flip --crop N (crops of N x 2N, the Cityscapes recipe), or --augment none without "
+                    + "--crop (whole frames).");
         }
         if (pipeline.views() > 1 && transform.augment() == InputTransform.Augment.NONE) {
             throw new ConfigException(JOB + ": --spill-views " + pipeline.views() + " spills identical views without augmentation; "
@@ -323,7 +323,7 @@ public record TrainConfig(
                 .loss(loss)
                 .auxNet(o.get(AUX_NET).orElse(null))
                 .lambda(resolveLambda(o.given(LAMBDA) ? lambdaText : null, r, loss, depth, splits.size() + 1))
-                .transform(new InputTransform(recipe(o, r, PAD_TO), recipe(o, r, CHANNELS), recipe(o, r, AUGMENT), recipe(o, r, CROP),
+                .transform(new InputTransform(recipe(o, r, PAD_TO), recipe(o, r, CHANNELS), recipe(o, r, AUGMENT), recipeCrop(o, r),
                         recipe(o, r, RESIZE)))
                 .epochs(recipe(o, r, EPOCHS))
                 .batchSize(batchSize)
@@ -349,6 +349,12 @@ public record TrainConfig(
     /** The value given for {@code opt}, else the recipe's, else the option's default. */
     private static <T> T recipe(Options o, Recipe r, Opt<T> opt) {
         return o.getOr(opt, r.defaultFor(opt.name()));
+    }
+
+    /** The crop given, else the recipe's, which goes with the recipe's augmentation: another --augment drops it. */
+    private static int recipeCrop(Options o, Recipe r) {
+        boolean otherAugment = o.given(AUGMENT) && !o.get(AUGMENT).label().equals(r.defaultFor(AUGMENT.name()));
+        return otherAugment && !o.given(CROP) ? o.get(CROP) : recipe(o, r, CROP);
     }
 
     /** The family's recipe, after checking that it names only options of this job (a programming error otherwise). */

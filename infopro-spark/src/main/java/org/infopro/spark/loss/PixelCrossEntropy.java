@@ -62,6 +62,6 @@ public final class PixelCrossEntropy {
         }
         float[] oneHot = ImageBatch.PixelLabels.oneHot(ids, classes, hw, e -> "label image " + e);
         return new Targets(Nd4j.create(oneHot, new long[]{n, classes, h, w}, DataType.FLOAT),
-                Nd4j.create(ImageBatch.PixelLabels.mask(ids), new long[]{n, 1, h, w}, DataType.FLOAT));
+                ImageBatch.PixelLabels.of(ids, n, h, w).mask());
     }
 }

@@ -9,6 +9,7 @@ import org.infopro.spark.model.InfoProNetworkFactory;
 import org.infopro.spark.model.ModuleNetworkFactory;
 import org.infopro.spark.model.ModulePlan;
 import org.infopro.spark.runtime.NativeMemory;
+import org.infopro.spark.seed.Seeds;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -65,6 +66,15 @@ public final class LocalModule implements AutoCloseable {
      * Returns the detached trunk output computed in this step's forward pass, or null for the last module.
      */
     public Handoff train(Handoff input, ImageBatch batch) {
+        return train(input, batch, 0);
+    }
+
+    /**
+     * {@link #train(Handoff, ImageBatch)} in the step whose augmentation seed is {@code stepSeed} ({@link Seeds#step}):
+     * the module's dropout masks come from {@link Seeds#noise}, so every schedule and every retry of the step draws the same.
+     */
+    public Handoff train(Handoff input, ImageBatch batch, long stepSeed) {
+        Nd4j.getRandom().setSeed(Seeds.noise(stepSeed, plan.index()));
         capture.armed = !plan.isLast();
         long ws = NativeMemory.workspaceBytes();
         net.fit(new MultiDataSet(new INDArray[]{input.activation()}, labels(batch), null, labelMasks(batch)));

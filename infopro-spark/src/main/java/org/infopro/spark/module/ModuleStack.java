@@ -89,10 +89,15 @@ public final class ModuleStack implements AutoCloseable {
      * {@code first} (images for module 1, a detached activation of module {@code first - 1} otherwise).
      */
     public void trainStep(ImageBatch batch, int first, int last, long[] nanosPerModule) {
+        trainStep(batch, first, last, nanosPerModule, 0);
+    }
+
+    /** {@link #trainStep(ImageBatch, int, int, long[])} in the step seeded {@code stepSeed} ({@link LocalModule#train(Handoff, ImageBatch, long)}). */
+    public void trainStep(ImageBatch batch, int first, int last, long[] nanosPerModule, long stepSeed) {
         Handoff in = Handoff.images(batch.features());
         for (int k = first; k <= last; k++) {
             long t = System.nanoTime();
-            Handoff next = modules.get(k).train(in, batch);
+            Handoff next = modules.get(k).train(in, batch, stepSeed);
             nanosPerModule[k] += System.nanoTime() - t;
             in.close();
             in = next;

@@ -83,13 +83,18 @@ public record RunContext(TrainConfig cfg, SparkSession spark, ModuleStack.Setup 
         throw (E) e;
     }
 
+    /** The network at the assembler's evaluation size ({@link BatchAssembler#evalShape}): whole frames for segmentation. */
+    public ModuleStack.Setup evalSetup() {
+        int[] hwc = assembler.evalShape();
+        return setup.atInput(hwc[0], hwc[1]);
+    }
+
     /**
      * Distributed validation of {@code segment}'s modules with the current state, reduced on the driver; at the
      * assembler's evaluation size ({@link BatchAssembler#evalShape}: whole frames for segmentation).
      */
     public <V> List<HeadMetrics> validate(JavaRDD<V> val, Segment<V> segment) {
-        int[] hwc = assembler.evalShape();
-        ModuleStack.Setup eval = setup.atInput(hwc[0], hwc[1]);
+        ModuleStack.Setup eval = evalSetup();
         return withState(b -> val.mapPartitions(new EvalTask<>(eval, segment, b, cfg.threads(), cfg.reclaimEvery())).reduce(EvalTask::add));
     }
 }

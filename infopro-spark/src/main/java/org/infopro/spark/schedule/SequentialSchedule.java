@@ -7,6 +7,7 @@ import org.infopro.data.shard.LabeledImage;
 import org.infopro.spark.checkpoint.Checkpoint;
 import org.infopro.spark.config.TrainConfig;
 import org.infopro.spark.metrics.StageReport;
+import org.infopro.spark.module.ModuleStack;
 import org.infopro.spark.spill.SpillLayout;
 import org.infopro.spark.spill.SpillMode;
 import org.infopro.spark.spill.SpillRecord;
@@ -42,8 +43,8 @@ public final class SequentialSchedule implements Schedule {
         int k = ctx.modules();
         boolean augment = ctx.cfg().transform().augment() != InputTransform.Augment.NONE;
         Path root = SpillRoot.of(ctx);
-        SpillPlan plan = SpillPlan.make(p.spill(), ctx.setup().spec(), ctx.setup().plans(), ctx.setup().spec().inputShape(),
-                ctx.data().trainCount(), ctx.data().testCount(), ctx.cfg().epochs(), p.views(), ctx.cfg().parallel().replicas(),
+        SpillPlan plan = SpillPlan.make(p.spill(), ctx.setup().spec(), ctx.setup().plans(), ctx.evalSetup().spec(),
+                ctx.assembler().segmentation(), ctx.data().trainCount(), ctx.data().testCount(), ctx.cfg().epochs(), p.views(), ctx.cfg().parallel().replicas(),
                 p.store().precision(), ctx.store().modules(), root, ctx.spark().sparkContext());
         LOG.info(plan.describe());
         boolean spill = plan.chosen() == SpillMode.SPILL;
@@ -89,17 +90,23 @@ public final class SequentialSchedule implements Schedule {
     private static StageReport fromSpill(RunContext ctx, Path root, int m, boolean augment) {
         int k = ctx.modules();
         ensureSpill(ctx, root, m - 1, augment);
-        SpillSource source = new SpillSource(SpillStore.meta(SpillRoot.train(root, m - 1), ctx.conf()).layout(),
-                ctx.setup().spec().numClasses());
+        SpillSource source = spillSource(ctx, SpillRoot.train(root, m - 1));
+        // validation records are whole frames for segmentation: a layout of their own
+        SpillSource valSource = spillSource(ctx, SpillRoot.validation(root, m - 1));
         JavaRDD<SpillRecord> data = ctx.data().byReplica(SpillStore.read(ctx.spark(), SpillRoot.train(root, m - 1)), SpillRecord::key);
         JavaRDD<SpillRecord> val = SpillStore.read(ctx.spark(), SpillRoot.validation(root, m - 1));
         try {
             RoundLoop.Training<SpillRecord> t = new RoundLoop.Training<>(m, label(m, k), data,
                     new ListedItems<>(source, ctx.cfg().pipeline().views()), m, m, RoundLoop.countPerPartition(data, source));
-            return RoundLoop.train(ctx, t, val, new Segment<>(source, m, m, 1), (double) m / k, (double) (m + 1) / k);
+            return RoundLoop.train(ctx, t, val, new Segment<>(valSource, m, m, 1), (double) m / k, (double) (m + 1) / k);
         } finally {
             data.unpersist(false);
         }
+    }
+
+    /** The batches of the complete spill in {@code dir}, with its recorded layout. */
+    private static SpillSource spillSource(RunContext ctx, Path dir) {
+        return new SpillSource(SpillStore.meta(dir, ctx.conf()).layout(), ctx.setup().spec().numClasses());
     }
 
     /** Makes sure module {@code m}'s spill is complete, rewriting it if a resume finds it missing. */
@@ -118,27 +125,29 @@ public final class SequentialSchedule implements Schedule {
     /**
      * Writes module {@code m}'s outputs for the training views and the validation images; returns the bytes written.
      * The input is module {@code m-1}'s spill when it is complete, else the images through the frozen modules.
+     * Validation images are spilled at the evaluation size (whole frames for segmentation), through the same modules
+     * rebuilt at that size; segmentation records carry their pixels' train ids.
      */
     private static long writeSpill(RunContext ctx, Path root, int m, boolean augment) {
         TrainConfig cfg = ctx.cfg();
         TrainConfig.Pipeline p = cfg.pipeline();
-        SpillLayout layout = new SpillLayout(ctx.setup().plans().get(m).outputShape(), p.store().precision(),
-                ctx.setup().spec().inputShape());
         boolean fromSpill = m > 0 && complete(ctx, root, m - 1);
         return ctx.withState(state -> {
             long bytes = 0;
             for (boolean training : new boolean[]{true, false}) {
                 Path dir = training ? SpillRoot.train(root, m) : SpillRoot.validation(root, m);
+                ModuleStack.Setup setup = training ? ctx.setup() : ctx.evalSetup();
+                SpillLayout layout = SpillSource.layout(setup.spec(), setup.plans().get(m), p.store().precision(),
+                        ctx.assembler().segmentation());
                 JavaRDD<SpillRecord> records;
                 if (fromSpill) {
                     Path in = training ? SpillRoot.train(root, m - 1) : SpillRoot.validation(root, m - 1);
-                    SpillSource source = new SpillSource(SpillStore.meta(in, ctx.conf()).layout(), ctx.setup().spec().numClasses());
-                    records = SpillStore.read(ctx.spark(), in).mapPartitionsWithIndex(new SpillWriteTask<>(ctx.setup(), source, m,
-                            1, false, p.store().precision(), state, cfg.seed(), cfg.threads(), cfg.reclaimEvery()), false);
+                    records = SpillStore.read(ctx.spark(), in).mapPartitionsWithIndex(new SpillWriteTask<>(setup, spillSource(ctx, in),
+                            m, 1, false, p.store().precision(), state, cfg.seed(), cfg.threads(), cfg.reclaimEvery()), false);
                 } else {
                     BatchSource<LabeledImage> source = new ImageSource(ctx.assembler(), m);
                     records = (training ? ctx.data().trainImages() : ctx.data().test()).mapPartitionsWithIndex(new SpillWriteTask<>(
-                            ctx.setup(), source, m, training ? p.views() : 1, training && augment, p.store().precision(), state,
+                            setup, source, m, training ? p.views() : 1, training && augment, p.store().precision(), state,
                             cfg.seed(), cfg.threads(), cfg.reclaimEvery()), false);
                 }
                 SpillStats stats = SpillStore.write(ctx.spark(), records, dir, layout, p.store());

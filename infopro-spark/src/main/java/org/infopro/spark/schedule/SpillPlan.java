@@ -17,6 +17,7 @@ import org.infopro.spark.module.SyntheticBatch;
 import org.infopro.spark.spill.Precision;
 import org.infopro.spark.spill.SpillLayout;
 import org.infopro.spark.spill.SpillStore;
+import org.infopro.spark.task.SpillSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -73,21 +74,23 @@ public record SpillPlan(SpillMode requested, SpillMode chosen, String reason, Li
     }
 
     /** Measures the {@link Rates} on the driver and the spill store, then {@link #plan}s. */
-    public static SpillPlan make(SpillMode requested, Trunk spec, List<ModulePlan> plans, int[] targetShape, long train,
-                                 long validation, int epochs, int views, int replicas, Precision precision, ModuleStack driverStack,
-                                 Path spillDir, SparkContext sc) {
+    public static SpillPlan make(SpillMode requested, Trunk spec, List<ModulePlan> plans, Trunk eval, boolean pixelLabels,
+                                 long train, long validation, int epochs, int views, int replicas, Precision precision,
+                                 ModuleStack driverStack, Path spillDir, SparkContext sc) {
         Configuration conf = sc.hadoopConfiguration();
         long free = freeBytes(spillDir, conf);
         Rates rates = new Rates(free, measureGflops(spec, plans, driverStack), measureDiskMBps(spillDir, conf), taskHeapBytes(sc));
-        return plan(requested, spec, plans, targetShape, train, validation, epochs, views, replicas, precision, rates);
+        return plan(requested, spec, plans, eval, pixelLabels, train, validation, epochs, views, replicas, precision, rates);
     }
 
     /**
      * The plan from shapes and counts alone, with the measured {@code rates}: what {@link #make} decides, without a
      * network or a spill store (so ImageNet-sized plans can be checked without building ImageNet-sized networks).
+     * Training views are spilled at {@code spec}'s input size, validation images at {@code eval}'s (whole frames for
+     * segmentation, whose records also carry per-pixel labels: {@code pixelLabels}); recompute runs at the same sizes.
      */
-    public static SpillPlan plan(SpillMode requested, Trunk spec, List<ModulePlan> plans, int[] targetShape, long train,
-                                 long validation, int epochs, int views, int replicas, Precision precision, Rates rates) {
+    public static SpillPlan plan(SpillMode requested, Trunk spec, List<ModulePlan> plans, Trunk eval, boolean pixelLabels,
+                                 long train, long validation, int epochs, int views, int replicas, Precision precision, Rates rates) {
         List<Stage> stages = new ArrayList<>();
         long total = 0;
         long peak = 0;
@@ -97,13 +100,15 @@ public record SpillPlan(SpillMode requested, SpillMode chosen, String reason, Li
         double spillForward = 0;
         double spillIo = 0;
         for (int k = 0; k + 1 < plans.size(); k++) {
-            SpillLayout layout = new SpillLayout(plans.get(k).outputShape(), precision, targetShape);
-            long bytes = SpillStore.estimateBytes(train * views + validation, layout);
+            ModulePlan m = plans.get(k);
+            SpillLayout layout = SpillSource.layout(spec, m, precision, pixelLabels);
+            long bytes = SpillStore.estimateBytes(train * views, layout)
+                    + SpillStore.estimateBytes(validation, SpillSource.layout(eval, m.on(eval), precision, pixelLabels));
             // a training task holds its replica's records of the epoch's view (ListedItems)
             held = Math.max(held, SpillStore.estimateBytes((train + replicas - 1) / replicas, layout));
             // module k+1 trains on module k's outputs: recompute runs modules 1..k for every training and validation pass
-            double prefix = spec.flops(0, plans.get(k).lastUnit());
-            double gflop = prefix * (train + validation) * epochs / 1e9;
+            double gflop = ((double) spec.flops(0, m.lastUnit()) * train + (double) eval.flops(0, m.lastUnit()) * validation)
+                    * epochs / 1e9;
             stages.add(new Stage(k + 1, train * views, validation, bytes, gflop));
             total += bytes;
             // written while the previous spill is still in the store and its shuffle files; then read three times over
@@ -112,7 +117,8 @@ public record SpillPlan(SpillMode requested, SpillMode chosen, String reason, Li
             // written and read in the store, shuffle written and read, cache written, then the cache read every epoch
             spillIo += (5.0 + epochs) * bytes;
             recompute += gflop;
-            spillForward += spec.flops(plans.get(k).firstUnit(), plans.get(k).lastUnit()) * (double) (train * views + validation) / 1e9;
+            spillForward += ((double) spec.flops(m.firstUnit(), m.lastUnit()) * (train * views)
+                    + (double) eval.flops(m.firstUnit(), m.lastUnit()) * validation) / 1e9;
         }
         long free = rates.freeBytes();
         double gflops = rates.gflops();

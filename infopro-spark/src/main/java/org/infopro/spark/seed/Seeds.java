@@ -12,7 +12,8 @@ import java.util.Random;
  * <ul>
  *   <li>{@link #module}: a module's initial parameters;</li>
  *   <li>{@link #epochOrder}: the order of a replica's images in an epoch;</li>
- *   <li>{@link #step}: one training step's augmentation.</li>
+ *   <li>{@link #step}: one training step's augmentation;</li>
+ *   <li>{@link #noise}: a module's dropout masks in that step.</li>
  * </ul>
  * The staggered schedule is bit-identical to a one-replica simultaneous run because both take their order and
  * augmentation from here with replica 0.
@@ -34,6 +35,15 @@ public final class Seeds {
     /** The seed of one step's augmentation at (epoch, replica, step); negative epochs are the spill's views. */
     public static long step(long seed, int epoch, int replica, int step) {
         return KeyHash.mix(seed * 0x9E3779B97F4A7C15L + epoch * 1_000_003L + replica * 7_919L + step);
+    }
+
+    /**
+     * The seed of module {@code moduleIndex}'s random layers (dropout) in the step whose {@link #step} seed is
+     * {@code stepSeed}: ND4J draws dropout masks from its thread's generator, which is otherwise shared by every
+     * module a task trains in turn, so without it the masks would depend on the schedule and on task retries.
+     */
+    public static long noise(long stepSeed, int moduleIndex) {
+        return KeyHash.mix(stepSeed ^ 0x632BE59BD9B4E019L * (moduleIndex + 1));
     }
 
     /** The seed of a replica's image order in an epoch. */

@@ -22,13 +22,15 @@ import java.util.NoSuchElementException;
 /**
  * The {@link SpillFormat#BINARY} part files: {@code part-NNNNN.bin}, one per partition, each a magic number,
  * then per record a 1 byte, key (modified UTF-8), label, view, target length and bytes, activation length
- * and bytes, and a 0 byte at the end, so that a truncated file fails instead of reading short. Compressed as
- * a whole with Spark's I/O codec. Runs inside Spark tasks.
+ * and bytes, per-pixel label length and bytes, and a 0 byte at the end, so that a truncated file fails instead
+ * of reading short. Files of the first version ({@code IPS1}, before per-pixel labels) are still read. Compressed
+ * as a whole with Spark's I/O codec. Runs inside Spark tasks.
  */
 public final class BinaryParts {
     static final String PREFIX = "part-";
     static final String SUFFIX = ".bin";
-    private static final int MAGIC = 0x49505331; // "IPS1"
+    private static final int MAGIC = 0x49505332; // "IPS2"
+    private static final int MAGIC_V1 = 0x49505331; // "IPS1": no per-pixel labels
     private static final int BUFFER = 1 << 16;
 
     private BinaryParts() {
@@ -94,6 +96,8 @@ public final class BinaryParts {
             out.write(r.target());
             out.writeInt(r.activation().length);
             out.write(r.activation());
+            out.writeInt(r.pixels().length);
+            out.write(r.pixels());
             n++;
         }
 
@@ -134,16 +138,18 @@ public final class BinaryParts {
         FileSystem fs = part.getFileSystem(conf);
         InputStream raw = fs.open(part);
         DataInputStream in;
+        int magic;
         try {
             in = new DataInputStream(new BufferedInputStream(decompress(raw, codec), BUFFER));
-            if (in.readInt() != MAGIC) {
+            magic = in.readInt();
+            if (magic != MAGIC && magic != MAGIC_V1) {
                 throw new IOException(part + " is not a spill part file (bad magic number); the spill is damaged, write it again");
             }
         } catch (IOException | RuntimeException e) {
             raw.close();
             throw e;
         }
-        Records it = new Records(part, in);
+        Records it = new Records(part, in, magic == MAGIC);
         TaskContext task = TaskContext.get();
         if (task != null) {
             task.addTaskCompletionListener((TaskCompletionListener) ctx -> it.close());
@@ -164,12 +170,14 @@ public final class BinaryParts {
     private static final class Records implements Iterator<SpillRecord> {
         private final Path part;
         private final DataInputStream in;
+        private final boolean pixels;
         private SpillRecord next;
         private boolean done;
 
-        Records(Path part, DataInputStream in) {
+        Records(Path part, DataInputStream in, boolean pixels) {
             this.part = part;
             this.in = in;
+            this.pixels = pixels;
         }
 
         @Override
@@ -186,7 +194,8 @@ public final class BinaryParts {
                         int label = in.readInt();
                         int view = in.readInt();
                         byte[] target = bytes();
-                        next = new SpillRecord(key, label, view, target, bytes());
+                        byte[] activation = bytes();
+                        next = new SpillRecord(key, label, view, target, activation, pixels ? bytes() : null);
                     }
                 } catch (IOException e) {
                     close();

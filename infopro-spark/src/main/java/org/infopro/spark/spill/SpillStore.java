@@ -38,7 +38,8 @@ public final class SpillStore {
             .add("label", DataTypes.IntegerType, false)
             .add("view", DataTypes.IntegerType, false)
             .add("target", DataTypes.BinaryType, false)
-            .add("activation", DataTypes.BinaryType, false);
+            .add("activation", DataTypes.BinaryType, false)
+            .add("pixels", DataTypes.BinaryType, false);
 
     private SpillStore() {
     }
@@ -101,7 +102,7 @@ public final class SpillStore {
         JavaRDD<Row> rows = records.map(r -> {
             check(r, layout);
             count.add(1);
-            return RowFactory.create(r.key(), r.label(), r.view(), r.target(), r.activation());
+            return RowFactory.create(r.key(), r.label(), r.view(), r.target(), r.activation(), r.pixels());
         });
         spark.createDataFrame(rows, SCHEMA).write()
                 .option("compression", codec == SpillCodec.NONE ? "uncompressed" : codec.label())
@@ -136,8 +137,12 @@ public final class SpillStore {
                     + " lists " + meta.stats().files() + "; the folder was changed after it was written. Write the spill again.");
         }
         if (meta.config().format() == SpillFormat.PARQUET) {
-            return spark.read().parquet(source.toString()).select("key", "label", "view", "target", "activation")
-                    .javaRDD().map(SpillStore::record);
+            org.apache.spark.sql.Dataset<Row> rows = spark.read().parquet(source.toString());
+            // spills written before records carried per-pixel labels have no "pixels" column: they are classification spills
+            org.apache.spark.sql.Column pixels = Arrays.asList(rows.columns()).contains("pixels") ? rows.col("pixels")
+                    : org.apache.spark.sql.functions.lit(new byte[0]);
+            return rows.select(rows.col("key"), rows.col("label"), rows.col("view"), rows.col("target"), rows.col("activation"),
+                    pixels).javaRDD().map(SpillStore::record);
         }
         SerializableConfiguration taskConf = new SerializableConfiguration(conf);
         SpillCodec codec = meta.config().codec();
@@ -174,17 +179,19 @@ public final class SpillStore {
         }
     }
 
-    /** Uncompressed bytes of {@code records} records: activation, uint8 target and a per-record allowance. */
+    /** Uncompressed bytes of {@code records} records: activation, uint8 target, uint8 labels and a per-record allowance. */
     public static long estimateBytes(long records, SpillLayout layout) {
-        return records * ((long) layout.activationBytes() + layout.targetBytes() + RECORD_OVERHEAD);
+        return records * ((long) layout.activationBytes() + layout.targetBytes() + layout.labelBytes() + RECORD_OVERHEAD);
     }
 
     /** Fails a record whose arrays do not match the layout, naming it, before it reaches a file. */
     static void check(SpillRecord r, SpillLayout layout) {
-        if (r.activation().length != layout.activationBytes() || r.target().length != layout.targetBytes()) {
+        if (r.activation().length != layout.activationBytes() || r.target().length != layout.targetBytes()
+                || r.pixels().length != layout.labelBytes()) {
             throw new IllegalArgumentException("spill record '" + r.key() + "' view " + r.view() + " has " + r.activation().length
-                    + " activation bytes and " + r.target().length + " target bytes, but the layout " + layout + " needs "
-                    + layout.activationBytes() + " and " + layout.targetBytes() + "; encode with the layout's shape and precision");
+                    + " activation, " + r.target().length + " target and " + r.pixels().length + " label bytes, but the layout "
+                    + layout + " needs " + layout.activationBytes() + ", " + layout.targetBytes() + " and " + layout.labelBytes()
+                    + "; encode with the layout's shapes and precision");
         }
     }
 
@@ -202,6 +209,7 @@ public final class SpillStore {
     }
 
     private static SpillRecord record(Row row) {
-        return new SpillRecord(row.getString(0), row.getInt(1), row.getInt(2), (byte[]) row.get(3), (byte[]) row.get(4));
+        return new SpillRecord(row.getString(0), row.getInt(1), row.getInt(2), (byte[]) row.get(3), (byte[]) row.get(4),
+                (byte[]) row.get(5));
     }
 }

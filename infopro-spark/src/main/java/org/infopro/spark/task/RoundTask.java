@@ -6,6 +6,7 @@ import org.apache.spark.util.LongAccumulator;
 import org.infopro.data.shard.ImageBatch;
 import org.infopro.spark.metrics.TaskStats;
 import org.infopro.spark.module.ModuleStack;
+import org.infopro.spark.seed.Seeds;
 import org.infopro.spark.module.ModuleState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,7 +70,7 @@ public final class RoundTask<T> implements Function2<Integer, Iterator<T>, Itera
             for (int step = round.fromStep(); step < round.toStep(); step++) {
                 stack.setLearningRate(settings.learningRate().at(epoch, step, round.stepsPerEpoch()));
                 try (ImageBatch batch = feed.next(stack)) {
-                    stack.trainStep(batch, first, last, nanos);
+                    stack.trainStep(batch, first, last, nanos, Seeds.step(settings.seed(), epoch, replica, step));
                     seen += batch.size();
                 }
                 for (int m = first; m <= last; m++) {

@@ -114,7 +114,7 @@ public final class SpillWriteTask<T> implements Function2<Integer, Iterator<T>, 
         try (ImageBatch b = source.assemble(items, 0, items.size(), rng, stack);
              Handoff h = stack.forward(b, module, module + 1)) {
             return SpillRecord.ofBatch(keys, b.labelIndices(), viewOf, WaveTask.flat(h.activation()), WaveTask.flat(b.pixels01()),
-                    precision);
+                    b.pixels() == null ? null : b.pixels().ids(), precision);
         }
     }
 }

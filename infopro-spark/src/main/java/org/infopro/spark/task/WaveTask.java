@@ -77,7 +77,6 @@ public final class WaveTask implements Function2<Integer, Iterator<List<ShardChu
 
     private final ModuleStack.Setup setup;
     private final BatchAssembler assembler;
-    private final int[] inputShape;
     private final Broadcast<List<ModuleState>> state;
     private final int wave;
     private final Chunks chunks;
@@ -90,7 +89,6 @@ public final class WaveTask implements Function2<Integer, Iterator<List<ShardChu
                     Chunks chunks, Path blocks, SpillConfig store, SerializableConfiguration conf, TaskSettings settings) {
         this.setup = setup;
         this.assembler = assembler;
-        this.inputShape = setup.spec().inputShape();
         this.state = state;
         this.wave = wave;
         this.chunks = chunks;
@@ -154,7 +152,8 @@ public final class WaveTask implements Function2<Integer, Iterator<List<ShardChu
                     rate = rateNow;
                 }
                 long t = System.nanoTime();
-                try (ImageBatch bb = batch; Handoff h = m.train(Handoff.images(bb.features()), bb)) {
+                try (ImageBatch bb = batch; Handoff h = m.train(Handoff.images(bb.features()), bb,
+                        Seeds.step(settings.seed(), epoch, replica, step))) {
                     nanos[module] += System.nanoTime() - t;
                     if (out != null) {
                         write(out, h, bb, keys);
@@ -220,12 +219,12 @@ public final class WaveTask implements Function2<Integer, Iterator<List<ShardChu
 
     /** The layout of module {@code m}'s outputs in a block. */
     private SpillLayout layout(int m) {
-        return new SpillLayout(setup.plans().get(m).outputShape(), store.precision(), inputShape);
+        return SpillSource.layout(setup.spec(), setup.plans().get(m), store.precision(), assembler.segmentation());
     }
 
     private void write(BinaryParts.Writer out, Handoff h, ImageBatch batch, List<String> keys) throws IOException {
         for (SpillRecord r : SpillRecord.ofBatch(keys, batch.labelIndices(), new int[keys.size()], flat(h.activation()),
-                flat(batch.pixels01()), store.precision())) {
+                flat(batch.pixels01()), batch.pixels() == null ? null : batch.pixels().ids(), store.precision())) {
             out.write(r);
         }
     }

@@ -2,6 +2,7 @@ package org.infopro.spark.schedule;
 
 import org.infopro.spark.loss.LambdaSchedule;
 import org.infopro.spark.model.ImageNetResNetSpec;
+import org.infopro.spark.model.DeepLabV3Spec;
 import org.infopro.spark.model.ModulePlan;
 import org.infopro.spark.model.ReferenceTables;
 import org.infopro.spark.model.Trunk;
@@ -62,9 +63,9 @@ class SpillPlanTest {
     void theHeldShareIsOneViewOfOneReplicasTrainingRecords() {
         ResNetSpec r32 = new ResNetSpec(32, 32, 32, 3, 10);
         List<ModulePlan> plans = ModulePlan.plan(r32, ReferenceTables.splits("infopro", 32, 4), new LambdaSchedule(6, 0, 1, 2));
-        SpillPlan one = SpillPlan.plan(SpillMode.AUTO, r32, plans, r32.inputShape(), 20_000, 10_000, 2, 3, 1, Precision.FP16,
+        SpillPlan one = SpillPlan.plan(SpillMode.AUTO, r32, plans, r32, false, 20_000, 10_000, 2, 3, 1, Precision.FP16,
                 new SpillPlan.Rates(100 * GIB, 20, 200, 4 * GIB));
-        SpillPlan four = SpillPlan.plan(SpillMode.AUTO, r32, plans, r32.inputShape(), 20_000, 10_000, 2, 3, 4, Precision.FP16,
+        SpillPlan four = SpillPlan.plan(SpillMode.AUTO, r32, plans, r32, false, 20_000, 10_000, 2, 3, 4, Precision.FP16,
                 new SpillPlan.Rates(100 * GIB, 20, 200, 4 * GIB));
         long first = SpillStore.estimateBytes(20_000, new SpillLayout(plans.get(0).outputShape(), Precision.FP16, r32.inputShape()));
         assertEquals(first, one.heldBytesPerTask(), "module 1's output is the largest; 3 views, but a task holds one");
@@ -92,7 +93,7 @@ class SpillPlanTest {
                 new SpillLayout(new int[]{512, 28, 28}, Precision.FP16, new int[]{3, 224, 224}));
         // a 2 TiB spill store: the 1.15 TiB spill alone would fit 90 % of it (the rule before counted only that), but
         // module 2's stage also holds Spark's shuffle files and cached copy of it
-        SpillPlan p = SpillPlan.plan(SpillMode.AUTO, spec, plans, spec.inputShape(), IMAGENET_TRAIN, IMAGENET_VAL, 90, 1, 1,
+        SpillPlan p = SpillPlan.plan(SpillMode.AUTO, spec, plans, spec, false, IMAGENET_TRAIN, IMAGENET_VAL, 90, 1, 1,
                 Precision.FP16, new SpillPlan.Rates(2 * TIB, 50, 200, 1000 * TIB));
         assertEquals(expected, p.spillBytes());
         assertTrue(p.spillBytes() > 1.2e12, "about 0.95 MB per image: " + p.spillBytes());
@@ -107,11 +108,37 @@ class SpillPlanTest {
     void anImageNetSpillThatFitsIsStillRecomputedWhenRecomputingIsCheaper() {
         ImageNetResNetSpec spec = new ImageNetResNetSpec(101, 64, 224, 224, 3, 1000);
         // ample disk, and a forward rate of an accelerator: 90 epochs of reading the cached spill cost more than the prefix
-        SpillPlan p = SpillPlan.plan(SpillMode.AUTO, spec, resnet101K2(spec), spec.inputShape(), IMAGENET_TRAIN, IMAGENET_VAL, 90, 1, 1,
+        SpillPlan p = SpillPlan.plan(SpillMode.AUTO, spec, resnet101K2(spec), spec, false, IMAGENET_TRAIN, IMAGENET_VAL, 90, 1, 1,
                 Precision.FP16, new SpillPlan.Rates(100 * TIB, 5000, 200, 1000 * TIB));
         assertEquals(SpillMode.RECOMPUTE, p.chosen(), p.describe());
         assertTrue(p.reason().startsWith("recomputing") && p.reason().contains(SpillPlan.mib(p.spillBytes()))
                 && p.estimatedRecomputeS() < p.estimatedSpillS(), p.reason());
+    }
+
+    @Test
+    void aDeepLabV3SpillCountsWholeValidationFramesAndPixelLabelsAndIsRecomputedWhenAReplicasShareOutgrowsItsHeap() {
+        // the reference's Cityscapes setting: R-101 at 512x1024 crops, whole 1024x2048 frames for validation, about 108
+        // epochs (40k iterations of 8 over 2975 frames)
+        DeepLabV3Spec spec = new DeepLabV3Spec(101, 64, 512, 1024, 3, 19);
+        Trunk frames = spec.atInput(1024, 2048);
+        List<ModulePlan> plans = ModulePlan.plan(spec, ReferenceTables.splits("infopro*-cityscapes", 101, 2),
+                ReferenceTables.lambda("cityscapes", "infopro*", 101, 2));
+        assertArrayEquals(new int[]{1024, 64, 128}, plans.get(0).outputShape(), "layer3 at output stride 8");
+        long train = 2975;
+        long val = 500;
+        // fp16 activation, uint8 image and uint8 train ids per record, plus the allowance
+        long trainRecord = 1024L * 64 * 128 * 2 + 3L * 512 * 1024 + 512L * 1024 + 32;
+        long valRecord = 1024L * 128 * 256 * 2 + 3L * 1024 * 2048 + 1024L * 2048 + 32;
+        SpillPlan p = SpillPlan.plan(SpillMode.AUTO, spec, plans, frames, true, train, val, 108, 1, 4, Precision.FP16,
+                new SpillPlan.Rates(100 * TIB, 50_000, 2000, 16 * GIB));
+        assertEquals(train * trainRecord + val * valRecord, p.spillBytes());
+        assertEquals((train + 3) / 4 * trainRecord, p.heldBytesPerTask(), "one of four replicas' share of the training records");
+        assertEquals(SpillMode.RECOMPUTE, p.chosen(), p.describe());
+        assertTrue(p.reason().contains("spark.executor.memory"), p.reason());
+        // convolutions scale with the pixels: a whole frame costs four crops
+        long crop = spec.flops(0, plans.get(0).lastUnit());
+        assertEquals(4 * crop, frames.flops(0, plans.get(0).lastUnit()));
+        assertEquals((crop * train + 4 * crop * val) * 108 / 1e9, p.recomputeGflop(), 1e-6 * p.recomputeGflop());
     }
 
     @Test
@@ -120,12 +147,12 @@ class SpillPlanTest {
         // over the reference's 160 epochs: spilled before this planner counted Spark's copies, and still spilled
         ResNetSpec r32 = new ResNetSpec(32, 32, 32, 3, 10);
         SpillPlan small = SpillPlan.plan(SpillMode.AUTO, r32, ModulePlan.plan(r32, ReferenceTables.splits("infopro", 32, 4),
-                new LambdaSchedule(6, 0, 1, 2)), r32.inputShape(), 20_000, 10_000, 2, 1, 1, Precision.FP16,
+                new LambdaSchedule(6, 0, 1, 2)), r32, false, 20_000, 10_000, 2, 1, 1, Precision.FP16,
                 new SpillPlan.Rates(100 * GIB, 20, 200, 4 * GIB));
         assertEquals(SpillMode.SPILL, small.chosen(), small.describe());
         ResNetSpec r110 = new ResNetSpec(110, 32, 32, 3, 10);
         SpillPlan full = SpillPlan.plan(SpillMode.AUTO, r110, ModulePlan.plan(r110, ReferenceTables.splits("infopro", 110, 4),
-                new LambdaSchedule(1, 0, 0, 1)), r110.inputShape(), 50_000, 10_000, 160, 1, 1, Precision.FP16,
+                new LambdaSchedule(1, 0, 0, 1)), r110, false, 50_000, 10_000, 160, 1, 1, Precision.FP16,
                 new SpillPlan.Rates(100 * GIB, 20, 200, 4 * GIB));
         assertEquals(SpillMode.SPILL, full.chosen(), full.describe());
         assertTrue(full.reason().contains(SpillPlan.mib(full.spillBytes())), full.reason());

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
@@ -202,7 +203,7 @@ class SpillStoreTest {
         rs.set(3, new SpillRecord("img-odd", 0, 0, new byte[16], new byte[7]));
         SpillConfig cfg = new SpillConfig(SpillFormat.BINARY, Precision.FP32, SpillCodec.NONE);
         Exception e = assertThrows(Exception.class, () -> write(rs, tmp.resolve("bad"), cfg));
-        assertTrue(causes(e).contains("'img-odd' view 0 has 7 activation bytes"), causes(e));
+        assertTrue(causes(e).contains("'img-odd' view 0 has 7 activation, 16 target and 0 label bytes"), causes(e));
         assertFalse(Files.exists(tmp.resolve("bad")));
         assertThrows(IllegalArgumentException.class, () -> SpillStore.write(spark, rdd(rs), new Path(tmp.resolve("x").toUri()),
                 new SpillLayout(SHAPE, Precision.FP16, TARGET), cfg), "layout and config disagree on precision");
@@ -231,6 +232,68 @@ class SpillStoreTest {
         assertFalse(Files.exists(dir));
         assertFalse(SpillStore.complete(new Path(dir.toUri()), conf()));
         SpillStore.delete(new Path(dir.toUri()), conf());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(SpillFormat.class)
+    void segmentationRecordsKeepTheirPixelsTrainIdsAndTheLayoutItsLabelShape(SpillFormat format, @TempDir java.nio.file.Path tmp) {
+        SpillConfig cfg = new SpillConfig(format, Precision.FP16, SpillCodec.ZSTD);
+        SpillLayout layout = new SpillLayout(SHAPE, Precision.FP16, TARGET, new int[]{4, 4});
+        List<SpillRecord> written = new ArrayList<>();
+        for (SpillRecord r : records(20, Precision.FP16, 0.25)) {
+            byte[] ids = new byte[16];
+            for (int j = 0; j < ids.length; j++) {
+                ids[j] = (byte) (j == 5 ? 255 : (r.label() + j) % 19); // 255: ignored
+            }
+            written.add(new SpillRecord(r.key(), r.label(), r.view(), r.target(), r.activation(), ids));
+        }
+        Path dir = new Path(tmp.resolve("seg").toUri());
+        SpillStore.write(spark, rdd(written), dir, layout, cfg);
+        assertEquals(layout, SpillStore.meta(dir, conf()).layout(), "the label shape survives _spill.json");
+        assertEquals(byKeyAndView(written), byKeyAndView(SpillStore.read(spark, dir).collect()));
+        assertEquals(20L * (200 + 16 + 16 + SpillStore.RECORD_OVERHEAD), SpillStore.estimateBytes(20, layout));
+
+        List<SpillRecord> unlabelled = records(4, Precision.FP16, 0.25);
+        Exception e = assertThrows(Exception.class, () -> SpillStore.write(spark, rdd(unlabelled), new Path(tmp.resolve("bad").toUri()),
+                layout, cfg));
+        assertTrue(causes(e).contains("200 activation, 16 target and 0 label bytes") && causes(e).contains("200, 16 and 16"), causes(e));
+    }
+
+    @Test
+    void aBinaryPartOfTheFormatBeforePixelLabelsIsStillRead(@TempDir java.nio.file.Path tmp) throws IOException {
+        // "IPS1": key, label, view, target, activation per record, no label field
+        java.nio.file.Path part = tmp.resolve("part-00000.bin");
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(Files.newOutputStream(part))) {
+            out.writeInt(0x49505331);
+            out.writeByte(1);
+            out.writeUTF("img-old");
+            out.writeInt(7);
+            out.writeInt(1);
+            out.writeInt(2);
+            out.write(new byte[]{9, 8});
+            out.writeInt(3);
+            out.write(new byte[]{1, 2, 3});
+            out.writeByte(0);
+        }
+        java.util.Iterator<SpillRecord> it = BinaryParts.read(conf(), new Path(part.toUri()), SpillCodec.NONE);
+        assertEquals(new SpillRecord("img-old", 7, 1, new byte[]{9, 8}, new byte[]{1, 2, 3}), it.next());
+        assertFalse(it.hasNext());
+    }
+
+    @Test
+    void aParquetSpillWrittenBeforePixelLabelsIsReadAsAClassificationSpill(@TempDir java.nio.file.Path tmp) throws IOException {
+        SpillConfig cfg = new SpillConfig(SpillFormat.PARQUET, Precision.FP16, SpillCodec.SNAPPY);
+        Path dir = new Path(tmp.resolve("old").toUri());
+        List<SpillRecord> written = records(6, Precision.FP16, 0.25);
+        SpillLayout layout = new SpillLayout(SHAPE, Precision.FP16, TARGET);
+        SpillStore.write(spark, rdd(written), dir, layout, cfg);
+        // the data files again without the "pixels" column, as spills were before it
+        java.nio.file.Path legacy = tmp.resolve("legacy");
+        spark.read().parquet(dir.toString()).drop("pixels").write().parquet(legacy.toString());
+        SpillMeta meta = new SpillMeta(layout, cfg, new SpillStats(6, partBytes(legacy), (int) partFiles(legacy)));
+        org.infopro.data.io.Fs.writeStringAtomically(new Path(legacy.toUri().toString(), SpillStore.META),
+                org.infopro.data.io.Json.pretty(meta), conf());
+        assertEquals(byKeyAndView(written), byKeyAndView(SpillStore.read(spark, new Path(legacy.toUri())).collect()));
     }
 
     @Test

@@ -10,10 +10,21 @@ import org.infopro.data.prep.ImagePrepConfig;
 import org.infopro.data.prep.ImagePrepJob;
 import org.infopro.data.rehearsal.MakeCityscapesConfig;
 import org.infopro.data.rehearsal.MakeCityscapesJob;
+import org.infopro.data.shard.BatchAssembler;
+import org.infopro.data.shard.ImageBatch;
+import org.infopro.data.shard.LabeledImage;
 import org.infopro.data.shard.ShardReader;
 import org.infopro.data.testing.IdxFixtures;
 import org.infopro.data.testing.SparkSessions;
+import org.infopro.spark.checkpoint.Checkpoint;
 import org.infopro.spark.config.TrainConfig;
+import org.infopro.spark.module.ModuleStack;
+import org.infopro.spark.module.ModuleState;
+import org.infopro.spark.spill.SpillLayout;
+import org.infopro.spark.spill.SpillMeta;
+import org.infopro.spark.spill.SpillRecord;
+import org.infopro.spark.spill.SpillStore;
+import org.infopro.spark.task.SpillSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,8 +33,12 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,13 +73,31 @@ class SegmentationTrainingTest {
         spark.stop();
     }
 
+    /** The recipe's scale-crop-flip to 32x64 crops, unless {@code extra} gives an --augment of its own. */
     private static List<String> args(Path out, String... extra) {
         List<String> args = new ArrayList<>(List.of("--dataset", dataset.toString(), "--out", out.toString(), "--arch", "deeplabv3",
-                "--depth", "18", "--width", "0.125", "--crop", "32", "--batch-size", "2", "--epochs", "1", "--lr", "0.01",
+                "--depth", "18", "--width", "0.125", "--batch-size", "2", "--epochs", "1", "--lr", "0.01",
                 "--log-every", "0", "--prefetch", "2", "--input-threads", "2"));
+        if (!List.of(extra).contains("--augment")) {
+            args.addAll(List.of("--crop", "32"));
+        }
         args.addAll(List.of(extra));
         return args;
     }
+
+    private static String[] plus(String[] a, String... b) {
+        return Stream.concat(Arrays.stream(a), Arrays.stream(b)).toArray(String[]::new);
+    }
+
+    /** The modules of the finished run in {@code out}, trained with {@code extra}. */
+    private static List<ModuleState> finalState(Path out, String... extra) {
+        TrainConfig cfg = TrainConfig.fromArgs(args(out, extra).toArray(String[]::new));
+        ShardReader reader = ShardReader.open(spark, dataset.toString());
+        ModuleStack.Setup setup = TrainJob.setup(cfg, new BatchAssembler(reader.manifest(), cfg.transform()), classes);
+        return Checkpoint.read(new org.apache.hadoop.fs.Path(out.resolve(TrainJob.CHECKPOINT).toString()), setup,
+                spark.sparkContext().hadoopConfiguration()).states();
+    }
+
 
     private static JsonNode train(Path out, String... extra) throws Exception {
         TrainResult r = TrainJob.run(TrainConfig.fromArgs(args(out, extra).toArray(String[]::new)), spark);
@@ -123,13 +156,76 @@ class SegmentationTrainingTest {
     }
 
     @Test
-    void spillingSchedulesAndClassificationDatasetsAreRefusedWithTheFix(@TempDir Path tmp) {
-        ConfigException staggered = assertThrows(ConfigException.class,
-                () -> TrainConfig.fromArgs(args(tmp.resolve("s"), "--schedule", "staggered").toArray(String[]::new)));
-        assertTrue(staggered.getMessage().contains("--schedule simultaneous"), staggered.getMessage());
-        ConfigException spill = assertThrows(ConfigException.class,
-                () -> TrainConfig.fromArgs(args(tmp.resolve("p"), "--schedule", "sequential", "--spill", "spill").toArray(String[]::new)));
-        assertTrue(spill.getMessage().contains("--spill recompute"), spill.getMessage());
+    void sequentialSpillCarriesEveryFramesMaskSoModule2GetsTheBatchesRecomputeGives(@TempDir Path tmp) throws Exception {
+        // whole frames, no augmentation: a spilled view is the frame itself
+        String[] spill = {"--augment", "none", "--schedule", "sequential", "--spill", "spill", "--spill-precision", "fp32",
+                "--keep-spill", "true", "--spill-format", "parquet"};
+        JsonNode spilled = train(tmp.resolve("spill"), spill);
+        assertScores(spilled.get("segmentation"), "sequential spill");
+        assertTrue(spilled.get("plan").get("chosen").asText().equalsIgnoreCase("spill"), spilled.get("plan").toString());
+
+        org.apache.hadoop.fs.Path train = new org.apache.hadoop.fs.Path(tmp.resolve("spill/spill/module-1/train").toString());
+        SpillMeta meta = SpillStore.meta(train, spark.sparkContext().hadoopConfiguration());
+        assertArrayEquals(new int[]{64, 128}, meta.layout().labelShape());
+        assertEquals(6, meta.stats().records());
+        // module 2's batches from the spill hold exactly the labels, masks and targets of the frames recompute assembles
+        List<SpillRecord> records = new ArrayList<>(SpillStore.read(spark, train).collect());
+        records.sort(Comparator.comparing(SpillRecord::key));
+        ShardReader reader = ShardReader.open(spark, dataset.toString());
+        List<LabeledImage> frames = new ArrayList<>(reader.images("train", 0).collect());
+        frames.sort(Comparator.comparing(LabeledImage::key));
+        TrainConfig cfg = TrainConfig.fromArgs(args(tmp.resolve("spill"), spill).toArray(String[]::new));
+        try (ImageBatch fromSpill = new SpillSource(meta.layout(), classes).assemble(records, 0, 6, null, null);
+             ImageBatch fromFrames = new BatchAssembler(reader.manifest(), cfg.transform()).assemble(frames, 0, 6, null)) {
+            assertArrayEquals(fromFrames.pixels().ids(), fromSpill.pixels().ids());
+            assertEquals(fromFrames.pixels().mask(), fromSpill.pixels().mask());
+            assertEquals(fromFrames.labels(), fromSpill.labels());
+            double d = fromFrames.pixels01().sub(fromSpill.pixels01()).amaxNumber().doubleValue();
+            assertTrue(d <= 0.5 / 255 + 1e-6, "uint8 reconstruction targets: max |difference| " + d);
+        }
+    }
+
+    @Test
+    void spilledValidationFramesAndTrainingCropsKeepLayoutsOfTheirOwn(@TempDir Path tmp) throws Exception {
+        JsonNode seq = train(tmp.resolve("seq"), "--schedule", "sequential", "--spill", "spill", "--keep-spill", "true");
+        assertScores(seq.get("segmentation"), "sequential spill of crops");
+        org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+        SpillLayout crops = SpillStore.meta(new org.apache.hadoop.fs.Path(tmp.resolve("seq/spill/module-1/train").toString()),
+                conf).layout();
+        SpillLayout frames = SpillStore.meta(new org.apache.hadoop.fs.Path(tmp.resolve("seq/spill/module-1/validation").toString()),
+                conf).layout();
+        assertArrayEquals(new int[]{32, 64}, crops.labelShape());
+        assertArrayEquals(new int[]{3, 32, 64}, crops.targetShape());
+        assertArrayEquals(new int[]{64, 128}, frames.labelShape());
+        // output stride 8 at both sizes
+        assertEquals(crops.shape()[0], frames.shape()[0]);
+        assertArrayEquals(new int[]{4, 8, 8, 16}, new int[]{crops.shape()[1], crops.shape()[2], frames.shape()[1], frames.shape()[2]});
+    }
+
+    @Test
+    void staggeredAtFp32TrainsDeepLabV3BitForBitLikeTheSimultaneousSchedule(@TempDir Path tmp) throws Exception {
+        // module 2 trains each chunk a wave after module 1, on the outputs and masks module 1's forward passes handed off
+        String[] frames = {"--augment", "none", "--spill-precision", "fp32"};
+        String[] staggered = plus(frames, "--schedule", "staggered", "--wave-fraction", "0.34");
+        train(tmp.resolve("simultaneous"), frames);
+        JsonNode r = train(tmp.resolve("staggered"), staggered);
+        assertScores(r.get("segmentation"), "staggered");
+        List<ModuleState> a = finalState(tmp.resolve("simultaneous"), frames);
+        List<ModuleState> b = finalState(tmp.resolve("staggered"), staggered);
+        for (int m = 0; m < 2; m++) {
+            assertArrayEquals(a.get(m).params(), b.get(m).params(), "module " + (m + 1) + ": parameters");
+            assertArrayEquals(a.get(m).updater(), b.get(m).updater(), "module " + (m + 1) + ": momentum");
+        }
+    }
+
+    @Test
+    void classificationAugmentationsAndDatasetsAreRefusedWithTheFix(@TempDir Path tmp) {
+        ConfigException cropFlip = assertThrows(ConfigException.class,
+                () -> TrainConfig.fromArgs(args(tmp.resolve("s"), "--augment", "crop-flip").toArray(String[]::new)));
+        assertTrue(cropFlip.getMessage().contains("--augment scale-crop-flip --crop N"), cropFlip.getMessage());
+        ConfigException cropped = assertThrows(ConfigException.class,
+                () -> TrainConfig.fromArgs(args(tmp.resolve("p"), "--augment", "none", "--crop", "32").toArray(String[]::new)));
+        assertTrue(cropped.getMessage().contains("--augment none without --crop"), cropped.getMessage());
         ConfigException cifar = assertThrows(ConfigException.class, () -> TrainConfig.fromArgs(new String[]{"--dataset",
                 dataset.toString(), "--out", tmp.resolve("c").toString(), "--augment", "scale-crop-flip", "--crop", "32"}));
         assertTrue(cifar.getMessage().contains("--arch deeplabv3"), cifar.getMessage());
