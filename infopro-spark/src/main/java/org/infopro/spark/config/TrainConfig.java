@@ -52,6 +52,7 @@ public record TrainConfig(
         LambdaSchedule lambda,
         InputTransform transform,
         int epochs,
+        int iterations,
         int batchSize,
         double learningRate,
         LrSchedule lrSchedule,
@@ -127,6 +128,7 @@ public record TrainConfig(
             family.checkInput(transform.crop(), wide ? 2 * transform.crop() : transform.crop(), "--crop " + transform.crop());
         }
         EPOCHS.check(JOB, epochs);
+        ITERATIONS.check(JOB, iterations);
         BATCH_SIZE.check(JOB, batchSize);
         LR.check(JOB, learningRate);
         LR_SCHEDULE.check(JOB, lrSchedule);
@@ -236,7 +238,12 @@ public record TrainConfig(
             + "0 = none.", 0, 0, 8192);
     public static final Opt<Integer> RESIZE = Opt.intIn("resize", "S", "Evaluation short side before the centre --crop (0 = crop/0.875, "
             + "256 for 224).", 0, 0, 16384);
-    public static final Opt<Integer> EPOCHS = Opt.intIn("epochs", "N", "Training epochs.", 2, 1, 100_000);
+    private static final int MAX_EPOCHS = 100_000;
+    public static final Opt<Integer> EPOCHS = Opt.intIn("epochs", "N", "Training epochs.", 2, 1, MAX_EPOCHS);
+    public static final Opt<Integer> ITERATIONS = Opt.intIn("iterations", "N", "Train every module exactly N steps (global "
+            + "batches) instead of --epochs: the epochs are N over the steps of one, the last one cut short, and the learning-rate "
+            + "schedule runs over the N steps (the reference's Cityscapes recipe: 40000 at a global batch of 8). 0 = count "
+            + "--epochs.", 0, 0, 100_000_000);
     public static final Opt<Integer> BATCH_SIZE = Opt.intIn("batch-size", "N", "Minibatch size.", 128, 2, 65_536);
     public static final Opt<Double> LR = Opt.doubleIn("lr", "X", "Initial learning rate of the schedule (a family's recipe "
             + "may scale its default with the global batch, see --arch).", 0.1, 0, 100);
@@ -286,7 +293,7 @@ public record TrainConfig(
             WriteMode::label);
 
     public static final JobSpec<TrainConfig> SPEC = new JobSpec<>(JOB, "Train InfoPro local modules on a prepared dataset.", SUMMARY,
-            List.of(DATASET, OUT, SCHEDULE, ARCH, DEPTH, WIDTH, SPLITS, LOSS, AUX_NET, LAMBDA, PAD_TO, CHANNELS, AUGMENT, CROP, RESIZE, EPOCHS,
+            List.of(DATASET, OUT, SCHEDULE, ARCH, DEPTH, WIDTH, SPLITS, LOSS, AUX_NET, LAMBDA, PAD_TO, CHANNELS, AUGMENT, CROP, RESIZE, EPOCHS, ITERATIONS,
                     BATCH_SIZE, LR, LR_SCHEDULE, WARMUP_EPOCHS, MOMENTUM, WEIGHT_DECAY, SEED, LIMIT, VAL_LIMIT, NativeRuntime.THREADS,
                     LOG_EVERY, NativeMemory.RECLAIM_EVERY, REPLICAS, SYNC_STEPS, RESUME, SPILL, SPILL_DIR, SPILL_FORMAT, SPILL_PRECISION, SPILL_CODEC, SPILL_VIEWS,
                     KEEP_SPILL, WAVE_FRACTION, PREFETCH, INPUT_THREADS, MODE),
@@ -310,6 +317,10 @@ public record TrainConfig(
         Parallel parallel = new Parallel(o.get(REPLICAS), o.get(SYNC_STEPS), o.get(RESUME));
         int batchSize = recipe(o, r, BATCH_SIZE);
         double lr = recipe(o, r, LR);
+        if (o.given(EPOCHS) && o.get(ITERATIONS) > 0) {
+            throw new ConfigException(JOB + ": --epochs " + o.get(EPOCHS) + " and --iterations " + o.get(ITERATIONS) + " both say how "
+                    + "long to train; give one of them.");
+        }
         if (!o.given(LR) && r.learningRate().isPresent()) {
             lr = r.learningRate().get().forGlobalBatch((long) batchSize * parallel.replicas());
         }
@@ -326,6 +337,7 @@ public record TrainConfig(
                 .transform(new InputTransform(recipe(o, r, PAD_TO), recipe(o, r, CHANNELS), recipe(o, r, AUGMENT), recipeCrop(o, r),
                         recipe(o, r, RESIZE)))
                 .epochs(recipe(o, r, EPOCHS))
+                .iterations(o.given(EPOCHS) ? 0 : recipe(o, r, ITERATIONS)) // a recipe's iterations yield to a given --epochs
                 .batchSize(batchSize)
                 .learningRate(lr)
                 .lrSchedule(recipe(o, r, LR_SCHEDULE))
@@ -449,6 +461,7 @@ public record TrainConfig(
         b.lambda = lambda;
         b.transform = transform;
         b.epochs = epochs;
+        b.iterations = iterations;
         b.batchSize = batchSize;
         b.learningRate = learningRate;
         b.lrSchedule = lrSchedule;
@@ -487,6 +500,7 @@ public record TrainConfig(
         private InputTransform transform = new InputTransform(PAD_TO.defaultValue(), CHANNELS.defaultValue(),
                 AUGMENT.defaultValue(), CROP.defaultValue(), RESIZE.defaultValue());
         private int epochs = EPOCHS.defaultValue();
+        private int iterations = ITERATIONS.defaultValue();
         private int batchSize = BATCH_SIZE.defaultValue();
         private double learningRate = LR.defaultValue();
         private LrSchedule lrSchedule = LR_SCHEDULE.defaultValue();
@@ -567,6 +581,11 @@ public record TrainConfig(
 
         public Builder epochs(int v) {
             epochs = v;
+            return this;
+        }
+
+        public Builder iterations(int v) {
+            iterations = v;
             return this;
         }
 
@@ -663,7 +682,7 @@ public record TrainConfig(
             List<SplitPoint> s = splits != null ? splits : parseSplits(splitsText, d);
             LambdaSchedule l = lambda != null ? lambda : resolveLambda(null, r, loss, d, s.size() + 1);
             AuxNet h = auxNet != null ? auxNet : loss == LossMode.GREEDY ? AuxNet.C0F1 : AuxNet.C1F2;
-            return new TrainConfig(dataset, out, schedule, a.family().name(), d, width, s, loss, h, l, transform, epochs, batchSize,
+            return new TrainConfig(dataset, out, schedule, a.family().name(), d, width, s, loss, h, l, transform, epochs, iterations, batchSize,
                     learningRate, lrSchedule, warmupEpochs, momentum, weightDecay, seed, limit, valLimit, threads, logEvery, reclaimEvery, mode,
                     parallel, pipeline, input);
         }
@@ -695,7 +714,29 @@ public record TrainConfig(
     }
 
     public LearningRate learningRateSchedule() {
-        return new LearningRate(learningRate, epochs, lrSchedule.perStep(), warmupEpochs, 0.01, lrSchedule.poly());
+        return new LearningRate(learningRate, epochs, lrSchedule.perStep(), warmupEpochs, 0.01, lrSchedule.poly(), iterations);
+    }
+
+    /**
+     * This config for a training set of {@code stepsPerEpoch} steps per epoch: with {@code --iterations N}, the epochs
+     * that hold N steps (the last one {@link #stepsIn cut short}); else itself.
+     */
+    public TrainConfig forStepsPerEpoch(int stepsPerEpoch) {
+        if (iterations == 0) {
+            return this;
+        }
+        long epochs = ((long) iterations + stepsPerEpoch - 1) / stepsPerEpoch;
+        if (epochs > MAX_EPOCHS) {
+            throw new ConfigException(JOB + ": --iterations " + iterations + " at " + stepsPerEpoch + " steps per epoch is " + epochs
+                    + " epochs, more than " + MAX_EPOCHS + "; give fewer iterations or a larger training set.");
+        }
+        return toBuilder().epochs((int) epochs).build();
+    }
+
+    /** The steps 0-based {@code epoch} trains out of {@code stepsPerEpoch}: all of them, except past --iterations. */
+    public int stepsIn(int epoch, int stepsPerEpoch) {
+        return iterations == 0 ? stepsPerEpoch
+                : (int) Math.max(0, Math.min(stepsPerEpoch, iterations - (long) epoch * stepsPerEpoch));
     }
 
     public int modules() {
@@ -733,6 +774,7 @@ public record TrainConfig(
         m.put("lambda", List.of(l.ixx1(), l.ixy1(), l.ixx2(), l.ixy2()));
         m.put("aux_net", auxNet.label());
         m.put("epochs", epochs);
+        m.put("iterations", iterations == 0 ? null : iterations);
         m.put("batch_size", batchSize);
         m.put("global_batch", (long) batchSize * parallel.replicas());
         m.put("transform", transform);

@@ -77,8 +77,9 @@ final class RoundLoop {
         for (int epoch = startEpoch; epoch < cfg.epochs(); epoch++) {
             long te = System.nanoTime();
             EpochTotals totals = new EpochTotals(ctx.modules());
-            for (int from = epoch == startEpoch ? startStep : 0; from < stepsPerEpoch; from += roundSteps) {
-                int to = Math.min(stepsPerEpoch, from + roundSteps);
+            int steps = cfg.stepsIn(epoch, stepsPerEpoch); // short in the last epoch of --iterations
+            for (int from = epoch == startEpoch ? startStep : 0; from < steps; from += roundSteps) {
+                int to = Math.min(steps, from + roundSteps);
                 round(ctx, t, new RoundTask.Round(epoch, from, to, stepsPerEpoch, replicas), totals);
             }
             if (totals.steps(t.last()) == 0) {
@@ -93,7 +94,7 @@ final class RoundLoop {
             stageEvalS += epochEvalS;
             double progress = progressFrom + (progressTo - progressFrom) * (epoch + 1) / cfg.epochs();
             ctx.listener().onEpoch(new EpochMetrics(epoch + 1, cfg.epochs(), label, progress,
-                    cfg.learningRateSchedule().at(epoch, 0, 1), totals.training(t.first(), t.last(), epochTrainS),
+                    cfg.learningRateSchedule().at(epoch, 0, stepsPerEpoch), totals.training(t.first(), t.last(), epochTrainS),
                     EpochMetrics.Validation.of(metrics, valSegment.first(), epochEvalS), ctx.elapsedS()));
         }
         return new StageReport(label, stageTrainS, stageEvalS, 0, 0, stageImages,

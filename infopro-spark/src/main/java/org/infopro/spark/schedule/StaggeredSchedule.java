@@ -49,7 +49,8 @@ public final class StaggeredSchedule implements Schedule {
         int n = (int) ctx.data().trainCount();
         int stepsPerEpoch = RoundLoop.stepsPerEpoch(ctx.data().perReplica(), r, cfg.batchSize());
         int stepsPerWave = Math.max(1, (int) Math.ceil(stepsPerEpoch * cfg.pipeline().waveFraction()));
-        WaveTask.Chunks chunks = new WaveTask.Chunks(n, cfg.batchSize(), stepsPerEpoch, stepsPerWave, cfg.epochs(), r);
+        WaveTask.Chunks chunks = new WaveTask.Chunks(n, cfg.batchSize(), stepsPerEpoch, stepsPerWave, cfg.epochs(),
+                cfg.stepsIn(cfg.epochs() - 1, stepsPerEpoch), r);
         int waves = chunks.total() + k - 1;
         Path blocks = new Path(SpillRoot.of(ctx), "waves");
         int start = resumeWave(ctx, stepsPerEpoch, r, chunks);
@@ -115,14 +116,14 @@ public final class StaggeredSchedule implements Schedule {
                     r > 1 ? String.format(Locale.ROOT, " (replicas averaged in %.2f s)", syncS) : "", Progress.duration(ctx.elapsedS()),
                     Progress.duration(trainS / (w + 1 - start) * (waves - w - 1))));
             int lastChunk = w - (k - 1);
-            if (lastChunk >= 0 && (lastChunk + 1) % chunks.perEpoch() == 0) {
+            if (lastChunk >= 0 && ((lastChunk + 1) % chunks.perEpoch() == 0 || lastChunk + 1 == chunks.total())) {
                 long tv = System.nanoTime();
                 List<HeadMetrics> val = ctx.validate(ctx.data().test(), Segment.all(ctx.assembler(), k));
                 double vs = RoundLoop.seconds(tv);
                 evalS += vs;
                 int e = chunks.epochOf(lastChunk);
                 ctx.listener().onEpoch(new EpochMetrics(e + 1, cfg.epochs(), "staggered", (double) (w + 1) / waves,
-                        cfg.learningRateSchedule().at(e, 0, 1), epoch.training(0, k - 1, RoundLoop.seconds(sinceLine) - vs),
+                        cfg.learningRateSchedule().at(e, 0, stepsPerEpoch), epoch.training(0, k - 1, RoundLoop.seconds(sinceLine) - vs),
                         EpochMetrics.Validation.of(val, 0, vs), ctx.elapsedS()));
                 epoch = new EpochTotals(k);
                 sinceLine = System.nanoTime();

@@ -58,6 +58,11 @@ public final class TrainData {
         return plan().sizes();
     }
 
+    /** Steps of one epoch at {@code batchSize} per replica ({@link RoundLoop#stepsPerEpoch}). */
+    public int stepsPerEpoch(int batchSize) {
+        return RoundLoop.stepsPerEpoch(perReplica(), replicas, batchSize);
+    }
+
     /** Training images in the run. */
     public long trainCount() {
         return plan().rows();

@@ -44,17 +44,18 @@ public final class WaveTask implements Function2<Integer, Iterator<List<ShardChu
     }
 
     /**
-     * The chunk layout: epochs of {@code stepsPerEpoch} steps cut into chunks of {@code stepsPerWave}, trained by
-     * {@code replicas} replicas of every module ({@code images} in the run).
+     * The chunk layout: epochs of {@code stepsPerEpoch} steps, the last one of {@code lastEpochSteps} (fewer under
+     * --iterations), cut into chunks of {@code stepsPerWave}, trained by {@code replicas} replicas of every module
+     * ({@code images} in the run).
      */
-    public record Chunks(int images, int batchSize, int stepsPerEpoch, int stepsPerWave, int epochs, int replicas)
-            implements Serializable {
+    public record Chunks(int images, int batchSize, int stepsPerEpoch, int stepsPerWave, int epochs, int lastEpochSteps,
+                         int replicas) implements Serializable {
         public int perEpoch() {
             return (stepsPerEpoch + stepsPerWave - 1) / stepsPerWave;
         }
 
         public int total() {
-            return perEpoch() * epochs;
+            return perEpoch() * (epochs - 1) + (lastEpochSteps + stepsPerWave - 1) / stepsPerWave;
         }
 
         public int epochOf(int chunk) {
@@ -66,7 +67,8 @@ public final class WaveTask implements Function2<Integer, Iterator<List<ShardChu
         }
 
         int endStep(int chunk) {
-            return Math.min(stepsPerEpoch, firstStep(chunk) + stepsPerWave);
+            int steps = epochOf(chunk) == epochs - 1 ? lastEpochSteps : stepsPerEpoch;
+            return Math.min(steps, firstStep(chunk) + stepsPerWave);
         }
 
         /** Items of a step: several replicas run full batches (wrapping around their shares), one the epoch's remainder. */

@@ -130,16 +130,18 @@ public final class TrainJob {
         }
     }
 
-    private static TrainResult train(TrainConfig cfg, SparkSession spark, ShardReader reader, BatchAssembler assembler,
+    private static TrainResult train(TrainConfig given, SparkSession spark, ShardReader reader, BatchAssembler assembler,
                                      ModuleStack.Setup setup, Schedule schedule, Path out, Checkpoint.Saved saved, long t0,
                                      HeapWatch heap) {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
+        TrainData data = new TrainData(reader, given.limit(), given.valLimit(), given.parallel().replicas(), given.seed(),
+                JavaSparkContext.fromSparkContext(spark.sparkContext()).defaultParallelism());
+        // --iterations becomes epochs once the training set's steps per epoch are known
+        TrainConfig cfg = given.forStepsPerEpoch(data.stepsPerEpoch(given.batchSize()));
         RunTotals totals = new RunTotals(setup.modules());
         Path metricsPath = new Path(out, METRICS);
         MetricsLog metrics = saved != null ? MetricsLog.continuing(metricsPath, conf) : new MetricsLog(metricsPath, conf);
         RunListener listener = RunListener.all(totals, metrics, new ProgressListener(reader.manifest().numClasses()));
-        TrainData data = new TrainData(reader, cfg.limit(), cfg.valLimit(), cfg.parallel().replicas(), cfg.seed(),
-                JavaSparkContext.fromSparkContext(spark.sparkContext()).defaultParallelism());
         NativeRuntime.OneDnn onednn = NativeRuntime.oneDnn();
         try (StateStore store = new StateStore(new Path(out, CHECKPOINT), setup, cfg.asMap(), saved, conf, listener)) {
             RunContext ctx = new RunContext(cfg, spark, setup, assembler, data, store, listener, out, t0);

@@ -20,6 +20,24 @@ class TrainConfigTest {
     }
 
     @Test
+    void iterationsBecomeTheEpochsThatHoldThemWithTheLastOneCutShort() {
+        TrainConfig c = parse("--iterations", "5");
+        TrainConfig run = c.forStepsPerEpoch(3);
+        assertEquals(2, run.epochs());
+        assertEquals(3, run.stepsIn(0, 3));
+        assertEquals(2, run.stepsIn(1, 3));
+        assertEquals(5, run.asMap().get("iterations"));
+        assertEquals(1, c.forStepsPerEpoch(5).epochs(), "exactly one epoch");
+        TrainConfig epochs = parse("--epochs", "3");
+        assertEquals(epochs, epochs.forStepsPerEpoch(7));
+        assertEquals(7, epochs.stepsIn(2, 7));
+        ConfigException both = assertThrows(ConfigException.class, () -> parse("--epochs", "3", "--iterations", "40000"));
+        assertTrue(both.getMessage().contains("--epochs 3 and --iterations 40000"), both.getMessage());
+        ConfigException many = assertThrows(ConfigException.class, () -> parse("--iterations", "100000000").forStepsPerEpoch(1));
+        assertTrue(many.getMessage().contains("more than 100000"), many.getMessage());
+    }
+
+    @Test
     void greedyTrainsCrossEntropyOnlyThroughA0c1fHead() {
         TrainConfig c = parse("--loss", "greedy", "--splits", "1,2;2,1;3,0");
         assertEquals(AuxNet.C0F1, c.auxNet());

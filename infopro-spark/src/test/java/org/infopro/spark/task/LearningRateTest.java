@@ -37,10 +37,18 @@ class LearningRateTest {
     @Test
     void polyPerStepIsMmsegmentationsScheduleWithItsFloor() {
         // (0.01 - 1e-4) * (1 - t/2)^0.9 + 1e-4; 0.5^0.9 = 0.535886731, 0.25^0.9 = 0.287174589
-        LearningRate lr = new LearningRate(0.01, 2, true, 0, 0, true);
+        LearningRate lr = new LearningRate(0.01, 2, true, 0, 0, true, 0);
         assertEquals(0.01, lr.at(0, 0, 10), 1e-15);
         assertEquals(0.0099 * 0.535886731 + 1e-4, lr.at(1, 0, 10), 1e-11);
         assertEquals(0.0099 * 0.287174589 + 1e-4, lr.at(1, 5, 10), 1e-11);
         assertEquals(1e-4, lr.at(2, 0, 10), 1e-15, "the floor at the end of training");
+    }
+
+    @Test
+    void withIterationsThePolyHorizonIsThoseStepsNotTheEpochs() {
+        // 6 iterations of 4 steps per epoch: the horizon is 1.5 epochs, whatever the epochs field says
+        LearningRate lr = new LearningRate(0.01, 2, true, 0, 0, true, 6);
+        assertEquals(0.0099 * 0.535886731 + 1e-4, lr.at(0, 3, 4), 1e-11, "t = 0.75 of 1.5");
+        assertEquals(1e-4, lr.at(1, 2, 4), 1e-15, "the floor at step 6");
     }
 }

@@ -73,13 +73,16 @@ class SegmentationTrainingTest {
         spark.stop();
     }
 
-    /** The recipe's scale-crop-flip to 32x64 crops, unless {@code extra} gives an --augment of its own. */
+    /** The recipe's scale-crop-flip to 32x64 crops and one epoch, unless {@code extra} gives --augment or --iterations. */
     private static List<String> args(Path out, String... extra) {
         List<String> args = new ArrayList<>(List.of("--dataset", dataset.toString(), "--out", out.toString(), "--arch", "deeplabv3",
-                "--depth", "18", "--width", "0.125", "--batch-size", "2", "--epochs", "1", "--lr", "0.01",
+                "--depth", "18", "--width", "0.125", "--batch-size", "2", "--lr", "0.01",
                 "--log-every", "0", "--prefetch", "2", "--input-threads", "2"));
         if (!List.of(extra).contains("--augment")) {
             args.addAll(List.of("--crop", "32"));
+        }
+        if (!List.of(extra).contains("--iterations")) {
+            args.addAll(List.of("--epochs", "1"));
         }
         args.addAll(List.of(extra));
         return args;
@@ -150,9 +153,23 @@ class SegmentationTrainingTest {
     }
 
     @Test
-    void sequentialRecomputeTrainsDeepLabV3ModuleAfterModule(@TempDir Path tmp) throws Exception {
-        JsonNode seq = train(tmp.resolve("seq"), "--schedule", "sequential", "--spill", "recompute");
+    void sequentialRecomputeTrainsEachDeepLabV3ModuleTheGivenIterations(@TempDir Path tmp) throws Exception {
+        JsonNode seq = train(tmp.resolve("seq"), "--schedule", "sequential", "--spill", "recompute", "--iterations", "4");
         assertScores(seq.get("segmentation"), "sequential");
+        // 3 steps per epoch: 3 + 1 for module 1, then 3 + 1 for module 2
+        assertEquals(List.of(3L, 1L, 3L, 1L), epochSteps(tmp.resolve("seq")));
+    }
+
+    /** The training steps of every epoch line in the run's metrics.jsonl, in order. */
+    private static List<Long> epochSteps(Path run) throws Exception {
+        List<Long> steps = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve(TrainJob.METRICS))) {
+            JsonNode n = Json.mapper().readTree(line);
+            if (n.has("train") && n.get("train").has("steps")) {
+                steps.add(n.get("train").get("steps").asLong());
+            }
+        }
+        return steps;
     }
 
     @Test
@@ -204,12 +221,17 @@ class SegmentationTrainingTest {
 
     @Test
     void staggeredAtFp32TrainsDeepLabV3BitForBitLikeTheSimultaneousSchedule(@TempDir Path tmp) throws Exception {
-        // module 2 trains each chunk a wave after module 1, on the outputs and masks module 1's forward passes handed off
-        String[] frames = {"--augment", "none", "--spill-precision", "fp32"};
+        // module 2 trains each chunk a wave after module 1, on the outputs and masks module 1's forward passes handed off;
+        // 5 iterations of 3 steps per epoch: a whole epoch and 2 steps of the next in both schedules
+        String[] frames = {"--augment", "none", "--spill-precision", "fp32", "--iterations", "5"};
         String[] staggered = plus(frames, "--schedule", "staggered", "--wave-fraction", "0.34");
         train(tmp.resolve("simultaneous"), frames);
         JsonNode r = train(tmp.resolve("staggered"), staggered);
         assertScores(r.get("segmentation"), "staggered");
+        assertEquals(List.of(3L, 2L), epochSteps(tmp.resolve("simultaneous")), "simultaneous");
+        assertEquals(List.of(3L, 2L), epochSteps(tmp.resolve("staggered")), "staggered");
+        assertEquals(5, r.get("config").get("iterations").asInt());
+        assertEquals(2, r.get("config").get("epochs").asInt());
         List<ModuleState> a = finalState(tmp.resolve("simultaneous"), frames);
         List<ModuleState> b = finalState(tmp.resolve("staggered"), staggered);
         for (int m = 0; m < 2; m++) {
