@@ -34,6 +34,8 @@ import org.infopro.spark.bench.ReproductionJob;
 import org.infopro.spark.bench.ReclaimBenchConfig;
 import org.infopro.spark.bench.ReclaimBenchJob;
 import org.infopro.spark.bench.ScaleRehearsalConfig;
+import org.infopro.spark.bench.SegmentationFitConfig;
+import org.infopro.spark.bench.SegmentationFitJob;
 import org.infopro.spark.bench.SegmentationMemoryBenchConfig;
 import org.infopro.spark.bench.SegmentationMemoryBenchJob;
 import org.infopro.spark.bench.ScaleRehearsalJob;
@@ -116,6 +118,7 @@ public final class Main {
         add(ScaleRehearsalConfig.SPEC, false, (c, s) -> ScaleRehearsalJob.run(c));
         add(ReclaimBenchConfig.SPEC, false, (c, s) -> ReclaimBenchJob.run(c));
         add(SegmentationMemoryBenchConfig.SPEC, false, (c, s) -> SegmentationMemoryBenchJob.run(c));
+        add(SegmentationFitConfig.SPEC, false, (c, s) -> SegmentationFitJob.run(c));
         add(ImageNetReportConfig.SPEC, false, (c, s) -> ImageNetReportJob.run(c));
         add(GpuCheckConfig.SPEC, true, GpuCheckJob::run);
     }

@@ -70,10 +70,12 @@ public final class MemoryBenchJob {
         return doc;
     }
 
-    static final String DEFINITION = "peak_bytes = capacity of every ND4J workspace of the training thread after the timed "
+    /** What a peak is, as every memory benchmark measures it. */
+    static final String PEAK_DEFINITION = "peak_bytes = capacity of every ND4J workspace of the training thread after the timed "
             + "steps (DL4J keeps each step's activations, gradients and working memory there; workspaces grow to the largest "
             + "step served and are shared by the modules of a thread, so this is the high-water mark) + parameters and "
-            + "updater state of all modules + the largest hand-off + the input batch. dl4j_estimate_* is DL4J's static "
+            + "updater state of all modules + the largest hand-off + the input batch.";
+    static final String DEFINITION = PEAK_DEFINITION + " dl4j_estimate_* is DL4J's static "
             + "getMemoryReport (training, no cache) of the largest module and summed over modules.";
 
     private static Row measure(MemoryBenchConfig cfg, ResNetSpec spec, String table, List<SplitPoint> splits, long e2ePeak) {

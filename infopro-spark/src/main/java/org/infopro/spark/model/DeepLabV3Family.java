@@ -103,7 +103,7 @@ public final class DeepLabV3Family implements NetworkFamily {
         return new DeepLabV3Spec(depth, base(width), chw[1], chw[2], chw[0], numClasses);
     }
 
-    static int base(double width) {
+    public static int base(double width) {
         int base = (int) Math.round(64 * width / 8) * 8;
         if (base < 8) {
             throw new ConfigException(String.format(Locale.ROOT, "train: invalid --width %s for --arch %s: the base width 64 × %s "
