@@ -119,4 +119,49 @@ public final class Augmentations {
         }
         return new RgbImage(w, h, c, out);
     }
+
+    /**
+     * mmsegmentation's {@code PhotoMetricDistortion} on an RGB image, each step with probability ½: brightness
+     * ± up to 32, then contrast ×[0.5, 1.5] either first or last (½ each), saturation ×[0.5, 1.5] and hue ± up to 18
+     * of OpenCV's 180 steps in between. Every step clips to 0..255 and truncates to 8 bits, as mmsegmentation's does;
+     * hue and saturation go through HSV by {@link java.awt.Color} (in float, where OpenCV's uint8 HSV rounds). The mask
+     * is not touched.
+     */
+    public static RgbImage photometric(RgbImage img, Random rng) {
+        if (img.channels() != 3) {
+            throw new IllegalArgumentException("photometric distortion needs an RGB image, got " + img.channels() + " channel(s)");
+        }
+        byte[] px = img.pixels().clone();
+        if (rng.nextBoolean()) {
+            affine(px, 1, -32 + 64 * rng.nextDouble());
+        }
+        boolean contrastFirst = rng.nextBoolean();
+        if (contrastFirst && rng.nextBoolean()) {
+            affine(px, 0.5 + rng.nextDouble(), 0);
+        }
+        double saturation = rng.nextBoolean() ? 0.5 + rng.nextDouble() : 1;
+        int hue = rng.nextBoolean() ? rng.nextInt(37) - 18 : 0;
+        if (saturation != 1 || hue != 0) {
+            float[] hsb = new float[3];
+            for (int i = 0; i < px.length; i += 3) {
+                java.awt.Color.RGBtoHSB(px[i] & 0xff, px[i + 1] & 0xff, px[i + 2] & 0xff, hsb);
+                float h = (float) (hsb[0] + hue / 180.0);
+                int rgb = java.awt.Color.HSBtoRGB(h - (float) Math.floor(h), (float) Math.min(1, hsb[1] * saturation), hsb[2]);
+                px[i] = (byte) (rgb >> 16);
+                px[i + 1] = (byte) (rgb >> 8);
+                px[i + 2] = (byte) rgb;
+            }
+        }
+        if (!contrastFirst && rng.nextBoolean()) {
+            affine(px, 0.5 + rng.nextDouble(), 0);
+        }
+        return new RgbImage(img.width(), img.height(), 3, px);
+    }
+
+    /** {@code px = trunc(clip(px · alpha + beta, 0, 255))}, in place. */
+    private static void affine(byte[] px, double alpha, double beta) {
+        for (int i = 0; i < px.length; i++) {
+            px[i] = (byte) (int) Math.max(0, Math.min(255, (px[i] & 0xff) * alpha + beta));
+        }
+    }
 }

@@ -148,9 +148,11 @@ public final class BatchAssembler implements Serializable {
             }
             RgbImage src = decoded(img);
             RgbImage mask = new RgbImage(src.width(), src.height(), 1, img.mask());
-            pairs.add(rng != null && transform.augment() == InputTransform.Augment.SCALE_CROP_FLIP && transform.crop() > 0
+            Augmentations.Pair pair = rng != null && transform.augment() == InputTransform.Augment.SCALE_CROP_FLIP && transform.crop() > 0
                     ? Augmentations.scaleCropFlip(src, mask, 0.5, 2.0, transform.crop(), 2 * transform.crop(), rng)
-                    : new Augmentations.Pair(src, mask));
+                    : new Augmentations.Pair(src, mask);
+            pairs.add(rng != null && transform.photometric()
+                    ? new Augmentations.Pair(Augmentations.photometric(pair.image(), rng), pair.mask()) : pair);
             keys.add(img.key());
         }
         int h = pairs.get(0).image().height(), w = pairs.get(0).image().width(), c = out[2];

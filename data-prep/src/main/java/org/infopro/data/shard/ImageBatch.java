@@ -42,7 +42,10 @@ public record ImageBatch(INDArray features, INDArray pixels01, INDArray labels, 
             return out;
         }
 
-        /** The per-pixel labels of {@code n} images of {@code height}×{@code width} ({@code ids} row-major per image), in native memory. */
+        /**
+         * The per-pixel labels of {@code n} images of {@code height}×{@code width} ({@code ids} row-major per image), in
+         * native memory.
+         */
         public static PixelLabels of(int[] ids, int n, int height, int width) {
             return new PixelLabels(Nd4j.create(mask(ids), new long[]{n, 1, height, width}, DataType.FLOAT), ids, height, width);
         }

@@ -13,7 +13,8 @@ import java.util.Random;
  * size, horizontal flip with probability ½. Normalisation statistics for the padded images follow exactly
  * from the manifest's: zero padding scales the mean and the mean square by (h·w)/(H·W).
  */
-public record InputTransform(int padTo, int channels, Augment augment, int crop, int resize) implements Serializable {
+public record InputTransform(int padTo, int channels, Augment augment, int crop, int resize, boolean photometric)
+        implements Serializable {
     public static final int CROP_PAD = 4;
 
     /**
@@ -34,6 +35,11 @@ public record InputTransform(int padTo, int channels, Augment augment, int crop,
         this(padTo, channels, augment, 0, 0);
     }
 
+    /** No photometric distortion. */
+    public InputTransform(int padTo, int channels, Augment augment, int crop, int resize) {
+        this(padTo, channels, augment, crop, resize, false);
+    }
+
     public InputTransform {
         if (augment == Augment.RANDOM_RESIZED_CROP && crop <= 0) {
             throw new ConfigException("--augment random-resized-crop needs --crop N (e.g. 224).");
@@ -41,6 +47,10 @@ public record InputTransform(int padTo, int channels, Augment augment, int crop,
         if (augment == Augment.SCALE_CROP_FLIP && crop <= 0) {
             throw new ConfigException("--augment scale-crop-flip needs --crop N: training crops are N x 2N (Cityscapes: "
                     + "--crop 512 for 512x1024).");
+        }
+        if (photometric && augment != Augment.SCALE_CROP_FLIP) {
+            throw new ConfigException("--photometric true is mmsegmentation's photometric distortion of the Cityscapes "
+                    + "recipe; give it with --augment scale-crop-flip, or drop it.");
         }
         if (crop > 0 && padTo > 0) {
             throw new ConfigException("--crop and --pad-to exclude each other: crop is for full-size images (ImageNet), "

@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.Random;
 import java.util.Set;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -89,5 +90,56 @@ class AugmentationsTest {
         for (int x = 1; x < 15; x++) {
             assertTrue(out.sample(x, 8, 0) > 150, "column " + x + " = " + out.sample(x, 8, 0));
         }
+    }
+
+    /** A generator that answers from scripts, to pin each branch of the distortion by hand. */
+    private static Random scripted(boolean[] booleans, double[] doubles, int[] ints) {
+        return new Random() {
+            private int b;
+            private int d;
+            private int i;
+
+            @Override
+            public boolean nextBoolean() {
+                return booleans[b++];
+            }
+
+            @Override
+            public double nextDouble() {
+                return doubles[d++];
+            }
+
+            @Override
+            public int nextInt(int bound) {
+                return ints[i++];
+            }
+        };
+    }
+
+    private static RgbImage rgb(int... px) {
+        byte[] b = new byte[px.length];
+        for (int i = 0; i < px.length; i++) {
+            b[i] = (byte) px[i];
+        }
+        return new RgbImage(px.length / 3, 1, 3, b);
+    }
+
+    @Test
+    void photometricDistortionClipsAndTruncatesEachStepAsMmsegmentationDoes() {
+        // brightness +16 (-32 + 64 * 0.75), contrast first x0.75 (0.5 + 0.25), no saturation, no hue: on gray pixels
+        // 100 -> 116 -> 87, and 250 -> 255 (clipped) -> 191 (191.25 truncated)
+        Random r = scripted(new boolean[]{true, true, true, false, false}, new double[]{0.75, 0.25}, new int[0]);
+        assertArrayEquals(rgb(87, 87, 87, 191, 191, 191).pixels(), Augmentations.photometric(rgb(100, 100, 100, 250, 250, 250), r)
+                .pixels());
+    }
+
+    @Test
+    void photometricHueAndSaturationTurnAndFadeColoursAndLeaveGrayAlone() {
+        // hue +18 of OpenCV's 180 steps = 36 degrees: red becomes (255, 153, 0); gray stays gray
+        Random hue = scripted(new boolean[]{false, false, false, true, false}, new double[0], new int[]{36});
+        assertArrayEquals(rgb(255, 153, 0, 90, 90, 90).pixels(), Augmentations.photometric(rgb(255, 0, 0, 90, 90, 90), hue).pixels());
+        // saturation x0.5 (0.5 + 0.0): red becomes (255, 128, 128)
+        Random sat = scripted(new boolean[]{false, false, true, false, false}, new double[]{0.0}, new int[0]);
+        assertArrayEquals(rgb(255, 128, 128).pixels(), Augmentations.photometric(rgb(255, 0, 0), sat).pixels());
     }
 }

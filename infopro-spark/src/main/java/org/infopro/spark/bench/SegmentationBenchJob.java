@@ -10,6 +10,9 @@ import org.infopro.spark.train.EvaluateJob;
 import org.infopro.spark.train.TrainJob;
 import org.infopro.spark.train.TrainResult;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,7 +29,7 @@ import java.util.Map;
 public final class SegmentationBenchJob {
     static final String METHOD = "Each run is one `train --arch deeplabv3` on the Spark master given, one after another, with the "
             + "family's recipe (SGD momentum 0.9, weight decay 5e-4, poly per step with power 0.9 and minimum 1e-4, scale 0.5-2 / "
-            + "crop N x 2N / flip; InfoPro* K=2 with `infopro*-cityscapes:k2` and lambda 1.5, 1) except the lr given; E2E is "
+            + "crop N x 2N / flip / photometric distortion; InfoPro* K=2 with `infopro*-cityscapes:k2` and lambda 1.5, 1) except the lr given; E2E is "
             + "`--loss e2e --splits none`. All runs see the same frames for the same epochs at the same batch, so the same "
             + "iterations. mIoU (whole frames) is train's validation of the composed network on whole val frames; mIoU "
             + "(sliding window) is `evaluate` on the exported model, windows of the training crop every two thirds of it. "
@@ -129,6 +132,19 @@ public final class SegmentationBenchJob {
                 md.append(' ').append(iou == null ? "" : String.format(Locale.ROOT, "%.3f", iou)).append(" |");
             }
             md.append('\n');
+        }
+        md.append("\n## Memory at the paper's size\n\nAs `fit-crop` and `bench-memory-segmentation` wrote them beside this file "
+                + "(each reruns alone; this page computes nothing from them).\n");
+        java.nio.file.Path dir = java.nio.file.Path.of(c.results()).toAbsolutePath().getParent();
+        for (String[] memory : new String[][]{{"segmentation-fit", "submit/infopro fit-crop --depth 101 --cap 16g"},
+                {"segmentation-memory", "submit/infopro bench-memory-segmentation --crop-height 512 --crop-width 1024"}}) {
+            java.nio.file.Path file = dir.resolve(memory[0] + ".md");
+            try {
+                md.append("\n").append(Files.exists(file) ? ImageNetReportJob.demote(ImageNetReportJob.demote(Files.readString(file)))
+                        : "Not run: `" + memory[1] + "` makes `" + memory[0] + ".md`.\n");
+            } catch (IOException e) {
+                throw new UncheckedIOException("bench-segmentation: cannot read " + file + ": " + e.getMessage(), e);
+            }
         }
         md.append("\n## Method\n\n").append(METHOD).append("\n");
         return md.toString();

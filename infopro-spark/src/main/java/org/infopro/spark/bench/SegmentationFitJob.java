@@ -173,7 +173,8 @@ public final class SegmentationFitJob {
         }
         int n = c.calibration().size();
         md.append("\n| method | fixed MiB | bytes per pixel·image | check: predicted / measured at ").append(c.calibration().get(n - 1))
-                .append(" | check: predicted / measured at ").append(c.calibration().get(n / 2)).append(", batch 2 |\n|---|---|---|---|---|\n");
+                .append(" | check: predicted / measured at ").append(c.calibration().get(n / 2))
+                .append(", batch 2 |\n|---|---|---|---|---|\n");
         for (MethodFit f : List.of(e2e, k2)) {
             md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f / %.1f MiB (%+.1f %%) | %.1f / %.1f MiB (%+.1f %%) |%n",
                     f.method(), f.model().fixedBytes() / 1048576.0, f.model().perPixelBytes(), f.checkPredictedBytes() / 1048576.0,

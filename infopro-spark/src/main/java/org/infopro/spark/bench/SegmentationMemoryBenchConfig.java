@@ -38,7 +38,7 @@ public record SegmentationMemoryBenchConfig(int depth, double width, int splitBl
     }
 
     private static SegmentationMemoryBenchConfig build(Options o) {
-        return new SegmentationMemoryBenchConfig(o.get(DEPTH), o.get(WIDTH), o.get(SPLIT_BLOCK), o.get(HEIGHT), o.get(CROP_WIDTH), o.get(BATCH), o.get(CLASSES),
-                o.get(STEPS), o.get(OUT));
+        return new SegmentationMemoryBenchConfig(o.get(DEPTH), o.get(WIDTH), o.get(SPLIT_BLOCK), o.get(HEIGHT), o.get(CROP_WIDTH),
+                o.get(BATCH), o.get(CLASSES), o.get(STEPS), o.get(OUT));
     }
 }

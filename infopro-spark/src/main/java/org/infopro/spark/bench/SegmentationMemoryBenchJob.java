@@ -1,5 +1,6 @@
 package org.infopro.spark.bench;
 
+import org.infopro.spark.bench.SegmentationMemory.Method;
 import org.infopro.spark.bench.SegmentationMemory.Row;
 import org.infopro.spark.model.DeepLabV3Family;
 import org.infopro.spark.model.DeepLabV3Spec;
@@ -11,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+
+import static org.infopro.spark.bench.SegmentationMemory.mib;
 
 /**
  * The segmentation memory benchmark: DeepLab-V3's training step end to end against InfoPro* K=2's two modules at the
@@ -29,8 +32,8 @@ public final class SegmentationMemoryBenchJob {
         int base = DeepLabV3Family.base(c.width());
         DeepLabV3Spec spec = new DeepLabV3Spec(c.depth(), base, c.height(), c.cropWidth(), 3, c.classes(),
                 c.splitBlock() > 0 ? c.splitBlock() : DeepLabV3Spec.defaultSplit(c.depth()));
-        Row k2 = SegmentationMemory.measure(SegmentationMemory.Method.INFOPRO_K2, spec, c.batch(), c.steps(), SegmentationMemoryBenchConfig.JOB);
-        Row e2e = SegmentationMemory.measure(SegmentationMemory.Method.E2E, spec, c.batch(), c.steps(), SegmentationMemoryBenchConfig.JOB);
+        Row k2 = SegmentationMemory.measure(Method.INFOPRO_K2, spec, c.batch(), c.steps(), SegmentationMemoryBenchConfig.JOB);
+        Row e2e = SegmentationMemory.measure(Method.E2E, spec, c.batch(), c.steps(), SegmentationMemoryBenchConfig.JOB);
         double ratio = (double) k2.peakBytes() / e2e.peakBytes();
         double paper = PAPER_K2_GB / PAPER_E2E_GB;
         Map<String, Object> doc = new LinkedHashMap<>();
@@ -62,9 +65,9 @@ public final class SegmentationMemoryBenchJob {
         md.append("| case | peak MiB | workspaces MiB | parameters + updater MiB | hand-off MiB | batch MiB | parameters | last step s "
                 + "| process RSS peak after, MiB |\n|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
-            md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %,d | %.1f | %s |%n", r.case_(), SegmentationMemory.mib(r.peakBytes()),
-                    SegmentationMemory.mib(r.workspaceBytes()), SegmentationMemory.mib(r.persistentBytes()), SegmentationMemory.mib(r.handoffBytes()), SegmentationMemory.mib(r.batchBytes()), r.parameters(),
-                    r.lastStepS(), r.rssPeakAfterBytes() == null ? "-" : String.format(Locale.ROOT, "%.0f", SegmentationMemory.mib(r.rssPeakAfterBytes()))));
+            md.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.1f | %.1f | %,d | %.1f | %s |%n", r.case_(), mib(r.peakBytes()),
+                    mib(r.workspaceBytes()), mib(r.persistentBytes()), mib(r.handoffBytes()), mib(r.batchBytes()), r.parameters(),
+                    r.lastStepS(), r.rssPeakAfterBytes() == null ? "-" : String.format(Locale.ROOT, "%.0f", mib(r.rssPeakAfterBytes()))));
         }
         md.append("\n## Method\n\n").append(doc.get("definition")).append(" InfoPro* K=2 trains module 1 (with head_inter and "
                 + "decoder_inter, λ 1.5 and 1: the reference's 512x1024 batch-8 config) and then module 2 on module 1's detached "

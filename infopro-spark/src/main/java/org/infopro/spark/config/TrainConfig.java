@@ -234,6 +234,9 @@ public record TrainConfig(
             + "needs --crop); scale-crop-flip: Cityscapes segmentation's (image and mask scaled 0.5-2, cropped to N x 2N, flipped; needs --crop "
             + "and a segmentation --arch; evaluation on whole frames).",
             InputTransform.Augment.NONE, InputTransform.Augment::label);
+    public static final Opt<Boolean> PHOTOMETRIC = Opt.bool("photometric", "true: mmsegmentation's photometric distortion "
+            + "after scale-crop-flip (brightness, contrast, saturation, hue, each with probability 1/2), as the Cityscapes "
+            + "recipe trains.", false);
     public static final Opt<Integer> CROP = Opt.intIn("crop", "N", "Train/evaluate on NxN crops of images of any size (ImageNet: 224); "
             + "0 = none.", 0, 0, 8192);
     public static final Opt<Integer> RESIZE = Opt.intIn("resize", "S", "Evaluation short side before the centre --crop (0 = crop/0.875, "
@@ -293,7 +296,8 @@ public record TrainConfig(
             WriteMode::label);
 
     public static final JobSpec<TrainConfig> SPEC = new JobSpec<>(JOB, "Train InfoPro local modules on a prepared dataset.", SUMMARY,
-            List.of(DATASET, OUT, SCHEDULE, ARCH, DEPTH, WIDTH, SPLITS, LOSS, AUX_NET, LAMBDA, PAD_TO, CHANNELS, AUGMENT, CROP, RESIZE, EPOCHS, ITERATIONS,
+            List.of(DATASET, OUT, SCHEDULE, ARCH, DEPTH, WIDTH, SPLITS, LOSS, AUX_NET, LAMBDA, PAD_TO, CHANNELS, AUGMENT, CROP, RESIZE,
+                    PHOTOMETRIC, EPOCHS, ITERATIONS,
                     BATCH_SIZE, LR, LR_SCHEDULE, WARMUP_EPOCHS, MOMENTUM, WEIGHT_DECAY, SEED, LIMIT, VAL_LIMIT, NativeRuntime.THREADS,
                     LOG_EVERY, NativeMemory.RECLAIM_EVERY, REPLICAS, SYNC_STEPS, RESUME, SPILL, SPILL_DIR, SPILL_FORMAT, SPILL_PRECISION, SPILL_CODEC, SPILL_VIEWS,
                     KEEP_SPILL, WAVE_FRACTION, PREFETCH, INPUT_THREADS, MODE),
@@ -334,8 +338,8 @@ public record TrainConfig(
                 .loss(loss)
                 .auxNet(o.get(AUX_NET).orElse(null))
                 .lambda(resolveLambda(o.given(LAMBDA) ? lambdaText : null, r, loss, depth, splits.size() + 1))
-                .transform(new InputTransform(recipe(o, r, PAD_TO), recipe(o, r, CHANNELS), recipe(o, r, AUGMENT), recipeCrop(o, r),
-                        recipe(o, r, RESIZE)))
+                .transform(new InputTransform(recipe(o, r, PAD_TO), recipe(o, r, CHANNELS), recipe(o, r, AUGMENT),
+                        withRecipeAugment(o, r, CROP), recipe(o, r, RESIZE), withRecipeAugment(o, r, PHOTOMETRIC)))
                 .epochs(recipe(o, r, EPOCHS))
                 .iterations(o.given(EPOCHS) ? 0 : recipe(o, r, ITERATIONS)) // a recipe's iterations yield to a given --epochs
                 .batchSize(batchSize)
@@ -363,10 +367,13 @@ public record TrainConfig(
         return o.getOr(opt, r.defaultFor(opt.name()));
     }
 
-    /** The crop given, else the recipe's, which goes with the recipe's augmentation: another --augment drops it. */
-    private static int recipeCrop(Options o, Recipe r) {
+    /**
+     * The value given for {@code opt} (--crop, --photometric), else the recipe's, which goes with the recipe's
+     * augmentation: another --augment drops it.
+     */
+    private static <T> T withRecipeAugment(Options o, Recipe r, Opt<T> opt) {
         boolean otherAugment = o.given(AUGMENT) && !o.get(AUGMENT).label().equals(r.defaultFor(AUGMENT.name()));
-        return otherAugment && !o.given(CROP) ? o.get(CROP) : recipe(o, r, CROP);
+        return otherAugment && !o.given(opt) ? o.get(opt) : recipe(o, r, opt);
     }
 
     /** The family's recipe, after checking that it names only options of this job (a programming error otherwise). */
@@ -682,8 +689,8 @@ public record TrainConfig(
             List<SplitPoint> s = splits != null ? splits : parseSplits(splitsText, d);
             LambdaSchedule l = lambda != null ? lambda : resolveLambda(null, r, loss, d, s.size() + 1);
             AuxNet h = auxNet != null ? auxNet : loss == LossMode.GREEDY ? AuxNet.C0F1 : AuxNet.C1F2;
-            return new TrainConfig(dataset, out, schedule, a.family().name(), d, width, s, loss, h, l, transform, epochs, iterations, batchSize,
-                    learningRate, lrSchedule, warmupEpochs, momentum, weightDecay, seed, limit, valLimit, threads, logEvery, reclaimEvery, mode,
+            return new TrainConfig(dataset, out, schedule, a.family().name(), d, width, s, loss, h, l, transform, epochs, iterations,
+                    batchSize, learningRate, lrSchedule, warmupEpochs, momentum, weightDecay, seed, limit, valLimit, threads, logEvery, reclaimEvery, mode,
                     parallel, pipeline, input);
         }
     }

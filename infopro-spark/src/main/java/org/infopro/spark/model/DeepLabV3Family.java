@@ -47,9 +47,9 @@ public final class DeepLabV3Family implements NetworkFamily {
     /**
      * The reference's Cityscapes recipe (§6.3 of the reference note; mmsegmentation's {@code schedule_40k} and the
      * {@code infopro_deeplabv3_r101-d8_512x1024} configs): SGD with momentum 0.9, weight decay 5e-4, lr 0.01 for a
-     * global batch of 8 scaled linearly, the joint scale 0.5-2 / 512x1024 crop / flip, the K=2 InfoPro* split and λ
-     * (1.5, 1), and the poly schedule (power 0.9, minimum 1e-4) per step over the reference's 40k iterations (a given
-     * --epochs counts epochs instead).
+     * global batch of 8 scaled linearly, the joint scale 0.5-2 / 512x1024 crop / flip / photometric distortion, the K=2
+     * InfoPro* split and λ (1.5, 1), and the poly schedule (power 0.9, minimum 1e-4) per step over the reference's 40k
+     * iterations (a given --epochs counts epochs instead).
      */
     @Override
     public Recipe recipe() {
@@ -60,6 +60,7 @@ public final class DeepLabV3Family implements NetworkFamily {
         d.put("warmup-epochs", "0");
         d.put("augment", "scale-crop-flip");
         d.put("crop", "512");
+        d.put("photometric", "true");
         d.put("splits", "infopro*-cityscapes:k2");
         d.put("lambda", "cityscapes/infopro*");
         d.put("iterations", "40000");

@@ -92,7 +92,10 @@ public final class ModuleStack implements AutoCloseable {
         trainStep(batch, first, last, nanosPerModule, 0);
     }
 
-    /** {@link #trainStep(ImageBatch, int, int, long[])} in the step seeded {@code stepSeed} ({@link LocalModule#train(Handoff, ImageBatch, long)}). */
+    /**
+     * {@link #trainStep(ImageBatch, int, int, long[])} in the step seeded {@code stepSeed}
+     * ({@link LocalModule#train(Handoff, ImageBatch, long)}).
+     */
     public void trainStep(ImageBatch batch, int first, int last, long[] nanosPerModule, long stepSeed) {
         Handoff in = Handoff.images(batch.features());
         for (int k = first; k <= last; k++) {

@@ -38,6 +38,20 @@ class TrainConfigTest {
     }
 
     @Test
+    void theCityscapesRecipesCropAndPhotometricDistortionGoWithItsAugmentation() {
+        TrainConfig recipe = parse("--arch", "deeplabv3");
+        assertEquals(new org.infopro.data.shard.InputTransform(0, 0, org.infopro.data.shard.InputTransform.Augment.SCALE_CROP_FLIP,
+                512, 0, true), recipe.transform());
+        assertEquals(40000, recipe.iterations());
+        TrainConfig frames = parse("--arch", "deeplabv3", "--augment", "none");
+        assertEquals(0, frames.transform().crop());
+        assertEquals(false, frames.transform().photometric());
+        assertEquals(false, parse("--arch", "deeplabv3", "--photometric", "false").transform().photometric());
+        ConfigException cifar = assertThrows(ConfigException.class, () -> parse("--augment", "crop-flip", "--photometric", "true"));
+        assertTrue(cifar.getMessage().contains("--augment scale-crop-flip"), cifar.getMessage());
+    }
+
+    @Test
     void greedyTrainsCrossEntropyOnlyThroughA0c1fHead() {
         TrainConfig c = parse("--loss", "greedy", "--splits", "1,2;2,1;3,0");
         assertEquals(AuxNet.C0F1, c.auxNet());

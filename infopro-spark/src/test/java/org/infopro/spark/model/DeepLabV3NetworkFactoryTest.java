@@ -237,4 +237,35 @@ class DeepLabV3NetworkFactoryTest {
             m2.close();
         }
     }
+
+    @Test
+    void dropoutMasksFollowTheStepSeedWhateverTheThreadsGeneratorDrewBefore() {
+        DeepLabV3Spec spec = new DeepLabV3Spec(18, 8, 32, 64, 3, 4);
+        org.infopro.spark.module.ModuleStack.Setup setup = new org.infopro.spark.module.ModuleStack.Setup(spec,
+                ModulePlan.plan(spec, java.util.List.of(), org.infopro.spark.loss.LambdaSchedule.parse("0,1,0,0")), HYPER,
+                HeadSpec.of(org.infopro.spark.loss.LossMode.E2E, AuxNet.C1F2));
+        int[] ids = new int[2 * 32 * 64];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = (i % 64) / 16;
+        }
+        float[] state;
+        try (org.infopro.spark.module.ModuleStack s = setup.build()) {
+            state = s.module(0).state().params();
+        }
+        java.util.function.LongFunction<float[]> stepWith = seed -> {
+            try (org.infopro.spark.module.ModuleStack s = setup.build();
+                 org.infopro.data.shard.ImageBatch b = new org.infopro.data.shard.ImageBatch(Nd4j.ones(DataType.FLOAT, 2, 3, 32, 64)
+                         .muli(0).addi(0.5), Nd4j.zeros(DataType.FLOAT, 2, 3, 32, 64), Nd4j.create(
+                         org.infopro.data.shard.ImageBatch.PixelLabels.oneHot(ids, 4, 32 * 64, e -> "image " + e), new long[]{2, 4, 32, 64},
+                         DataType.FLOAT), new int[2], org.infopro.data.shard.ImageBatch.PixelLabels.of(ids, 2, 32, 64))) {
+                assertArrayEquals(state, s.module(0).state().params(), "every build starts from the same parameters");
+                Nd4j.getRandom().nextLong(); // whatever the thread drew before
+                s.trainStep(b, 0, 0, new long[1], seed);
+                return s.module(0).state().params();
+            }
+        };
+        float[] a = stepWith.apply(7);
+        assertArrayEquals(a, stepWith.apply(7), "the same step seed: the same dropout masks");
+        assertTrue(!java.util.Arrays.equals(a, stepWith.apply(8)), "another step seed: other masks");
+    }
 }
