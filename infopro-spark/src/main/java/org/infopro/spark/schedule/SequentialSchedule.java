@@ -44,8 +44,8 @@ public final class SequentialSchedule implements Schedule {
         boolean augment = ctx.cfg().transform().augment() != InputTransform.Augment.NONE;
         Path root = SpillRoot.of(ctx);
         SpillPlan plan = SpillPlan.make(p.spill(), ctx.setup().spec(), ctx.setup().plans(), ctx.evalSetup().spec(),
-                ctx.assembler().segmentation(), ctx.data().trainCount(), ctx.data().testCount(), ctx.cfg().epochs(), p.views(), ctx.cfg().parallel().replicas(),
-                p.store().precision(), ctx.store().modules(), root, ctx.spark().sparkContext());
+                ctx.assembler().segmentation(), ctx.data().trainCount(), ctx.data().testCount(), ctx.cfg().epochs(), p.views(),
+                ctx.cfg().parallel().replicas(), p.store().precision(), ctx.store().modules(), root, ctx.spark().sparkContext());
         LOG.info(plan.describe());
         boolean spill = plan.chosen() == SpillMode.SPILL;
 
