@@ -137,6 +137,8 @@ public final class SegmentationBenchJob {
                 + "(each reruns alone; this page computes nothing from them).\n");
         java.nio.file.Path dir = java.nio.file.Path.of(c.results()).toAbsolutePath().getParent();
         for (String[] memory : new String[][]{{"segmentation-fit", "submit/infopro fit-crop --depth 101 --cap 16g"},
+                {"segmentation-memory-r101", "submit/infopro bench-memory-segmentation --depth 101 --crop-height 512 --crop-width 1024 "
+                        + "--out docs/results/segmentation-memory-r101"},
                 {"segmentation-memory", "submit/infopro bench-memory-segmentation --crop-height 512 --crop-width 1024"}}) {
             java.nio.file.Path file = dir.resolve(memory[0] + ".md");
             try {
