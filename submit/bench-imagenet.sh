@@ -24,7 +24,7 @@ if [[ "${1:-}" == "--" ]]; then shift; fi
 cd "$root"
 work="out/bench-imagenet"
 if [[ ! -f "$work/dataset/_manifest.json" ]]; then
-  "$here/fashion-mnist-as-ilsvrc.sh" --out "$work/ilsvrc" --prep "$work/dataset" --size "$size" --mode overwrite
+  "$here/fashion-mnist-as-ilsvrc.sh" --out "$work/ilsvrc" --prep "$work/dataset" --size "$size" --if-exists overwrite
 fi
 "$here/infopro" bench-imagenet --dataset "$work/dataset" --out "$work/runs" "$@"
 "$here/infopro" report-imagenet

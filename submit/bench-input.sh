@@ -129,7 +129,7 @@ fi
 
 if [ ! -f "$DATASET/_manifest.json" ]; then
   echo "bench-input: sharding the tree with prep-imagenet"
-  "$ROOT/submit/infopro" --master 'local[2]' prep-imagenet --input "$TREE" --output "$DATASET" --mode overwrite \
+  "$ROOT/submit/infopro" --master 'local[2]' prep-imagenet --input "$TREE" --output "$DATASET" --if-exists overwrite \
     --shard-mb 64 --progress-seconds 0
 fi
 

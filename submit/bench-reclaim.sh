@@ -20,5 +20,5 @@ if [ ! -f jobs/target/infopro-jobs.jar ] || [ ! -f jobs/target/spark-classpath.t
   mvn -B -q -DskipTests package
 fi
 RAW=$(submit/fetch-fashion-mnist.sh | tail -n 1)
-submit/infopro prep-idx --input "$RAW" --output data/fashion-mnist --dataset fashion-mnist --mode skip
+submit/infopro prep-idx --input "$RAW" --output data/fashion-mnist --dataset fashion-mnist --if-exists skip-ok
 OMP_NUM_THREADS=1 submit/infopro bench-reclaim --dataset data/fashion-mnist "$@"

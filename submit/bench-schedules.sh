@@ -23,7 +23,7 @@ if [ ! -f jobs/target/infopro-jobs.jar ] || [ ! -f jobs/target/spark-classpath.t
 fi
 if [ ! -f data/fashion-mnist/_manifest.json ]; then
   RAW=$(submit/fetch-fashion-mnist.sh | tail -n 1)
-  submit/infopro prep-idx --input "$RAW" --output data/fashion-mnist --dataset fashion-mnist --mode skip
+  submit/infopro prep-idx --input "$RAW" --output data/fashion-mnist --dataset fashion-mnist --if-exists skip-ok
 fi
 export INFOPRO_CLUSTER_DIR="$ROOT/out/bench-cluster"
 submit/cluster.sh start --workers 2 --cores 1 --memory 3g

@@ -25,7 +25,7 @@ cd "$root"
 work="out/bench-segmentation"
 if [[ ! -f "$work/dataset/_manifest.json" ]]; then
   "$here/fashion-mnist-as-cityscapes.sh" --out "$work/cityscapes" --prep "$work/dataset" --width 512 --height 256 \
-      --min-size 24 --max-size 96 --train-frames 48 --val-frames 8 --cities 2 --garments 12 --mode overwrite
+      --min-size 24 --max-size 96 --train-frames 48 --val-frames 8 --cities 2 --garments 12 --if-exists overwrite
 fi
 # what fits under a 16 GiB cap at the paper's sizes (R-101, about 3 minutes); bench-segmentation embeds it
 "$here/infopro" fit-crop --depth 101 --cap 16g

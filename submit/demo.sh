@@ -65,11 +65,11 @@ else
 fi
 
 echo "== 3/4 prep: IDX -> Parquet shards + manifest (data/fashion-mnist)"
-"$ROOT/submit/infopro" prep-idx --input "$RAW" --output "$ROOT/data/fashion-mnist" --dataset fashion-mnist --mode skip
+"$ROOT/submit/infopro" prep-idx --input "$RAW" --output "$ROOT/data/fashion-mnist" --dataset fashion-mnist --if-exists skip-ok
 
 echo "== 4/4 train: ResNet-$DEPTH, InfoPro K=2 at [$SPLITS], $EPOCHS epochs on Spark local[*]"
 # One training task runs at a time, so it gets every core; see README 'Threads'.
-OMP_NUM_THREADS="$THREADS" "$ROOT/submit/infopro" train --dataset "$ROOT/data/fashion-mnist" --out "$OUT" --mode overwrite \
+OMP_NUM_THREADS="$THREADS" "$ROOT/submit/infopro" train --dataset "$ROOT/data/fashion-mnist" --out "$OUT" --if-exists overwrite \
   --depth "$DEPTH" --splits "$SPLITS" --epochs "$EPOCHS" --limit "$LIMIT" --threads "$THREADS" || {
     code=$?; echo "demo: training failed (exit $code); see $OUT/result.json" >&2; exit $code; }
 

@@ -33,13 +33,13 @@ The jobs jar must be built (mvn -B -DskipTests package).
 
   --out DIR      the Cityscapes root to write (default: data/fashion-mnist-cityscapes)
   --prep DIR     then shard the tree with 'submit/infopro prep-cityscapes --input <out> --output DIR'
-                 (a --mode given for make-cityscapes applies to it too)
+                 (an --if-exists given for make-cityscapes applies to it too)
   --help         show this help
 
 Every other option goes to make-cityscapes unchanged, for example:
   --width W / --height H (default 2048 x 1024)   --train-frames N / --val-frames N (default 12 / 4)
   --cities N (per split, default 3)   --garments N (mean per frame, default 40)
-  --min-size PX / --max-size PX (default 64 / 256)   --seed N   --threads N   --mode error|overwrite|skip
+  --min-size PX / --max-size PX (default 64 / 256)   --seed N   --threads N   --if-exists error|overwrite|skip-ok
 See 'submit/infopro make-cityscapes --help' for all of them.
 
 Example, a quarter-size rehearsal of the segmentation path:
@@ -55,7 +55,7 @@ while [ $# -gt 0 ]; do
     -h|--help) usage; exit 0 ;;
     --output|--input) echo "fashion-mnist-as-cityscapes: $1 is set by this script; use --out DIR for the tree" >&2; exit 2 ;;
     --*) if [ $# -lt 2 ]; then echo "fashion-mnist-as-cityscapes: option '$1' needs a value; see --help" >&2; exit 2; fi
-         [ "$1" = --mode ] && MODE="$2"
+         [ "$1" = --if-exists ] && MODE="$2"
          JOB_ARGS+=("$1" "$2"); shift 2 ;;
     *) echo "fashion-mnist-as-cityscapes: unexpected argument '$1'; see --help" >&2; exit 2 ;;
   esac
@@ -70,5 +70,5 @@ RAW=$("$ROOT/submit/fetch-fashion-mnist.sh" | tail -n 1)
 "$ROOT/submit/infopro" make-cityscapes --input "$RAW" --output "$OUT" ${JOB_ARGS[@]+"${JOB_ARGS[@]}"}
 
 if [ -n "$PREP" ]; then
-  "$ROOT/submit/infopro" prep-cityscapes --input "$OUT" --output "$PREP" ${MODE:+--mode "$MODE"}
+  "$ROOT/submit/infopro" prep-cityscapes --input "$OUT" --output "$PREP" ${MODE:+--if-exists "$MODE"}
 fi

@@ -21,12 +21,12 @@ built (mvn -B -DskipTests package).
 
   --out DIR      the ILSVRC root to write (default: data/fashion-mnist-ilsvrc)
   --prep DIR     then shard the tree with 'submit/infopro prep-imagenet --input <out> --output DIR'
-                 (a --mode given for make-ilsvrc applies to it too)
+                 (an --if-exists given for make-ilsvrc applies to it too)
   --help         show this help
 
 Every other option goes to make-ilsvrc unchanged, for example:
   --size N (JPEG side, default 64)   --classes N (default 10; 1000 spreads each label over 100 wnids)
-  --train-limit N / --val-limit N (0 = all 60,000 / 10,000)   --threads N   --mode error|overwrite|skip
+  --train-limit N / --val-limit N (0 = all 60,000 / 10,000)   --threads N   --if-exists error|overwrite|skip-ok
 See 'submit/infopro make-ilsvrc --help' for all of them.
 
 Example, a 1000-class rehearsal of the ImageNet path at 64x64:
@@ -41,7 +41,7 @@ while [ $# -gt 0 ]; do
     -h|--help) usage; exit 0 ;;
     --output|--input) echo "fashion-mnist-as-ilsvrc: $1 is set by this script; use --out DIR for the tree" >&2; exit 2 ;;
     --*) if [ $# -lt 2 ]; then echo "fashion-mnist-as-ilsvrc: option '$1' needs a value; see --help" >&2; exit 2; fi
-         [ "$1" = --mode ] && MODE="$2"
+         [ "$1" = --if-exists ] && MODE="$2"
          JOB_ARGS+=("$1" "$2"); shift 2 ;;
     *) echo "fashion-mnist-as-ilsvrc: unexpected argument '$1'; see --help" >&2; exit 2 ;;
   esac
@@ -56,5 +56,5 @@ RAW=$("$ROOT/submit/fetch-fashion-mnist.sh" | tail -n 1)
 "$ROOT/submit/infopro" make-ilsvrc --input "$RAW" --output "$OUT" ${JOB_ARGS[@]+"${JOB_ARGS[@]}"}
 
 if [ -n "$PREP" ]; then
-  "$ROOT/submit/infopro" prep-imagenet --input "$OUT" --output "$PREP" ${MODE:+--mode "$MODE"}
+  "$ROOT/submit/infopro" prep-imagenet --input "$OUT" --output "$PREP" ${MODE:+--if-exists "$MODE"}
 fi

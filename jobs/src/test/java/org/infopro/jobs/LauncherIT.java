@@ -178,9 +178,14 @@ class LauncherIT {
         return killAndResumeTraining(tmp, train, killWhen, finished);
     }
 
-    /** The kill, resume and comparison of {@link #killAndResume} for the launcher arguments {@code train}. */
-    private static JsonNode killAndResumeTraining(Path tmp, List<String> train, java.util.function.Predicate<JsonNode> killWhen,
+    /**
+     * The kill, resume and comparison of {@link #killAndResume} for the launcher arguments {@code given}. Every attempt
+     * runs the same command line with {@code --if-exists resume}, as an orchestrator's retry does: the first starts the
+     * run in an empty folder, the retry after the kill continues it.
+     */
+    private static JsonNode killAndResumeTraining(Path tmp, List<String> given, java.util.function.Predicate<JsonNode> killWhen,
                                                   List<String> finished) throws Exception {
+        List<String> train = List.of(concat(given, "--if-exists", "resume"));
 
         Path whole = tmp.resolve("whole");
         Result straight = launch(tmp.resolve("whole.log"), concat(train, "--out", whole.toString()));
@@ -215,7 +220,7 @@ class LauncherIT {
             atKill.put(module, Files.readAllBytes(killed.resolve("checkpoint/" + module + ".state")));
         }
 
-        Result resumed = launch(tmp.resolve("resumed.log"), concat(train, "--out", killed.toString(), "--resume", "true"));
+        Result resumed = launch(tmp.resolve("resumed.log"), concat(train, "--out", killed.toString()));
         assertEquals(0, resumed.code(), resumed.output());
         assertTrue(resumed.output().contains("resuming from") || resumed.output().contains("finished in the checkpoint"),
                 resumed.output());

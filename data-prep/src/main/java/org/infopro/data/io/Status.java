@@ -13,7 +13,8 @@ import java.util.Locale;
 public enum Status {
     /** The job did its work. */
     OK,
-    /** The output already existed and {@code --mode skip} kept it; nothing was done. */
+    /** The output already existed, complete and made with the same options, and {@code --if-exists skip-ok} (or train's
+     * {@code resume}) kept it; nothing was done. */
     SKIPPED,
     /** The job broke while running (exit code 1). */
     FAILED,

@@ -41,7 +41,7 @@ public record IdxPrepConfig(
     public static final Opt<Long> SEED = Opt.longIn("seed", "N", "Seed of shard assignment and of the order inside shards.", 0,
             Long.MIN_VALUE, Long.MAX_VALUE);
     public static final Opt<Integer> LIMIT = Opt.intIn("limit", "N", "Keep only the first N records of each split (0 = all).", 0, 0, Integer.MAX_VALUE);
-    public static final Opt<WriteMode> MODE = Opt.choice("mode", "MODE", "If the output exists.", WriteMode.ERROR, WriteMode::label);
+    public static final Opt<WriteMode> MODE = WriteMode.option("the --output dataset");
     public static final Opt<Compression> COMPRESSION = Opt.choice("compression", "CODEC", "Parquet compression.", Compression.SNAPPY,
             Compression::label);
 
@@ -70,7 +70,7 @@ public record IdxPrepConfig(
         m.put("shards", shards);
         m.put("seed", seed);
         m.put("limit", limit);
-        m.put("mode", mode.label());
+        m.put("if_exists", mode.label());
         m.put("compression", compression.label());
         return m;
     }

@@ -64,9 +64,9 @@ public final class IdxPrepJob {
         }
         timings.put("inspect", ms(t0));
 
-        try (AtomicOutput out = AtomicOutput.open(cfg.output(), cfg.mode(), conf)) {
+        try (AtomicOutput out = AtomicOutput.open(cfg.output(), cfg.mode(), cfg.asMap(), conf)) {
             if (out == null) {
-                LOG.info("{}: output {} exists and --mode skip: nothing to do", IdxPrepConfig.JOB, cfg.output());
+                LOG.info("{}: output {} exists, made with the same options, and --if-exists skip-ok: nothing to do", IdxPrepConfig.JOB, cfg.output());
                 return new PrepResult(Status.SKIPPED, cfg.output(), Map.of(), 0, timings);
             }
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());

@@ -61,8 +61,7 @@ public record ImagePrepConfig(
 
     public static final Opt<String> OUTPUT = Opt.required("output", "DIR", "Dataset folder to create (any Hadoop URI: file://, "
             + "hdfs://, s3a://); written to a hidden staging folder beside it and published only when complete.");
-    public static final Opt<WriteMode> MODE = Opt.choice("mode", "MODE", "If the output exists: overwrite replaces it only once "
-            + "the new one is complete.", WriteMode.ERROR, WriteMode::label);
+    public static final Opt<WriteMode> MODE = WriteMode.option("the --output dataset");
     public static final Opt<Long> SEED = Opt.longIn("seed", "N", "Seed of shard assignment hash(key, seed) and of the order inside shards.",
             0, Long.MIN_VALUE, Long.MAX_VALUE);
     public static final Opt<Double> SHARD_MB = Opt.doubleIn("shard-mb", "MB", "Target shard size; the shard count per split is "
@@ -157,7 +156,7 @@ public record ImagePrepConfig(
         m.put("job", dataset.job());
         m.put("input", input);
         m.put("output", output);
-        m.put("mode", mode.label());
+        m.put("if_exists", mode.label());
         m.put("splits", splits);
         m.put("seed", seed);
         m.put("target_shard_bytes", targetShardBytes);

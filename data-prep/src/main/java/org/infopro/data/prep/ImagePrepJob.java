@@ -91,9 +91,9 @@ public final class ImagePrepJob {
         String job = cfg.dataset().job();
         PrepSource source = open(cfg, conf);
         timings.put("inspect", ms(t0));
-        try (AtomicOutput out = AtomicOutput.open(cfg.output(), cfg.mode(), conf)) {
+        try (AtomicOutput out = AtomicOutput.open(cfg.output(), cfg.mode(), cfg.asMap(), conf)) {
             if (out == null) {
-                LOG.info("{}: output {} exists and --mode skip: nothing to do", job, cfg.output());
+                LOG.info("{}: output {} exists, made with the same options, and --if-exists skip-ok: nothing to do", job, cfg.output());
                 return new ImagePrepResult(Status.SKIPPED, job, cfg.output(),
                         DatasetManifest.path(cfg.output()).toString(), Map.of(), Map.of(), Map.of(), Map.of(), 0, 0, timings, null);
             }

@@ -60,7 +60,7 @@ public record MakeCityscapesConfig(
     public static final Opt<Integer> THREADS = Opt.intIn("threads", "N", "Threads that compose, encode and write the frames (the "
             + "output does not depend on it).", 1, 1, 1024)
             .withDefault(() -> Runtime.getRuntime().availableProcessors());
-    public static final Opt<WriteMode> MODE = Opt.choice("mode", "MODE", "If the output exists.", WriteMode.ERROR, WriteMode::label);
+    public static final Opt<WriteMode> MODE = WriteMode.option("the --output tree");
     public static final Opt<Integer> PROGRESS_SECONDS = Opt.intIn("progress-seconds", "N", "Seconds between progress lines on stderr "
             + "(counts, rate, ETA); 0 = none.", 10, 0, 86_400);
 
@@ -135,7 +135,7 @@ public record MakeCityscapesConfig(
         m.put("max_size", maxSize);
         m.put("seed", seed);
         m.put("threads", threads);
-        m.put("mode", mode.label());
+        m.put("if_exists", mode.label());
         return m;
     }
 }

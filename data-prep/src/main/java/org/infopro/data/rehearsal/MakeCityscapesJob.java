@@ -133,9 +133,9 @@ public final class MakeCityscapesJob {
             frames.put(split, (long) cfg.frames(split));
         }
 
-        try (AtomicOutput out = AtomicOutput.open(cfg.output(), cfg.mode(), conf)) {
+        try (AtomicOutput out = AtomicOutput.open(cfg.output(), cfg.mode(), cfg.asMap(), conf)) {
             if (out == null) {
-                LOG.info("{}: output {} exists and --mode skip: nothing to do", MakeCityscapesConfig.JOB, cfg.output());
+                LOG.info("{}: output {} exists, made with the same options, and --if-exists skip-ok: nothing to do", MakeCityscapesConfig.JOB, cfg.output());
                 return new MakeCityscapesResult(Status.SKIPPED, cfg.output(), 0, Map.of(), Map.of(), cfg.width(), cfg.height(),
                         List.of(), 0, timings);
             }

@@ -49,7 +49,7 @@ public record MakeIlsvrcConfig(
     public static final Opt<Integer> QUALITY = Opt.intIn("quality", "Q", "JPEG quality.", 90, 1, 100);
     public static final Opt<List<String>> LABEL_NAMES = Opt.names("label-names", "LIST", "Names of the IDX labels 0, 1, ..., in order, "
             + "written to LOC_synset_mapping.txt (Fashion-MNIST's by default).", FASHION_MNIST_LABELS);
-    public static final Opt<WriteMode> MODE = Opt.choice("mode", "MODE", "If the output exists.", WriteMode.ERROR, WriteMode::label);
+    public static final Opt<WriteMode> MODE = WriteMode.option("the --output tree");
     public static final Opt<Integer> PROGRESS_SECONDS = Opt.intIn("progress-seconds", "N", "Seconds between progress lines on stderr "
             + "(counts, rate, ETA); 0 = none.", 10, 0, 86_400);
 
@@ -85,7 +85,7 @@ public record MakeIlsvrcConfig(
         m.put("threads", threads);
         m.put("quality", quality);
         m.put("label_names", labelNames);
-        m.put("mode", mode.label());
+        m.put("if_exists", mode.label());
         return m;
     }
 }

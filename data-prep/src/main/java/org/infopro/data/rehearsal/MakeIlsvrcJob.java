@@ -82,9 +82,9 @@ public final class MakeIlsvrcJob {
         checkEveryClassHasTrainingImages(cfg, plan, trainCounts);
         timings.put("inspect", TreeFiles.seconds(t0));
 
-        try (AtomicOutput out = AtomicOutput.open(cfg.output(), cfg.mode(), conf)) {
+        try (AtomicOutput out = AtomicOutput.open(cfg.output(), cfg.mode(), cfg.asMap(), conf)) {
             if (out == null) {
-                LOG.info("{}: output {} exists and --mode skip: nothing to do", MakeIlsvrcConfig.JOB, cfg.output());
+                LOG.info("{}: output {} exists, made with the same options, and --if-exists skip-ok: nothing to do", MakeIlsvrcConfig.JOB, cfg.output());
                 return new MakeIlsvrcResult(Status.SKIPPED, cfg.output(), 0, Map.of(), cfg.classes(), cfg.size(), 0, timings);
             }
             FileSystem fs = TreeFiles.files(Fs.of(out.staging(), conf));

@@ -14,11 +14,15 @@ class OptionsTest {
 
     @Test
     void defaultsApplyAndValuesParse() {
-        IdxPrepConfig c = IdxPrepConfig.fromArgs(new String[]{"--input", "in", "--output=out", "--shards", "3", "--mode", "overwrite"});
+        IdxPrepConfig c = IdxPrepConfig.fromArgs(new String[]{"--input", "in", "--output=out", "--shards", "3", "--if-exists", "overwrite"});
         assertEquals("in", c.input());
         assertEquals("out", c.output());
         assertEquals(3, c.shards());
         assertEquals(WriteMode.OVERWRITE, c.mode());
+        // an atomic output has nothing to resume
+        ConfigException resume = assertThrows(ConfigException.class,
+                () -> IdxPrepConfig.fromArgs(new String[]{"--input", "in", "--output", "out", "--if-exists", "resume"}));
+        assertEquals("prep-idx: invalid --if-exists 'resume': expected one of error, overwrite, skip-ok.", resume.getMessage());
         assertEquals(IdxPrepConfig.Compression.SNAPPY, c.compression());
     }
 
@@ -68,8 +72,8 @@ class OptionsTest {
 
     @Test
     void bothSpellingsParseAndTheLastOfARepeatedOptionWins() {
-        assertEquals(new Parsed(3, -7, 1, true, List.of(WriteMode.SKIP, WriteMode.OVERWRITE), "a b"),
-                parse("--n", "9", "--n=3", "--seed", "-7", "--x=1", "--keep", "TRUE", "--modes", "skip, overwrite,skip", "--name", " a b "));
+        assertEquals(new Parsed(3, -7, 1, true, List.of(WriteMode.SKIP_OK, WriteMode.OVERWRITE), "a b"),
+                parse("--n", "9", "--n=3", "--seed", "-7", "--x=1", "--keep", "TRUE", "--modes", "skip-ok, overwrite,skip-ok", "--name", " a b "));
         assertEquals(new Parsed(2, 0, 0.25, false, List.of(WriteMode.ERROR), "@file"), parse("--name=@file"));
     }
 
@@ -85,9 +89,9 @@ class OptionsTest {
         assertEquals("t: invalid --seed '1.5': expected an integer.", error("--name", "a", "--seed", "1.5"));
         assertEquals("t: invalid --x '0': expected a fraction above 0 and at most 1, such as 0.25.", error("--name", "a", "--x", "0"));
         assertEquals("t: invalid --keep 'yes': expected true or false.", error("--name", "a", "--keep", "yes"));
-        assertEquals("t: invalid --modes 'skip,append': expected a comma-separated list of overwrite, skip, error.",
-                error("--name", "a", "--modes", "skip,append"));
-        assertEquals("t: invalid --modes ' , ': expected a comma-separated list of overwrite, skip, error.",
+        assertEquals("t: invalid --modes 'skip-ok,append': expected a comma-separated list of error, overwrite, skip-ok, resume.",
+                error("--name", "a", "--modes", "skip-ok,append"));
+        assertEquals("t: invalid --modes ' , ': expected a comma-separated list of error, overwrite, skip-ok, resume.",
                 error("--name", "a", "--modes", " , "));
         assertEquals("t: invalid --name ' ': expected a non-empty value.", error("--name", " "));
         for (String m : List.of(error("--n"), error("--n", "0", "--name", "a"), error("x"))) {
@@ -124,7 +128,7 @@ class OptionsTest {
         assertTrue(help.contains("A seed. (an integer; default: 0)\n"), help);
         assertTrue(help.contains("A fraction. (a fraction above 0 and at most 1, such as 0.25; default: 0.25)\n"), help);
         assertTrue(help.contains("--keep BOOL") && help.contains("Keep it. (true or false; default: false)\n"), help);
-        assertTrue(help.contains("Modes. (a comma-separated list of overwrite, skip, error; default: error)\n"), help);
+        assertTrue(help.contains("Modes. (a comma-separated list of error, overwrite, skip-ok, resume; default: error)\n"), help);
         assertTrue(help.contains("A name. (required)\n"), help);
         assertTrue(Options.help("w", "", List.of(Opt.doubleIn("wd", "X", "Decay.", 1e-4, 0, 1))).contains(
                 "Decay. (a number in [0, 1]; default: 0.0001)"));

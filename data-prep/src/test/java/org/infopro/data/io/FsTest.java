@@ -88,7 +88,7 @@ class FsTest {
         Path q = Fs.qualified(new Path("out/some-dataset"), conf);
         assertEquals("file", q.toUri().getScheme());
         assertEquals(java.nio.file.Path.of("out/some-dataset").toAbsolutePath().toString(), q.toUri().getPath());
-        try (AtomicOutput out = AtomicOutput.open("target/fs-test-" + System.nanoTime() + "/dataset", WriteMode.ERROR, conf)) {
+        try (AtomicOutput out = AtomicOutput.open("target/fs-test-" + System.nanoTime() + "/dataset", WriteMode.ERROR, java.util.Map.of(), conf)) {
             assertTrue(out.staging().isAbsolute() && out.staging().toUri().getScheme().equals("file"), out.staging().toString());
             assertTrue(out.target().isAbsolute(), out.target().toString());
         }

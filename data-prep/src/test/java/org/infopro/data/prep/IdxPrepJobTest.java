@@ -3,6 +3,7 @@ package org.infopro.data.prep;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import org.infopro.data.config.ConfigException;
+import org.infopro.data.io.AtomicOutput;
 import org.infopro.data.io.Fs;
 import org.infopro.data.io.Status;
 import org.infopro.data.io.WriteMode;
@@ -120,16 +121,38 @@ class IdxPrepJobTest {
     }
 
     @Test
-    void existingOutputIsRefusedKeptOrReplacedPerMode(@TempDir Path tmp) {
+    void existingOutputIsRefusedReplacedOrKeptOnlyWhenMadeWithTheSameOptions(@TempDir Path tmp) throws Exception {
         Path in = tmp.resolve("idx");
         IdxFixtures.writeDataset(in, 40, 20, 10, false, 3);
         Path out = tmp.resolve("ds");
-        IdxPrepJob.run(config(in, out, 2, 0, WriteMode.ERROR), spark);
+        // skip-ok over nothing runs: the same command line is right for a first attempt
+        assertEquals(Status.OK, IdxPrepJob.run(config(in, out, 2, 0, WriteMode.SKIP_OK), spark).status());
         ConfigException e = assertThrows(ConfigException.class, () -> IdxPrepJob.run(config(in, out, 2, 0, WriteMode.ERROR), spark));
         assertTrue(e.getMessage().contains("already exists"), e.getMessage());
-        assertEquals(Status.SKIPPED, IdxPrepJob.run(config(in, out, 2, 0, WriteMode.SKIP), spark).status());
+        assertEquals(Status.SKIPPED, IdxPrepJob.run(config(in, out, 2, 0, WriteMode.SKIP_OK), spark).status());
+        ConfigException other = assertThrows(ConfigException.class,
+                () -> IdxPrepJob.run(config(in, out, 3, 0, WriteMode.SKIP_OK), spark));
+        assertTrue(other.getMessage().contains("shards: 2 -> 3"), other.getMessage());
         assertEquals(Status.OK, IdxPrepJob.run(config(in, out, 3, 0, WriteMode.OVERWRITE), spark).status());
         assertEquals(3, DatasetManifest.read(out.toString(), new Configuration()).split("train").shards().size());
+        assertEquals(Status.SKIPPED, IdxPrepJob.run(config(in, out, 3, 0, WriteMode.SKIP_OK), spark).status());
+
+        // a dataset published before stamps: its manifest's config decides, where --if-exists was still "mode"
+        Files.delete(out.resolve(AtomicOutput.STAMP));
+        Path manifest = out.resolve("_manifest.json");
+        String json = Files.readString(manifest);
+        assertTrue(json.contains("\"if_exists\" : \"overwrite\""), json);
+        Files.deleteIfExists(out.resolve("._manifest.json.crc")); // Hadoop's checksum of the bytes before this edit
+        Files.writeString(manifest, json.replace("\"if_exists\" : \"overwrite\"", "\"mode\" : \"skip\""));
+        assertEquals(Status.SKIPPED, IdxPrepJob.run(config(in, out, 3, 0, WriteMode.SKIP_OK), spark).status());
+        // a folder this project did not publish is never taken for the job's output
+        Path foreign = tmp.resolve("foreign");
+        Files.createDirectories(foreign);
+        Files.writeString(foreign.resolve("notes.txt"), "not a dataset");
+        ConfigException notOurs = assertThrows(ConfigException.class,
+                () -> IdxPrepJob.run(config(in, foreign, 3, 0, WriteMode.SKIP_OK), spark));
+        assertTrue(notOurs.getMessage().contains("has no _output.json"), notOurs.getMessage());
+        assertEquals("not a dataset", Files.readString(foreign.resolve("notes.txt")));
     }
 
     @Test

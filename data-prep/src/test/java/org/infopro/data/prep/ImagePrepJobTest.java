@@ -324,7 +324,7 @@ class ImagePrepJobTest {
         JsonNode res = Json.mapper().readTree(Files.readString(tmp.resolve("ds.result.json")));
         assertEquals("ok", res.get("status").asText());
         assertEquals(3, res.get("rows_per_split").get("train").asInt());
-        ImagePrepResult skip = ImagePrepJob.run(config(ImageDataset.IMAGENET, in, out, "--splits", "train", "--mode", "skip"), spark);
+        ImagePrepResult skip = ImagePrepJob.run(config(ImageDataset.IMAGENET, in, out, "--splits", "train", "--if-exists", "skip-ok"), spark);
         assertEquals(Status.SKIPPED, skip.status());
         assertThrows(ConfigException.class, () -> ImagePrepJob.run(config(ImageDataset.IMAGENET, in, out, "--splits", "train"), spark));
         JsonNode refused = Json.mapper().readTree(Files.readString(tmp.resolve("ds.result.json")));

@@ -5,6 +5,7 @@ import org.apache.spark.sql.SparkSession;
 import org.infopro.data.config.ConfigException;
 import org.infopro.data.image.ImageCodec;
 import org.infopro.data.image.RgbImage;
+import org.infopro.data.io.AtomicOutput;
 import org.infopro.data.io.Status;
 import org.infopro.data.prep.CityscapesLabels;
 import org.infopro.data.prep.ImageDataset;
@@ -119,7 +120,7 @@ class MakeCityscapesJobTest {
         assertEquals(Status.OK, made.status());
         assertEquals(6, made.frames());
         assertEquals(Map.of("train", List.of("aachen", "bochum"), "val", List.of("frankfurt", "lindau")), made.citiesPerSplit());
-        assertEquals(List.of(MakeCityscapesJob.PROVENANCE, "gtFine", "leftImg8bit"), names(tree));
+        assertEquals(List.of(MakeCityscapesJob.PROVENANCE, AtomicOutput.STAMP, "gtFine", "leftImg8bit"), names(tree));
         for (String type : List.of("leftImg8bit", "gtFine")) {
             assertEquals(List.of("train", "val"), names(tree.resolve(type)));
             assertEquals(List.of("aachen", "bochum"), names(tree.resolve(type).resolve("train")));
@@ -269,6 +270,8 @@ class MakeCityscapesJobTest {
         Map<String, byte[]> b = files(again);
         a.remove(MakeCityscapesJob.PROVENANCE); // it records the time of the run
         b.remove(MakeCityscapesJob.PROVENANCE);
+        a.remove(AtomicOutput.STAMP); // so does the stamp, with the output folder in its config
+        b.remove(AtomicOutput.STAMP);
         assertEquals(a.keySet(), b.keySet());
         assertEquals(12, a.size());
         for (String name : a.keySet()) {
@@ -308,8 +311,8 @@ class MakeCityscapesJobTest {
                 + "--train-frames to 3 or lower --cities to 2.", few.getMessage());
         ConfigException cities = assertThrows(ConfigException.class, () -> config(in, out, "--cities", "10"));
         assertEquals("make-cityscapes: invalid --cities '10': expected an integer in [1, 9].", cities.getMessage());
-        ConfigException mode = assertThrows(ConfigException.class, () -> config(in, out, "--mode", "replace"));
-        assertEquals("make-cityscapes: invalid --mode 'replace': expected one of overwrite, skip, error.", mode.getMessage());
+        ConfigException mode = assertThrows(ConfigException.class, () -> config(in, out, "--if-exists", "replace"));
+        assertEquals("make-cityscapes: invalid --if-exists 'replace': expected one of error, overwrite, skip-ok.", mode.getMessage());
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         ConfigException missing = assertThrows(ConfigException.class, () -> MakeCityscapesJob.run(config(empty, out)));
         assertTrue(missing.getMessage().contains("no train-images-idx3-ubyte or train-images-idx3-ubyte.gz there")
@@ -317,16 +320,16 @@ class MakeCityscapesJobTest {
         assertFalse(Files.exists(out));
         assertEquals(List.of("empty"), names(tmp), "no staging folder is left behind");
 
-        // an existing tree is refused, kept or replaced, as --mode says
+        // an existing tree is refused, kept or replaced, as --if-exists says
         String[] tiny = {"--width", "64", "--height", "64", "--min-size", "16", "--max-size", "32", "--train-frames", "1",
                 "--val-frames", "1", "--cities", "1", "--garments", "3"};
         MakeCityscapesJob.run(config(in, out, tiny));
         assertThrows(ConfigException.class, () -> MakeCityscapesJob.run(config(in, out, tiny)));
         List<String> skip = new ArrayList<>(List.of(tiny));
-        Collections.addAll(skip, "--mode", "skip");
+        Collections.addAll(skip, "--if-exists", "skip-ok");
         assertEquals(Status.SKIPPED, MakeCityscapesJob.run(config(in, out, skip.toArray(String[]::new))).status());
         List<String> overwrite = new ArrayList<>(List.of(tiny));
-        Collections.addAll(overwrite, "--mode", "overwrite", "--train-frames", "2");
+        Collections.addAll(overwrite, "--if-exists", "overwrite", "--train-frames", "2");
         MakeCityscapesResult replaced = MakeCityscapesJob.run(config(in, out, overwrite.toArray(String[]::new)));
         assertEquals(Status.OK, replaced.status());
         assertEquals(2, names(out.resolve("leftImg8bit/train/aachen")).size());

@@ -313,11 +313,13 @@ class MakeIlsvrcJobTest {
         assertFalse(Files.exists(out));
         assertEquals(List.of("empty", "idx"), names(tmp), "no staging folder is left behind");
 
-        // an existing tree is refused, kept or replaced, as --mode says
+        // an existing tree is refused, kept (only when made with the same options) or replaced, as --if-exists says
         MakeIlsvrcJob.run(config(idx, out, "--size", "32"));
         assertThrows(ConfigException.class, () -> MakeIlsvrcJob.run(config(idx, out, "--size", "32")));
-        assertEquals(Status.SKIPPED, MakeIlsvrcJob.run(config(idx, out, "--mode", "skip")).status());
-        MakeIlsvrcResult replaced = MakeIlsvrcJob.run(config(idx, out, "--mode", "overwrite", "--val-limit", "4"));
+        assertEquals(Status.SKIPPED, MakeIlsvrcJob.run(config(idx, out, "--size", "32", "--if-exists", "skip-ok")).status());
+        ConfigException other = assertThrows(ConfigException.class, () -> MakeIlsvrcJob.run(config(idx, out, "--if-exists", "skip-ok")));
+        assertTrue(other.getMessage().contains("size: 32 -> "), other.getMessage());
+        MakeIlsvrcResult replaced = MakeIlsvrcJob.run(config(idx, out, "--if-exists", "overwrite", "--val-limit", "4"));
         assertEquals(Status.OK, replaced.status());
         assertEquals(4, names(out.resolve("val")).size());
     }

@@ -53,7 +53,7 @@ public final class ImageNetRehearsalJob {
                 "--arch", "resnet50", "--width", Double.toString(c.width()), "--crop", Integer.toString(c.crop()),
                 "--epochs", Integer.toString(c.epochs()), "--batch-size", Integer.toString(c.batchSize()),
                 "--limit", Integer.toString(c.limit()), "--val-limit", Integer.toString(c.valLimit()),
-                "--input-threads", Integer.toString(c.inputThreads()), "--log-every", "20", "--mode", "overwrite"));
+                "--input-threads", Integer.toString(c.inputThreads()), "--log-every", "20", "--if-exists", "overwrite"));
         a.addAll(run.args());
         return TrainConfig.fromArgs(a.toArray(String[]::new));
     }

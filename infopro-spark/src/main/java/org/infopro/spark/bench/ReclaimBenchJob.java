@@ -84,7 +84,7 @@ public final class ReclaimBenchJob {
         String name = String.format(Locale.ROOT, "pair%d-reclaim%d", pair, every);
         Path dir = Path.of(c.work(), name);
         List<String> cmd = List.of(c.launcher(), "--master", "local[1]", "--driver-memory", c.driverMemory(), "train",
-                "--dataset", c.dataset(), "--out", dir.resolve("run").toString(), "--mode", "overwrite", "--depth",
+                "--dataset", c.dataset(), "--out", dir.resolve("run").toString(), "--if-exists", "overwrite", "--depth",
                 Integer.toString(c.depth()), "--splits", c.splits(), "--epochs", Integer.toString(c.epochs()), "--limit",
                 Integer.toString(c.limit()), "--threads", "1", "--reclaim-every", Integer.toString(every), "--log-every", "100");
         Path log = dir.resolve("train.log");

@@ -76,7 +76,7 @@ public final class ScaleRehearsalJob {
                     Map.of("jpeg_bytes", made.jpegBytes())));
             Path prepResult = dir.resolve("prep.result.json");
             PhaseWatch.Peaks prep = phase(c, dir, "prep", List.of("prep-imagenet", "--input", tree.toString(), "--output",
-                    dataset.toString(), "--mode", "overwrite", "--shard-mb", Double.toString(c.shardMb()), "--result", prepResult.toString()));
+                    dataset.toString(), "--if-exists", "overwrite", "--shard-mb", Double.toString(c.shardMb()), "--result", prepResult.toString()));
             JsonNode pr = read(prepResult);
             Map<String, Object> prepExtra = new LinkedHashMap<>();
             prepExtra.put("rows", pr.path("rows_per_split"));
@@ -87,7 +87,7 @@ public final class ScaleRehearsalJob {
                     "--arch", "resnet50", "--width", Double.toString(c.width()), "--crop", Integer.toString(c.crop()),
                     "--splits", "infopro*-imagenet:k2", "--lambda", "5,0.75,0,0", "--epochs", Integer.toString(s.epochs()),
                     "--batch-size", Integer.toString(c.batchSize()), "--replicas", Integer.toString(c.replicas()),
-                    "--reclaim-every", Integer.toString(c.reclaimEvery()), "--log-every", "50", "--mode", "overwrite"));
+                    "--reclaim-every", Integer.toString(c.reclaimEvery()), "--log-every", "50", "--if-exists", "overwrite"));
             JsonNode tr = read(out.resolve("result.json"));
             Map<String, Object> trainExtra = new LinkedHashMap<>();
             trainExtra.put("train_images", (long) s.trainRecords() * s.copies());
@@ -128,7 +128,7 @@ public final class ScaleRehearsalJob {
         return MakeIlsvrcJob.run(MakeIlsvrcConfig.fromArgs(new String[]{"--input", c.input(), "--output", tree.toString(),
                 "--classes", Integer.toString(c.classes()), "--size", Integer.toString(c.size()),
                 "--train-limit", Integer.toString(s.trainRecords()), "--copies", Integer.toString(s.copies()),
-                "--val-limit", Integer.toString(s.valRecords()), "--mode", "overwrite"}));
+                "--val-limit", Integer.toString(s.valRecords()), "--if-exists", "overwrite"}));
     }
 
     /** One Spark phase as its own launcher run, watched; a failed phase stops the benchmark with its log named. */

@@ -63,7 +63,7 @@ public final class SegmentationBenchJob {
                 "--arch", "deeplabv3", "--depth", Integer.toString(c.depth()), "--width", Double.toString(c.width()),
                 "--crop", Integer.toString(run.crop()), "--epochs", Integer.toString(c.epochs()),
                 "--batch-size", Integer.toString(c.batchSize()), "--lr", Double.toString(c.lr()), "--log-every", "0",
-                "--mode", "overwrite"));
+                "--if-exists", "overwrite"));
         a.addAll(run.args());
         return TrainConfig.fromArgs(a.toArray(String[]::new));
     }

@@ -157,6 +157,24 @@ public final class Checkpoint {
     }
 
     /**
+     * Whether {@code dir} holds a checkpoint that {@link #read} can find (itself, or a complete copy beside it) of a run
+     * that has not finished: one there is something to resume from.
+     */
+    @SuppressWarnings("unchecked")
+    public static boolean unfinished(Path dir, Configuration conf) {
+        try {
+            Path from = Fs.exists(new Path(dir, META), conf) ? dir : recoverable(Fs.of(dir, conf), dir);
+            if (from == null) {
+                return false;
+            }
+            Map<String, Object> meta = Json.read(Fs.readString(new Path(from, META), conf), Map.class);
+            return !Json.mapper().convertValue(meta.get("position"), Position.class).finished();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot look for a checkpoint at " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Reads a checkpoint for a resume, refusing one of another architecture with a message naming what
      * differs (network spec, module plans or heads).
      */

@@ -141,6 +141,10 @@ public record TrainConfig(
         LOG_EVERY.check(JOB, logEvery);
         NativeMemory.RECLAIM_EVERY.check(JOB, reclaimEvery);
         MODE.check(JOB, mode);
+        if (parallel.resume() && (mode == WriteMode.OVERWRITE || mode == WriteMode.SKIP_OK)) {
+            throw new ConfigException(JOB + ": --resume true continues the run in --out, but --if-exists " + mode.label()
+                    + " would not; give one of them (--if-exists resume also starts a run that has no checkpoint yet).");
+        }
         REPLICAS.check(JOB, parallel.replicas());
         SYNC_STEPS.check(JOB, parallel.syncSteps());
         SPILL.check(JOB, pipeline.spill());
@@ -269,7 +273,7 @@ public record TrainConfig(
     public static final Opt<Integer> SYNC_STEPS = Opt.intIn("sync-steps", "S", "Average parameters and updater state over the replicas "
             + "on the driver every S steps (a round; 0 = once per epoch); a checkpoint follows every round. Staggered: replicas "
             + "are averaged after every wave (--wave-fraction) instead.", 0, 0, Integer.MAX_VALUE);
-    public static final Opt<Boolean> RESUME = Opt.bool("resume", "true: continue the run in --out from its last complete round (the "
+    public static final Opt<Boolean> RESUME = Opt.bool("resume", "true: continue the run in --out from its last complete round, and fail when it has none (the "
             + "checkpoint's architecture must match; it is refused otherwise).", false);
     public static final Opt<SpillMode> SPILL = Opt.choice("spill", "MODE", "Sequential schedule: spill: module k's outputs written once, "
             + "read by module k+1; recompute: frozen modules 1..k rerun every batch; auto: the planner chooses from spill bytes, "
@@ -292,8 +296,11 @@ public record TrainConfig(
             + "(a task holds at most N × batch decoded images).", 2, 1, 64);
     public static final Opt<Integer> INPUT_THREADS = Opt.intIn("input-threads", "N", "Threads per task that read, decode and "
             + "augment training images while the step before trains (ImageNet at 224: one thread gave 85-172 images/s on this project's CPU bench, docs/results/imagenet-input.md; size it to the GPU's images/s).", 1, 1, 64);
-    public static final Opt<WriteMode> MODE = Opt.choice("mode", "MODE", "If --out already holds a run.", WriteMode.ERROR,
-            WriteMode::label);
+    public static final Opt<WriteMode> MODE = Opt.choice("if-exists", "WHAT", "If --out already holds something: error refuses; "
+            + "overwrite replaces it; resume continues its run from the last checkpoint, or starts when there is none; skip-ok "
+            + "keeps a run that finished ok, or starts afresh over one that did not. resume and skip-ok keep a finished ok run "
+            + "of the same options as it is, and refuse a run of other options and a folder that holds no run: both are safe "
+            + "for an orchestrator's retries, which rerun the same command line.", WriteMode.ERROR, WriteMode::label);
 
     public static final JobSpec<TrainConfig> SPEC = new JobSpec<>(JOB, "Train InfoPro local modules on a prepared dataset.", SUMMARY,
             List.of(DATASET, OUT, SCHEDULE, ARCH, DEPTH, WIDTH, SPLITS, LOSS, AUX_NET, LAMBDA, PAD_TO, CHANNELS, AUGMENT, CROP, RESIZE,

@@ -11,7 +11,7 @@ import java.util.List;
  * Configuration of the evaluate job: a finished training run, and the data to evaluate its exported model on; for a
  * segmentation run the sliding window's stride ({@code null}: two thirds of the window, rounded up).
  */
-public record EvaluateConfig(String run, String dataset, String split, int limit, int threads, int[] stride) {
+public record EvaluateConfig(String run, String dataset, String split, int limit, int threads, int[] stride, String result) {
     public static final String JOB = "evaluate";
 
     public static final String SUMMARY = "Loads a training run's exported inference model (the whole network without auxiliary heads)\n"
@@ -27,13 +27,21 @@ public record EvaluateConfig(String run, String dataset, String split, int limit
             + "training crop) moves H rows and W columns at a time over each frame, logits averaged where windows overlap; "
             + "empty = two thirds of the window, rounded up.", "");
 
+    public static final Opt<String> RESULT = Opt.string("result", "PATH", "Where to write the evaluation's JSON (status ok, failed "
+            + "or invalid, the metrics or the error), atomically, on any Hadoop file system; empty = <run>/evaluate-<split>.json.", "");
+
     public static final JobSpec<EvaluateConfig> SPEC = new JobSpec<>(JOB, "Evaluate a run's exported inference model on a dataset.",
-            SUMMARY, List.of(RUN, DATASET, SPLIT, LIMIT, STRIDE, NativeRuntime.THREADS),
+            SUMMARY, List.of(RUN, DATASET, SPLIT, LIMIT, STRIDE, NativeRuntime.THREADS, RESULT),
             o -> new EvaluateConfig(o.get(RUN), o.get(DATASET), o.get(SPLIT), o.get(LIMIT), o.get(NativeRuntime.THREADS),
-                    parseStride(o.get(STRIDE))));
+                    parseStride(o.get(STRIDE)), o.get(RESULT)));
 
     public EvaluateConfig(String run, String dataset, String split, int limit, int threads) {
-        this(run, dataset, split, limit, threads, null);
+        this(run, dataset, split, limit, threads, null, "");
+    }
+
+    /** Where the result goes: --result, or evaluate-<split>.json in the run folder. */
+    public String resultPath() {
+        return result.isEmpty() ? new org.apache.hadoop.fs.Path(run, "evaluate-" + split + ".json").toString() : result;
     }
 
     public static EvaluateConfig fromArgs(String[] args) {

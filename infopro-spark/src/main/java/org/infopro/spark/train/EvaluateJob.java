@@ -48,15 +48,37 @@ public final class EvaluateJob {
      * segmentation those are null, and {@code inference} and {@code segmentation} ({@link ConfusionMatrix#scores}) say
      * how the frames were scored and what that gave.
      */
-    public record Result(Status status, String model, String dataset, String split, long images, Double accuracy,
-                         Double top5Accuracy, Double crossEntropy, String inference, Map<String, Object> segmentation) {
+    public record Result(Status status, String error, String model, String dataset, String split, long images, Double accuracy,
+                         Double top5Accuracy, Double crossEntropy, String inference, Map<String, Object> segmentation,
+                         String resultPath) {
     }
 
     private EvaluateJob() {
     }
 
+    /**
+     * Evaluates, and writes the result (or, for a run that throws, its status and error) to {@link EvaluateConfig#resultPath}
+     * atomically: in cluster modes that file is where an orchestrator reads the outcome.
+     */
     public static Result run(EvaluateConfig cfg, SparkSession spark) {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
+        Path file = new Path(cfg.resultPath());
+        try {
+            Result r = evaluate(cfg, spark, conf);
+            Fs.writeStringAtomically(file, Json.pretty(r), conf);
+            return r;
+        } catch (RuntimeException e) {
+            try {
+                Fs.writeStringAtomically(file, Json.pretty(new Result(Status.of(e), String.valueOf(e.getMessage()), null, cfg.dataset(),
+                        cfg.split(), 0, null, null, null, null, null, file.toString())), conf);
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private static Result evaluate(EvaluateConfig cfg, SparkSession spark, Configuration conf) {
         Path model = new Path(cfg.run(), TrainJob.MODEL);
         Path resultFile = new Path(cfg.run(), TrainJob.RESULT);
         if (!Fs.exists(model, conf) || !Fs.exists(resultFile, conf)) {
@@ -118,7 +140,8 @@ public final class EvaluateJob {
         if (n == 0) {
             throw new ConfigException("split '" + cfg.split() + "' of " + dataset + " has no images to evaluate.");
         }
-        return new Result(Status.OK, model.toString(), dataset, cfg.split(), n, sums[1] / n, sums[2] / n, sums[3] / n, null, null);
+        return new Result(Status.OK, null, model.toString(), dataset, cfg.split(), n, sums[1] / n, sums[2] / n, sums[3] / n, null, null,
+                cfg.resultPath());
     }
 
     /** Per-pixel scores of a segmentation model over the split: one frame at a time, whole or by sliding windows. */
@@ -173,7 +196,8 @@ public final class EvaluateJob {
         String how = whole ? "whole frames of " + frame[0] + "x" + frame[1]
                 : "sliding window " + window[0] + "x" + window[1] + " every " + stride[0] + "x" + stride[1] + " over "
                 + frame[0] + "x" + frame[1] + " frames";
-        return new Result(Status.OK, model, dataset, cfg.split(), total.frames(), null, null, null, how, total.confusion().scores());
+        return new Result(Status.OK, null, model, dataset, cfg.split(), total.frames(), null, null, null, how, total.confusion().scores(),
+                cfg.resultPath());
     }
 
     /** One partition's pixel counts and frames, added on the driver. */

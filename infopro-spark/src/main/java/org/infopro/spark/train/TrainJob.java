@@ -7,6 +7,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.infopro.data.config.ConfigException;
+import org.infopro.data.io.ConfigHash;
 import org.infopro.data.io.Fs;
 import org.infopro.data.io.Json;
 import org.infopro.data.io.Status;
@@ -73,36 +74,72 @@ public final class TrainJob {
         }
     }
 
-    private static TrainResult run(TrainConfig cfg, SparkSession spark, HeapWatch heap) {
+    private static TrainResult run(TrainConfig given, SparkSession spark, HeapWatch heap) {
         long t0 = System.nanoTime();
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        ShardReader reader = ShardReader.open(spark, cfg.dataset());
-        BatchAssembler assembler = new BatchAssembler(reader.manifest(), cfg.transform());
-        ModuleStack.Setup setup = setup(cfg, assembler, reader.manifest().numClasses());
-        Schedule schedule = Schedule.of(cfg.schedule());
         // qualified: executors write spills under it from working folders of their own
-        Path out = Fs.qualified(new Path(cfg.out()), conf);
+        Path out = Fs.qualified(new Path(given.out()), conf);
         Path resultPath = new Path(out, RESULT);
-        Checkpoint.Saved saved = null;
-        if (cfg.parallel().resume()) {
-            // checked before anything in --out is touched: a refused resume leaves the run as it was
-            saved = Checkpoint.read(new Path(out, CHECKPOINT), setup, conf);
-            checkSameSchedule(cfg, saved, out);
-            schedule.checkResumable(saved.position(), cfg, out);
-        } else if (!prepareOutput(out, cfg.mode(), conf)) {
-            return TrainResult.notRun(Status.SKIPPED, null, cfg.schedule().label(), cfg.asMap(), null, null, seconds(t0),
-                    resultPath.toString(), Versions.of(spark));
-        }
+        // a refusal is recorded in result.json only where that destroys nothing: in a run this call started, or in
+        // a folder that held nothing; a refused retry leaves the run it found as it was
+        boolean record = RunFolder.isEmpty(out, conf);
+        TrainConfig cfg = given;
         try {
-            return train(cfg, spark, reader, assembler, setup, schedule, out, saved, t0, heap);
+            ShardReader reader = ShardReader.open(spark, given.dataset());
+            BatchAssembler assembler = new BatchAssembler(reader.manifest(), given.transform());
+            ModuleStack.Setup setup = setup(given, assembler, reader.manifest().numClasses());
+            Schedule schedule = Schedule.of(given.schedule());
+            TrainData data = new TrainData(reader, given.limit(), given.valLimit(), given.parallel().replicas(), given.seed(),
+                    JavaSparkContext.fromSparkContext(spark.sparkContext()).defaultParallelism());
+            // --iterations becomes epochs once the training set's steps per epoch are known; results record this config
+            cfg = given.forStepsPerEpoch(data.stepsPerEpoch(given.batchSize()));
+            RunFolder.Action action = cfg.parallel().resume() ? RunFolder.Action.RESUME
+                    : new RunFolder(out, conf).prepare(cfg.mode(), cfg.asMap());
+            if (action == RunFolder.Action.SKIP) {
+                LOG.info("[train] {} holds a run of the same options that finished ok; --if-exists {} keeps it", out,
+                        cfg.mode().label());
+                return TrainResult.notRun(Status.SKIPPED, null, cfg.schedule().label(), cfg.asMap(), null, null, seconds(t0),
+                        resultPath.toString(), Versions.of(spark));
+            }
+            Checkpoint.Saved saved = action == RunFolder.Action.RESUME ? resumable(cfg, setup, schedule, out, conf) : null;
+            record = true;
+            return train(cfg, spark, reader, assembler, data, setup, schedule, out, saved, t0, heap);
         } catch (RuntimeException e) {
-            // a refused input found only now (invalid) differs from a broken run (failed) here alone in cluster modes
-            TrainResult failed = TrainResult.notRun(Status.of(e), String.valueOf(e.getMessage()), cfg.schedule().label(),
-                    cfg.asMap(), ProcessMemory.peakResidentBytes(), heap.result(), seconds(t0), resultPath.toString(),
-                    Versions.of(spark));
-            Fs.writeStringAtomically(resultPath, Json.pretty(failed), conf);
+            if (record) {
+                // a refused input found only now (invalid) differs from a broken run (failed) here alone in cluster modes
+                TrainResult failed = TrainResult.notRun(Status.of(e), String.valueOf(e.getMessage()), cfg.schedule().label(),
+                        cfg.asMap(), ProcessMemory.peakResidentBytes(), heap.result(), seconds(t0), resultPath.toString(),
+                        Versions.of(spark));
+                try {
+                    Fs.writeStringAtomically(resultPath, Json.pretty(failed), conf);
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
             throw e;
         }
+    }
+
+    /**
+     * The checkpoint to resume from, checked before anything in --out is touched (a refused resume leaves the run as
+     * it was): the same architecture and schedule, not finished, and for {@code --if-exists resume} (a retry) the same
+     * options.
+     */
+    private static Checkpoint.Saved resumable(TrainConfig cfg, ModuleStack.Setup setup, Schedule schedule, Path out,
+                                              Configuration conf) {
+        Checkpoint.Saved saved = Checkpoint.read(new Path(out, CHECKPOINT), setup, conf);
+        checkSameSchedule(cfg, saved, out);
+        if (!cfg.parallel().resume()) {
+            // a person extending a run on purpose (--resume true --epochs more) may change options; a retry may not
+            List<String> diff = ConfigHash.differences(saved.config(), cfg.asMap());
+            if (!diff.isEmpty()) {
+                throw new ConfigException("train --if-exists resume: the checkpoint in " + out + " is of a run with other options ("
+                        + String.join("; ", diff) + "). Rerun with that run's options, continue it on purpose with --resume true, "
+                        + "or choose another --out.");
+            }
+        }
+        schedule.checkResumable(saved.position(), cfg, out);
+        return saved;
     }
 
     /** The network of the run: its family's trunk for the dataset's input shape and classes, split into modules. */
@@ -130,14 +167,10 @@ public final class TrainJob {
         }
     }
 
-    private static TrainResult train(TrainConfig given, SparkSession spark, ShardReader reader, BatchAssembler assembler,
-                                     ModuleStack.Setup setup, Schedule schedule, Path out, Checkpoint.Saved saved, long t0,
-                                     HeapWatch heap) {
+    private static TrainResult train(TrainConfig cfg, SparkSession spark, ShardReader reader, BatchAssembler assembler,
+                                     TrainData data, ModuleStack.Setup setup, Schedule schedule, Path out, Checkpoint.Saved saved,
+                                     long t0, HeapWatch heap) {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        TrainData data = new TrainData(reader, given.limit(), given.valLimit(), given.parallel().replicas(), given.seed(),
-                JavaSparkContext.fromSparkContext(spark.sparkContext()).defaultParallelism());
-        // --iterations becomes epochs once the training set's steps per epoch are known
-        TrainConfig cfg = given.forStepsPerEpoch(data.stepsPerEpoch(given.batchSize()));
         RunTotals totals = new RunTotals(setup.modules());
         Path metricsPath = new Path(out, METRICS);
         MetricsLog metrics = saved != null ? MetricsLog.continuing(metricsPath, conf) : new MetricsLog(metricsPath, conf);
@@ -199,31 +232,6 @@ public final class TrainJob {
                     onednn.describe(), Versions.of(spark));
             Fs.writeStringAtomically(new Path(out, RESULT), Json.pretty(result), conf);
             return result;
-        }
-    }
-
-    /** Applies --mode to an existing output; returns false when the run should be skipped. */
-    private static boolean prepareOutput(Path out, WriteMode mode, Configuration conf) {
-        FileSystem fs = Fs.of(out, conf);
-        try {
-            if (fs.exists(out) && fs.listStatus(out).length > 0) {
-                switch (mode) {
-                    case SKIP:
-                        return false;
-                    case ERROR:
-                        throw new ConfigException("train: --out " + out + " already exists and is not empty. Use --mode overwrite "
-                                + "to replace it, --mode skip to keep it, or choose another --out.");
-                    case OVERWRITE:
-                        fs.delete(out, true);
-                        break;
-                    default:
-                        throw new IllegalStateException(mode.toString());
-                }
-            }
-            fs.mkdirs(out);
-            return true;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare --out " + out + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,5 +1,7 @@
 package org.infopro.spark.train;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import org.infopro.data.io.ConfigHash;
 import org.infopro.data.io.Status;
 import org.infopro.spark.metrics.EpochMetrics;
 import org.infopro.spark.metrics.ExecutorPeak;
@@ -30,6 +32,12 @@ public record TrainResult(Status status, String error, String schedule, Map<Stri
                           Long spillBytes, Map<String, ExecutorPeak> executors, RunTotals.Input input, SpillPlan plan,
                           StaggeredReport pipeline,
                           Paths paths, String nativeRuntime, Map<String, String> versions) {
+    /** The identity of the run's options, as {@code --if-exists skip-ok} and {@code resume} compare them. */
+    @JsonProperty("config_hash")
+    public String configHash() {
+        return config == null ? null : ConfigHash.of(config);
+    }
+
     /** Where a run's outputs are; only {@code result} for a run that did not train. */
     public record Paths(String out, String metrics, String checkpoint, String inferenceModel, String result) {
         static Paths resultOnly(String result) {

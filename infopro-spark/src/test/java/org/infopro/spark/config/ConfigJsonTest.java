@@ -23,7 +23,7 @@ class ConfigJsonTest {
                         "--lambda", "cifar10/infopro*", "--loss", "infopro-contrast", "--aux-net", "2c2f", "--lr", "0.8",
                         "--pad-to", "32", "--channels", "3", "--augment", "crop-flip", "--lr-schedule", "cosine-step",
                         "--warmup-epochs", "2.5"},
-                new String[]{"--dataset", "d", "--out", "o", "--loss", "e2e", "--splits", "none", "--mode", "overwrite"},
+                new String[]{"--dataset", "d", "--out", "o", "--loss", "e2e", "--splits", "none", "--if-exists", "overwrite"},
                 new String[]{"--dataset", "d", "--out", "o", "--loss", "greedy", "--splits", "infopro:k8", "--depth", "32"})) {
             TrainConfig c = TrainConfig.fromArgs(args);
             assertEquals(c, Json.read(Json.line(c), TrainConfig.class), String.join(" ", args));

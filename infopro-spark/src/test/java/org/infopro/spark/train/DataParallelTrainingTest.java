@@ -55,7 +55,7 @@ class DataParallelTrainingTest {
 
     private static TrainConfig config(java.nio.file.Path ds, java.nio.file.Path out, int epochs, int depth,
                                       TrainConfig.Parallel parallel) {
-        return TrainJobEndToEndTest.config(dataset, out, WriteMode.OVERWRITE).toBuilder()
+        return TrainJobEndToEndTest.config(dataset, out, parallel.resume() ? WriteMode.ERROR : WriteMode.OVERWRITE).toBuilder()
                 .depth(depth)
                 .epochs(epochs)
                 .valLimit(64)

@@ -167,7 +167,7 @@ class ScheduleTrainingTest {
         Files.writeString(meta, Json.mapper().writeValueAsString(saved));
         Files.deleteIfExists(meta.resolveSibling("." + Checkpoint.META + ".crc")); // Hadoop's checksum of the old bytes
         ConfigException other = assertThrows(ConfigException.class, () -> TrainJob.run(staggered.toBuilder()
-                .parallel(new TrainConfig.Parallel(1, 0, true)).build(), spark));
+                .parallel(new TrainConfig.Parallel(1, 0, true)).mode(WriteMode.ERROR).build(), spark));
         assertTrue(other.getMessage().contains("made with 2 replicas and 4 steps per epoch, this run has 1 and 7"), other.getMessage());
     }
 

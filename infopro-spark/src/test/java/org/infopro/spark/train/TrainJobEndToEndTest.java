@@ -186,6 +186,18 @@ class TrainJobEndToEndTest {
         assertEquals(result.get("test_top5_accuracy").asDouble(), eval.top5Accuracy(), 1e-9);
         assertTopFive(Json.mapper().valueToTree(eval), "accuracy", "top5_accuracy", "evaluate output");
         assertEquals(last.get("validation").get("test_loss").asDouble(), eval.crossEntropy(), 1e-4);
+        // ... and writes what it printed into the run folder, where an orchestrator reads it in cluster modes
+        JsonNode written = Json.mapper().readTree(Files.readString(out.resolve("evaluate-test.json")));
+        assertEquals("ok", written.get("status").asText());
+        assertEquals(eval.accuracy(), written.get("accuracy").asDouble(), 0);
+
+        // a refused evaluation says so in its result file too
+        Path refusedFile = tmp.resolve("refused.json");
+        ConfigException noModel = assertThrows(ConfigException.class, () -> EvaluateJob.run(new EvaluateConfig(tmp.toString(), "",
+                "test", 256, 1, null, refusedFile.toString()), spark));
+        JsonNode refused = Json.mapper().readTree(Files.readString(refusedFile));
+        assertEquals("invalid", refused.get("status").asText());
+        assertEquals(noModel.getMessage(), refused.get("error").asText());
     }
 
     /** {@code top5} is present, finite, in [0, 1] and at least {@code top1}. */
@@ -231,13 +243,68 @@ class TrainJobEndToEndTest {
     }
 
     @Test
-    void existingRunIsRefusedUnlessOverwriteOrSkip(@TempDir Path tmp) throws Exception {
+    void aFolderThatHoldsNoRunIsNeverDeletedWhateverIfExistsSays(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("run");
         Files.createDirectories(out);
         Files.writeString(out.resolve("something"), "x");
         ConfigException e = assertThrows(ConfigException.class, () -> TrainJob.run(config(dataset, out, WriteMode.ERROR), spark));
         assertTrue(e.getMessage().contains("already exists and is not empty"), e.getMessage());
-        assertEquals(Status.SKIPPED, TrainJob.run(config(dataset, out, WriteMode.SKIP), spark).status());
+        for (WriteMode retrySafe : List.of(WriteMode.SKIP_OK, WriteMode.RESUME)) {
+            ConfigException notARun = assertThrows(ConfigException.class, () -> TrainJob.run(config(dataset, out, retrySafe), spark));
+            assertTrue(notARun.getMessage().contains("holds no run"), notARun.getMessage());
+        }
+        assertEquals(List.of("something"), names(out), "refusals leave the folder as it was, and write no result.json into it");
+        ConfigException both = assertThrows(ConfigException.class, () -> config(dataset, out, WriteMode.OVERWRITE).toBuilder()
+                .parallel(new TrainConfig.Parallel(1, 0, true)).build());
+        assertTrue(both.getMessage().contains("--resume true continues the run in --out, but --if-exists overwrite would not"),
+                both.getMessage());
+    }
+
+    @Test
+    void theSameRetrySafeCommandStartsARunKeepsItOnceOkRedoesAFailedOneAndRefusesOtherOptions(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("run");
+        Path result = out.resolve(TrainJob.RESULT);
+        for (WriteMode mode : List.of(WriteMode.SKIP_OK, WriteMode.RESUME)) {
+            TrainConfig cfg = config(dataset, out, mode).toBuilder().epochs(1).limit(128).valLimit(64).build();
+            // a first attempt: nothing there yet, so the run starts
+            TrainResult first = TrainJob.run(cfg, spark);
+            assertEquals(Status.OK, first.status(), mode.label());
+            String ok = Files.readString(result);
+            assertTrue(ok.contains("\"config_hash\" : \"" + first.configHash() + "\""), ok);
+
+            // a retry after success: kept as it is
+            assertEquals(Status.SKIPPED, TrainJob.run(cfg, spark).status(), mode.label());
+            assertEquals(ok, Files.readString(result), "a skip leaves the finished run's result.json as it was");
+
+            // the same --out with other options is another run, never replaced by a retry-safe mode
+            ConfigException other = assertThrows(ConfigException.class, () -> TrainJob.run(cfg.toBuilder().seed(1).build(), spark));
+            assertTrue(other.getMessage().contains("seed: 0 -> 1"), other.getMessage());
+            assertEquals(ok, Files.readString(result));
+
+            // what a failed attempt leaves: a result.json that says failed, beside a checkpoint with nothing left to
+            // resume (a kill between the last checkpoint and result.json); an unfinished one is resumed (LauncherIT, fault tier)
+            Files.deleteIfExists(out.resolve("." + TrainJob.RESULT + ".crc")); // Hadoop's checksum of the bytes before this edit
+            Files.writeString(result, ok.replace("\"status\" : \"ok\"", "\"status\" : \"failed\""));
+            TrainResult redone = TrainJob.run(cfg, spark);
+            assertEquals(Status.OK, redone.status(), mode.label() + ": a failed run is redone, not reported as success");
+            assertEquals(first.testAccuracy(), redone.testAccuracy(), "redone from the start, it ends where the first attempt did");
+            assertEquals("ok", Json.mapper().readTree(Files.readString(result)).get("status").asText());
+            deleteTree(out);
+        }
+    }
+
+    private static List<String> names(Path dir) throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    private static void deleteTree(Path dir) throws Exception {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     @Test
