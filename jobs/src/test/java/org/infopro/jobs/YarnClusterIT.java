@@ -1,0 +1,253 @@
+package org.infopro.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.yarn.api.records.ApplicationReport;
+import org.apache.hadoop.yarn.api.records.FinalApplicationStatus;
+import org.apache.hadoop.yarn.api.records.Resource;
+import org.apache.hadoop.yarn.api.records.YarnApplicationState;
+import org.infopro.data.io.Json;
+import org.infopro.data.testing.IdxFixtures;
+import org.infopro.jobs.yarn.YarnTestCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The jobs jar on a real YARN cluster (a MiniYARNCluster with HDFS, in its own JVM, whose NodeManager advertises one
+ * GPU), submitted the way users submit it: submit/infopro --master yarn on the embedded Spark, with the cluster's
+ * client configuration in HADOOP_CONF_DIR. Each application's outcome is read back as an orchestrator reads it:
+ * spark-submit's exit code, the application id in its log, the ResourceManager's final status and attempt count,
+ * and result.json on HDFS.
+ */
+@Tag("cluster")
+class YarnClusterIT {
+    private static final Path ROOT = IdxFixtures.repositoryRoot();
+    private static Path dir;
+    private static YarnTestCluster yarn;
+
+    private record Submit(int code, String output, String appId) {
+    }
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        dir = Files.createTempDirectory("infopro-yarn-it");
+        yarn = YarnTestCluster.start(dir.resolve("cluster"), 1);
+        // a small Fashion-MNIST-shaped IDX set, on HDFS like a user's raw data
+        Path idx = dir.resolve("idx");
+        IdxFixtures.writeDataset(idx, 300, 100, 10, true, 21);
+        try (FileSystem fs = yarn.fs()) {
+            fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(idx.toUri()), new org.apache.hadoop.fs.Path("/raw/idx"));
+        }
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (yarn != null) {
+            yarn.close();
+        }
+    }
+
+    private static Submit submit(String name, String... args) throws IOException, InterruptedException {
+        Process p = start(name, args);
+        Path log = dir.resolve(name + ".log");
+        if (!p.waitFor(8, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("submit/infopro " + String.join(" ", args) + " timed out; see " + log);
+        }
+        String out = Files.readString(log, StandardCharsets.UTF_8);
+        return new Submit(p.exitValue(), out, YarnTestCluster.applicationId(out));
+    }
+
+    /** Starts submit/infopro --master yarn with {@code args}, its output in {@code name}.log. */
+    private static Process start(String name, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ROOT.resolve("submit/infopro").toString());
+        cmd.addAll(List.of("--master", "yarn", "--driver-memory", "1g", "--executor-memory", "1g", "--num-executors", "1",
+                "--conf", "spark.executor.memoryOverhead=512m", "--conf", "spark.yarn.am.memory=512m"));
+        cmd.addAll(List.of(args));
+        Path log = dir.resolve(name + ".log");
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(yarn.submitEnvironment());
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        pb.environment().remove("SPARK_HOME");
+        return pb.start();
+    }
+
+    private static JsonNode readJson(String path) throws IOException {
+        try (FileSystem fs = yarn.fs(); InputStream in = fs.open(new org.apache.hadoop.fs.Path(path))) {
+            return Json.mapper().readTree(in);
+        }
+    }
+
+    /** The application ended SUCCEEDED after exactly one attempt, although YARN would have allowed a second. */
+    private static void assertSucceededOnce(Submit s) throws Exception {
+        assertEquals(0, s.code(), s.output());
+        ApplicationReport app = yarn.application(s.appId());
+        assertEquals(YarnApplicationState.FINISHED, app.getYarnApplicationState(), app.toString());
+        assertEquals(FinalApplicationStatus.SUCCEEDED, app.getFinalApplicationStatus(), app.toString());
+        assertEquals(1, yarn.attempts(s.appId()), "attempts of " + s.appId() + ": " + app);
+    }
+
+    private void prepAndTrain(String mode) throws Exception {
+        String ds = yarn.fsUri() + "/data/fm-" + mode;
+        String out = yarn.fsUri() + "/runs/fm-" + mode;
+        Submit prep = submit("prep-" + mode, "--deploy-mode", mode, "prep-idx", "--input", yarn.fsUri() + "/raw/idx",
+                "--output", ds, "--shards", "2");
+        assertSucceededOnce(prep);
+        JsonNode manifest = readJson(ds + "/_manifest.json");
+        assertTrue(manifest.toString().contains("\"train\""), manifest.toString());
+
+        Submit train = submit("train-" + mode, "--deploy-mode", mode, "train", "--dataset", ds, "--out", out,
+                "--depth", "8", "--splits", "2,0", "--epochs", "1", "--batch-size", "50", "--limit", "100", "--val-limit", "100");
+        assertSucceededOnce(train);
+        JsonNode result = readJson(out + "/result.json");
+        assertEquals("ok", result.get("status").asText(), result.toString());
+        assertTrue(result.get("test_accuracy").isNumber(), result.toString());
+        assertEquals(1, result.path("config").path("epochs").asInt(), result.toString());
+        assertTrue(result.get("config_hash").asText().length() >= 16, result.toString());
+        if (mode.equals("client")) {
+            // the driver ran here, so its result JSON is on this side's stdout too
+            assertTrue(train.output().contains("infopro train: ok"), train.output());
+        }
+    }
+
+    @Test
+    void prepAndTrainSucceedInOneAttemptInClientMode() throws Exception {
+        prepAndTrain("client");
+    }
+
+    /** The regression test for a driver that exits: YARN then marks a successful run FAILED and runs it twice. */
+    @Test
+    void prepAndTrainSucceedInOneAttemptInClusterMode() throws Exception {
+        prepAndTrain("cluster");
+    }
+
+    @Test
+    void badInputEndsFailedWithAResultThatSaysInvalidAndWhy() throws Exception {
+        String out = yarn.fsUri() + "/runs/bad";
+        Submit s = submit("bad-cluster", "--deploy-mode", "cluster", "--conf", "spark.yarn.maxAppAttempts=1",
+                "train", "--dataset", yarn.fsUri() + "/data/none", "--out", out, "--epochs", "1");
+        assertNotEquals(0, s.code(), s.output());
+        ApplicationReport app = yarn.application(s.appId());
+        assertEquals(FinalApplicationStatus.FAILED, app.getFinalApplicationStatus(), app.toString());
+        assertEquals(1, yarn.attempts(s.appId()), app.toString());
+        assertTrue(app.getDiagnostics().contains("infopro train: invalid:"), app.getDiagnostics());
+        JsonNode result = readJson(out + "/result.json");
+        assertEquals("invalid", result.get("status").asText(), result.toString());
+        assertTrue(result.get("error").asText().contains("not a prepared dataset"), result.toString());
+
+        // in client mode the driver is this side's JVM, so the exit code keeps the class: 2 for invalid input
+        Submit client = submit("bad-client", "--conf", "spark.yarn.maxAppAttempts=1", "train", "--dataset",
+                yarn.fsUri() + "/data/none", "--out", yarn.fsUri() + "/runs/bad-client", "--epochs", "1");
+        assertEquals(2, client.code(), client.output());
+        assertTrue(client.output().contains("not a prepared dataset"), client.output());
+    }
+
+    @Test
+    void gpuCheckTasksGetTheirContainersGpuAndYarnGrantsOneContainerForTheNodesOneGpu() throws Exception {
+        Resource node = yarn.nodeCapabilities().get(0);
+        assertEquals(1, node.getResourceValue("yarn.io/gpu"), "the node advertises one yarn.io/gpu: " + node);
+
+        // Two GPU executors asked for, one GPU on the node. The driver waits 20 s for both; each executor has one core
+        // and one GPU, so two executors would run the two tasks side by side. One container means one executor.
+        Submit s = submit("gpu-check", "--properties-file", "conf/yarn-gpu.properties",
+                "--conf", "spark.executor.memory=512m", "--conf", "spark.executor.memoryOverhead=384m",
+                "--conf", "spark.driver.memoryOverhead=384m", "--conf", "spark.executor.extraJavaOptions=-Dorg.bytedeco.javacpp.maxphysicalbytes=2G",
+                "--conf", "spark.executorEnv.INFOPRO_FAKE_GPUS=1", "--num-executors", "2",
+                "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
+                "--conf", "spark.scheduler.maxRegisteredResourcesWaitingTime=20s", "--executor-cores", "1",
+                "gpu-check", "--tasks", "2");
+        assertSucceededOnce(s);
+        JsonNode result = Json.mapper().readTree(GpuClusterIT.resultAfterSummary(s.output(), "gpu-check"));
+        assertEquals(s.appId(), result.get("application_id").asText(), result.toString());
+        JsonNode tasks = result.get("assignments");
+        assertEquals(2, tasks.size(), result.toString());
+        Set<String> executors = new HashSet<>();
+        for (JsonNode t : tasks) {
+            executors.add(t.get("executor_id").asText());
+            assertEquals("[\"0\"]", t.get("addresses").toString(), "each task gets the container's GPU 0: " + t);
+            assertEquals("cpu backend: not bound", t.get("device").asText(), t.toString());
+        }
+        assertEquals(1, executors.size(), "one GPU, so one executor container: " + result);
+    }
+
+    /**
+     * ResNet-8, K = 2, two replicas averaged every step, trained for 2 epochs in client mode on two executor
+     * containers, once undisturbed and once with one executor JVM killed ({@code kill -9}) after the second round's
+     * checkpoint: YARN reports the container lost, Spark asks for a new one, and the run ends byte-identical.
+     */
+    @Test
+    @Tag("fault")
+    void anExecutorContainerKilledMidRunLeavesTheResultBitIdentical() throws Exception {
+        Path work = Files.createDirectories(dir.resolve("executor-loss"));
+        Path idx = work.resolve("idx");
+        IdxFixtures.writeDataset(idx, 384, 64, 10, true, 9);
+        Path ds = work.resolve("ds");
+        Submit prep = submit("loss-prep", "prep-idx", "--input", idx.toString(), "--output", ds.toString());
+        assertSucceededOnce(prep);
+        List<String> train = new ArrayList<>(List.of("--num-executors", "2", "--executor-cores", "1",
+                "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0", "--conf", "spark.yarn.maxAppAttempts=1",
+                "train", "--dataset", ds.toString(), "--depth", "8", "--splits", "2,0", "--epochs", "2", "--batch-size", "32",
+                "--pad-to", "32", "--channels", "3", "--augment", "crop-flip", "--log-every", "0", "--val-limit", "64",
+                "--replicas", "2", "--sync-steps", "1"));
+        Path whole = work.resolve("whole");
+        List<String> undisturbed = new ArrayList<>(train);
+        undisturbed.addAll(List.of("--out", whole.toString()));
+        assertSucceededOnce(submit("loss-whole", undisturbed.toArray(String[]::new)));
+
+        Path hit = work.resolve("hit");
+        List<String> disturbed = new ArrayList<>(train);
+        disturbed.addAll(List.of("--out", hit.toString()));
+        Process driver = start("loss-hit", disturbed.toArray(String[]::new));
+        Path meta = hit.resolve("checkpoint/checkpoint.json");
+        boolean reached = false;
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (!reached && driver.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            if (Files.exists(meta)) {
+                try {
+                    reached = Json.mapper().readTree(Files.readString(meta)).get("position").get("rounds").asInt() >= 2;
+                } catch (IOException | RuntimeException racingTheRename) {
+                    reached = false;
+                }
+            }
+        }
+        Path log = dir.resolve("loss-hit.log");
+        assertTrue(reached, "the run ended before the kill point:\n" + Files.readString(log));
+        String appId = YarnTestCluster.applicationId(Files.readString(log));
+        ProcessHandle victim = ProcessHandle.allProcesses()
+                .filter(ph -> ph.info().commandLine().orElse("").contains("YarnCoarseGrainedExecutorBackend"))
+                .filter(ph -> ph.info().commandLine().orElse("").contains(appId))
+                .findFirst().orElseThrow(() -> new AssertionError("no executor JVM of " + appId));
+        assertTrue(victim.destroyForcibly());
+        assertTrue(driver.waitFor(8, TimeUnit.MINUTES), "training did not finish after the executor was killed");
+        String out = Files.readString(log);
+        assertEquals(0, driver.exitValue(), out);
+        assertEquals(FinalApplicationStatus.SUCCEEDED, yarn.application(appId).getFinalApplicationStatus());
+        for (String module : List.of("module-1", "module-2")) {
+            assertTrue(java.util.Arrays.equals(Files.readAllBytes(whole.resolve("checkpoint/" + module + ".state")),
+                    Files.readAllBytes(hit.resolve("checkpoint/" + module + ".state"))),
+                    module + ": the run that lost an executor container must end exactly where the undisturbed one did");
+        }
+        JsonNode result = Json.mapper().readTree(Files.readString(hit.resolve("result.json")));
+        assertEquals("ok", result.get("status").asText(), result.toString());
+        assertTrue(result.get("executors").size() >= 2, "peak memory of every executor that ran a task: " + result.get("executors"));
+    }
+}
