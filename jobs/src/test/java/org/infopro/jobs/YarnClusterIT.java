@@ -200,21 +200,22 @@ class YarnClusterIT {
         Path idx = work.resolve("idx");
         IdxFixtures.writeDataset(idx, 384, 64, 10, true, 9);
         Path ds = work.resolve("ds");
-        Submit prep = submit("loss-prep", "prep-idx", "--input", idx.toString(), "--output", ds.toString());
+        // local files (file: URIs; the cluster's default file system is HDFS), so the test can watch the checkpoint
+        Submit prep = submit("loss-prep", "prep-idx", "--input", idx.toUri().toString(), "--output", ds.toUri().toString());
         assertSucceededOnce(prep);
         List<String> train = new ArrayList<>(List.of("--num-executors", "2", "--executor-cores", "1",
                 "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0", "--conf", "spark.yarn.maxAppAttempts=1",
-                "train", "--dataset", ds.toString(), "--depth", "8", "--splits", "2,0", "--epochs", "2", "--batch-size", "32",
+                "train", "--dataset", ds.toUri().toString(), "--depth", "8", "--splits", "2,0", "--epochs", "2", "--batch-size", "32",
                 "--pad-to", "32", "--channels", "3", "--augment", "crop-flip", "--log-every", "0", "--val-limit", "64",
                 "--replicas", "2", "--sync-steps", "1"));
         Path whole = work.resolve("whole");
         List<String> undisturbed = new ArrayList<>(train);
-        undisturbed.addAll(List.of("--out", whole.toString()));
+        undisturbed.addAll(List.of("--out", whole.toUri().toString()));
         assertSucceededOnce(submit("loss-whole", undisturbed.toArray(String[]::new)));
 
         Path hit = work.resolve("hit");
         List<String> disturbed = new ArrayList<>(train);
-        disturbed.addAll(List.of("--out", hit.toString()));
+        disturbed.addAll(List.of("--out", hit.toUri().toString()));
         Process driver = start("loss-hit", disturbed.toArray(String[]::new));
         Path meta = hit.resolve("checkpoint/checkpoint.json");
         boolean reached = false;
