@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -65,7 +66,12 @@ class YarnClusterIT {
     }
 
     private static Submit submit(String name, String... args) throws IOException, InterruptedException {
-        Process p = start(name, args);
+        return submit(name, Map.of(), args);
+    }
+
+    /** Runs submit/infopro --master yarn with {@code args} and waits; {@code env} adds to the cluster's environment. */
+    private static Submit submit(String name, Map<String, String> env, String... args) throws IOException, InterruptedException {
+        Process p = start(name, env, args);
         Path log = dir.resolve(name + ".log");
         if (!p.waitFor(8, TimeUnit.MINUTES)) {
             p.destroyForcibly();
@@ -76,7 +82,7 @@ class YarnClusterIT {
     }
 
     /** Starts submit/infopro --master yarn with {@code args}, its output in {@code name}.log. */
-    private static Process start(String name, String... args) throws IOException {
+    private static Process start(String name, Map<String, String> env, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ROOT.resolve("submit/infopro").toString());
         cmd.addAll(List.of("--master", "yarn", "--driver-memory", "1g", "--executor-memory", "1g", "--num-executors", "1",
@@ -87,6 +93,7 @@ class YarnClusterIT {
         pb.environment().putAll(yarn.submitEnvironment());
         pb.environment().put("OMP_NUM_THREADS", "1");
         pb.environment().remove("SPARK_HOME");
+        pb.environment().putAll(env);
         return pb.start();
     }
 
@@ -167,7 +174,8 @@ class YarnClusterIT {
 
         // Two GPU executors asked for, one GPU on the node. The driver waits 20 s for both; each executor has one core
         // and one GPU, so two executors would run the two tasks side by side. One container means one executor.
-        Submit s = submit("gpu-check", "--properties-file", "conf/yarn-gpu.properties",
+        // The containers get Spark as users' do by default: the embedded jars uploaded to the staging directory.
+        Submit s = submit("gpu-check", Map.of("INFOPRO_YARN_JARS", "upload"), "--properties-file", "conf/yarn-gpu.properties",
                 "--conf", "spark.executor.memory=512m", "--conf", "spark.executor.memoryOverhead=384m",
                 "--conf", "spark.driver.memoryOverhead=384m", "--conf", "spark.executor.extraJavaOptions=-Dorg.bytedeco.javacpp.maxphysicalbytes=2G",
                 "--conf", "spark.executorEnv.INFOPRO_FAKE_GPUS=1", "--num-executors", "2",
@@ -216,7 +224,7 @@ class YarnClusterIT {
         Path hit = work.resolve("hit");
         List<String> disturbed = new ArrayList<>(train);
         disturbed.addAll(List.of("--out", hit.toUri().toString()));
-        Process driver = start("loss-hit", disturbed.toArray(String[]::new));
+        Process driver = start("loss-hit", Map.of(), disturbed.toArray(String[]::new));
         Path meta = hit.resolve("checkpoint/checkpoint.json");
         boolean reached = false;
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
