@@ -47,6 +47,8 @@ import org.infopro.spark.bench.StepReportConfig;
 import org.infopro.spark.bench.StepReportJob;
 import org.infopro.spark.bench.SyncBenchConfig;
 import org.infopro.spark.bench.SyncBenchJob;
+import org.infopro.spark.report.ReportConfig;
+import org.infopro.spark.report.ReportJob;
 import org.infopro.spark.runtime.GpuCheckConfig;
 import org.infopro.spark.runtime.GpuCheckJob;
 import org.infopro.spark.train.EvaluateConfig;
@@ -105,6 +107,7 @@ public final class Main {
         add(MakeCityscapesConfig.SPEC, false, (c, s) -> MakeCityscapesJob.run(c));
         add(TrainConfig.SPEC, true, TrainJob::run);
         add(EvaluateConfig.SPEC, true, EvaluateJob::run);
+        add(ReportConfig.SPEC, true, ReportJob::run);
         add(MemoryBenchConfig.SPEC, false, (c, s) -> MemoryBenchJob.run(c));
         add(ImageNetMemoryBenchConfig.SPEC, false, (c, s) -> ImageNetMemoryBenchJob.run(c));
         add(InputBenchConfig.SPEC, false, (c, s) -> InputBenchJob.run(c));

@@ -149,7 +149,7 @@ class MainTest {
     void unknownJobExitsWith2AndNamesTheJobs() {
         Run r = run("prep-imagenet-xl");
         assertEquals(Main.INVALID, r.code());
-        assertTrue(r.err().contains("unknown job 'prep-imagenet-xl'. Jobs: prep-idx, prep-imagenet, prep-cityscapes, prep-cifar10, prep-svhn, prep-stl10, make-ilsvrc, make-cityscapes, train, evaluate, bench-memory, bench-memory-imagenet, bench-input, bench-step, bench-step-report, bench-reproduce, bench-schedules, bench-sync, bench-imagenet, bench-segmentation, bench-scale, bench-reclaim, bench-memory-segmentation, fit-crop, report-imagenet, gpu-check."), r.err());
+        assertTrue(r.err().contains("unknown job 'prep-imagenet-xl'. Jobs: prep-idx, prep-imagenet, prep-cityscapes, prep-cifar10, prep-svhn, prep-stl10, make-ilsvrc, make-cityscapes, train, evaluate, report, bench-memory, bench-memory-imagenet, bench-input, bench-step, bench-step-report, bench-reproduce, bench-schedules, bench-sync, bench-imagenet, bench-segmentation, bench-scale, bench-reclaim, bench-memory-segmentation, fit-crop, report-imagenet, gpu-check."), r.err());
     }
 
     @Test
