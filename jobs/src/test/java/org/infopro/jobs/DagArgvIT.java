@@ -51,7 +51,8 @@ class DagArgvIT {
     private static DagRunner runner(String name) throws IOException {
         Path logs = Files.createDirectories(tmp.resolve(name + "/logs"));
         assertTrue(Files.isDirectory(logs));
-        return new DagRunner("local[2]", "client", raw, tmp.resolve("data"), tmp.resolve(name + "/runs"), SMALL, Map.of());
+        return new DagRunner("local[2]", "client", raw.toString(), tmp.resolve("data").toString(), tmp.resolve(name + "/runs").toString(),
+                SMALL, Map.of());
     }
 
     private static JsonNode json(Path p) throws IOException {

@@ -34,17 +34,18 @@ final class DagRunner {
 
     /**
      * A runner on {@code master} in {@code deployMode}: the DAG's raw input, dataset root and runs root replaced by
-     * {@code raw}, {@code dataRoot} and {@code runsRoot}, its jobs jar by the one this build made, and {@code options}
-     * (dag_render.py --set NAME=VALUE, e.g. TRAIN_OPTIONS) on top.
+     * {@code raw}, {@code dataRoot} and {@code runsRoot} (local paths or URIs such as {@code hdfs://host:port/...}),
+     * its jobs jar by the one this build made, and {@code options} (dag_render.py --set NAME=VALUE, e.g. TRAIN_OPTIONS)
+     * on top.
      */
-    DagRunner(String master, String deployMode, Path raw, Path dataRoot, Path runsRoot, Map<String, String> options, Map<String, String> env) {
+    DagRunner(String master, String deployMode, String raw, String dataRoot, String runsRoot, Map<String, String> options, Map<String, String> env) {
         this.master = master;
         this.env = Map.copyOf(env);
         Map<String, String> s = new LinkedHashMap<>();
         s.put("DEPLOY_MODE", deployMode);
-        s.put("RAW", raw.toString());
-        s.put("DATA_ROOT", dataRoot.toString());
-        s.put("RUNS_ROOT", runsRoot.toString());
+        s.put("RAW", raw);
+        s.put("DATA_ROOT", dataRoot);
+        s.put("RUNS_ROOT", runsRoot);
         s.put("JOBS_JAR", jobsJar().toString());
         s.putAll(options);
         this.sets = s;

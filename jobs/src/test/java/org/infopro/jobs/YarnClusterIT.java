@@ -10,6 +10,7 @@ import org.infopro.data.io.Json;
 import org.infopro.data.testing.IdxFixtures;
 import org.infopro.jobs.yarn.YarnTestCluster;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,6 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Tag("cluster")
 class YarnClusterIT {
     private static final Path ROOT = IdxFixtures.repositoryRoot();
+    private static final String DAG_DS = "2026-03-04";
     private static Path dir;
     private static YarnTestCluster yarn;
 
@@ -258,5 +262,117 @@ class YarnClusterIT {
         JsonNode result = Json.mapper().readTree(Files.readString(hit.resolve("result.json")));
         assertEquals("ok", result.get("status").asText(), result.toString());
         assertTrue(result.get("executors").size() >= 2, "peak memory of every executor that ran a task: " + result.get("executors"));
+    }
+
+    /** The DAG's paths on the cluster's HDFS, its training a small ResNet-8, its containers sized for this cluster. */
+    private static DagRunner dagOnYarn(String name) {
+        String root = yarn.fsUri() + "/airflow/" + name;
+        Map<String, String> small = Map.of(
+                "PREP_OPTIONS", "[\"--shards\", \"2\"]",
+                "TRAIN_OPTIONS", "[\"--depth\", \"8\", \"--splits\", \"2,0\", \"--epochs\", \"2\", \"--batch-size\", \"50\","
+                        + " \"--limit\", \"200\", \"--val-limit\", \"100\"]",
+                "SPARK_CONF", "{\"spark.yarn.maxAppAttempts\": \"1\", \"spark.executor.memoryOverhead\": \"512m\","
+                        + " \"spark.executorEnv.OMP_NUM_THREADS\": \"1\", \"spark.driver.memory\": \"1g\", \"spark.executor.memory\": \"1g\","
+                        + " \"spark.executor.instances\": \"1\", \"spark.yarn.am.memory\": \"512m\"}");
+        return new DagRunner("yarn", "cluster", yarn.fsUri() + "/raw/idx", root + "/data", root + "/runs", small, yarn.submitEnvironment());
+    }
+
+    private static boolean exists(String path) throws IOException {
+        try (FileSystem fs = yarn.fs()) {
+            return fs.exists(new org.apache.hadoop.fs.Path(path));
+        }
+    }
+
+    /**
+     * The Airflow DAG's argv, as SparkSubmitHook builds it (dag_render.py), run for real on YARN in cluster mode
+     * through the spark-submit shim, judged as Airflow judges a YARN task: exit code 0. Each task is one YARN
+     * application that ends SUCCEEDED in one attempt; the application id is in spark-submit's log, where Airflow
+     * finds it to track and kill the application.
+     */
+    @Test
+    void theDagsArgvRunsOnYarnInClusterModeAndEveryTaskSucceedsInOneAttempt() throws Exception {
+        String why = DagRender.unavailable();
+        Assumptions.assumeTrue(why == null, "dag_render.py cannot run: " + why);
+        DagRunner dag = dagOnYarn("whole");
+        DagRender.Rendered rendered = dag.render(DAG_DS);
+        assertEquals(List.of(), DagContract.violations(rendered), "the overrides keep the contract");
+        List<DagRunner.Attempt> attempts = dag.runAll(DAG_DS, Files.createDirectories(dir.resolve("dag-whole")));
+        assertEquals(List.of("prep", "train", "evaluate", "report"), attempts.stream().map(DagRunner.Attempt::taskId).toList(),
+                "every task ran: " + attempts.get(attempts.size() - 1).result().output());
+        for (DagRunner.Attempt a : attempts) {
+            assertTrue(a.succeeded(), a.taskId() + " exited " + a.result().code() + ":\n" + a.result().output());
+            assertSucceededOnce(new Submit(a.result().code(), a.result().output(), YarnTestCluster.applicationId(a.result().output())));
+        }
+        String run = DagContract.after(DagContract.args(rendered.task("train")), "--out");
+        assertTrue(run.startsWith(yarn.fsUri() + "/airflow/whole/runs/") && run.endsWith("-" + DAG_DS), run);
+        assertEquals("ok", readJson(run + "/result.json").get("status").asText());
+        JsonNode eval = readJson(run + "/evaluate-test.json");
+        assertEquals("ok", eval.get("status").asText(), eval.toString());
+        assertEquals(100, eval.get("images").asLong(), eval.toString());
+        assertTrue(exists(run + "/report.html"), "the last task left the report on HDFS");
+    }
+
+    /**
+     * The retry contract on YARN, for real: the train task's first attempt runs in cluster mode until its first
+     * checkpoint is on HDFS, then its driver (the ApplicationMaster's JVM) is killed with kill -9. With
+     * spark.yarn.maxAppAttempts=1 the application ends FAILED and spark-submit exits non-zero, so Airflow would retry:
+     * the same argv again must end SUCCEEDED, resumed, with the module states of an undisturbed run.
+     */
+    @Test
+    @Tag("fault")
+    void aTrainAttemptWhoseDriverIsKilledOnYarnIsRetriedWithTheSameArgvAndEndsAsAnUndisturbedRun() throws Exception {
+        String why = DagRender.unavailable();
+        Assumptions.assumeTrue(why == null, "dag_render.py cannot run: " + why);
+        Path logs = Files.createDirectories(dir.resolve("dag-retry"));
+        DagRunner undisturbed = dagOnYarn("undisturbed");
+        for (JsonNode task : undisturbed.render(DAG_DS).tasks().subList(0, 2)) {
+            DagRunner.Attempt a = undisturbed.attempt(task, logs.resolve("undisturbed-" + task.path("task_id").asText() + ".log"));
+            assertTrue(a.succeeded(), a.taskId() + ":\n" + a.result().output());
+        }
+        String whole = DagContract.after(DagContract.args(undisturbed.render(DAG_DS).task("train")), "--out");
+
+        DagRunner retried = dagOnYarn("retried");
+        DagRunner.Attempt prep = retried.attempt(retried.render(DAG_DS).task("prep"), logs.resolve("retried-prep.log"));
+        assertTrue(prep.succeeded(), prep.result().output());
+        JsonNode train = retried.render(DAG_DS).task("train");
+        String run = DagContract.after(DagContract.args(train), "--out");
+        Path log1 = logs.resolve("retried-train-1.log");
+        Process first = retried.process(train, log1).start();
+        boolean checkpointed = false;
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(6);
+        while (!checkpointed && first.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            checkpointed = exists(run + "/checkpoint/checkpoint.json");
+        }
+        assertTrue(checkpointed, "the first attempt ended before its first checkpoint:\n" + Files.readString(log1));
+        String appId = YarnTestCluster.applicationId(Files.readString(log1));
+        ProcessHandle driver = ProcessHandle.allProcesses()
+                .filter(ph -> ph.info().commandLine().orElse("").contains("org.apache.spark.deploy.yarn.ApplicationMaster"))
+                .filter(ph -> ph.info().commandLine().orElse("").contains(appId))
+                .findFirst().orElseThrow(() -> new AssertionError("no ApplicationMaster JVM of " + appId));
+        assertTrue(driver.destroyForcibly());
+        assertTrue(first.waitFor(5, TimeUnit.MINUTES), "spark-submit did not end after its driver was killed");
+        assertNotEquals(0, first.exitValue(), "Airflow sees the attempt fail:\n" + Files.readString(log1));
+        assertEquals(FinalApplicationStatus.FAILED, yarn.application(appId).getFinalApplicationStatus());
+        assertEquals(1, yarn.attempts(appId), "spark.yarn.maxAppAttempts=1: YARN does not retry on its own");
+        assertFalse(exists(run + "/result.json"), "the killed attempt left a partial run and no result");
+
+        DagRunner.Attempt retry = retried.attempt(train, logs.resolve("retried-train-2.log"));
+        assertTrue(retry.succeeded(), "the retry exited " + retry.result().code() + ":\n" + retry.result().output());
+        assertSucceededOnce(new Submit(retry.result().code(), retry.result().output(), YarnTestCluster.applicationId(retry.result().output())));
+        JsonNode result = readJson(run + "/result.json");
+        assertEquals("ok", result.get("status").asText(), result.toString());
+        try (FileSystem fs = yarn.fs()) {
+            for (String module : List.of("module-1", "module-2")) {
+                assertArrayEquals(readAll(fs, whole + "/checkpoint/" + module + ".state"), readAll(fs, run + "/checkpoint/" + module + ".state"),
+                        module + ": the retried run ends where the undisturbed one did");
+            }
+        }
+    }
+
+    private static byte[] readAll(FileSystem fs, String path) throws IOException {
+        try (InputStream in = fs.open(new org.apache.hadoop.fs.Path(path))) {
+            return in.readAllBytes();
+        }
     }
 }
