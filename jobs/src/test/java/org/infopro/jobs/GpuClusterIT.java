@@ -243,19 +243,7 @@ class GpuClusterIT {
         pb.environment().put("OMP_NUM_THREADS", "1");
         pb.environment().remove("SPARK_HOME");
         Process driver = pb.start();
-        Path meta = hit.resolve("checkpoint/checkpoint.json");
-        boolean reached = false;
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        while (!reached && driver.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            if (Files.exists(meta)) {
-                try {
-                    reached = killWhen.test(Json.mapper().readTree(Files.readString(meta)).get("position"));
-                } catch (IOException | RuntimeException racingTheRename) {
-                    reached = false;
-                }
-            }
-        }
+        boolean reached = CheckpointWatch.awaitPosition(driver, hit, killWhen, 5);
         assertTrue(reached, name + ": the run ended before the kill point:\n" + Files.readString(work.resolve("hit.log")));
         // kill -9 one executor JVM of this application (the worker will start a new one)
         ProcessHandle victim = ProcessHandle.allProcesses()

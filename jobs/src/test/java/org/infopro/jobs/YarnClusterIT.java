@@ -229,19 +229,7 @@ class YarnClusterIT {
         List<String> disturbed = new ArrayList<>(train);
         disturbed.addAll(List.of("--out", hit.toUri().toString()));
         Process driver = start("loss-hit", Map.of(), disturbed.toArray(String[]::new));
-        Path meta = hit.resolve("checkpoint/checkpoint.json");
-        boolean reached = false;
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-        while (!reached && driver.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            if (Files.exists(meta)) {
-                try {
-                    reached = Json.mapper().readTree(Files.readString(meta)).get("position").get("rounds").asInt() >= 2;
-                } catch (IOException | RuntimeException racingTheRename) {
-                    reached = false;
-                }
-            }
-        }
+        boolean reached = CheckpointWatch.awaitPosition(driver, hit, position -> position.get("rounds").asInt() >= 2, 5);
         Path log = dir.resolve("loss-hit.log");
         assertTrue(reached, "the run ended before the kill point:\n" + Files.readString(log));
         String appId = YarnTestCluster.applicationId(Files.readString(log));
@@ -359,7 +347,9 @@ class YarnClusterIT {
 
         DagRunner.Attempt retry = retried.attempt(train, logs.resolve("retried-train-2.log"));
         assertTrue(retry.succeeded(), "the retry exited " + retry.result().code() + ":\n" + retry.result().output());
-        assertSucceededOnce(new Submit(retry.result().code(), retry.result().output(), YarnTestCluster.applicationId(retry.result().output())));
+        String retryApp = YarnTestCluster.applicationId(retry.result().output());
+        assertSucceededOnce(new Submit(retry.result().code(), retry.result().output(), retryApp));
+        assertTrue(yarn.containerStderr(retryApp).contains("[train] resuming from"), "the retry's driver continued the killed run");
         JsonNode result = readJson(run + "/result.json");
         assertEquals("ok", result.get("status").asText(), result.toString());
         try (FileSystem fs = yarn.fs()) {

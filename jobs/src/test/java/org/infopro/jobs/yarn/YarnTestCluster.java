@@ -30,6 +30,7 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A real YARN cluster for the tests, in a JVM of its own: HDFS (a MiniDFSCluster, one datanode) and YARN (a
@@ -154,6 +155,21 @@ public final class YarnTestCluster implements AutoCloseable {
         client.init(conf);
         client.start();
         return client;
+    }
+
+    /**
+     * The standard error of an application's containers, its driver's log among them in cluster mode, read from the
+     * NodeManager's log folders (the cluster keeps them for 10 minutes after the application ends).
+     */
+    public String containerStderr(String appId) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            StringBuilder sb = new StringBuilder();
+            for (Path p : files.filter(f -> f.getFileName().toString().equals("stderr") && f.toString().contains("/" + appId + "/"))
+                    .sorted().toList()) {
+                sb.append(Files.readString(p, StandardCharsets.UTF_8));
+            }
+            return sb.toString();
+        }
     }
 
     /** The application id in spark-submit's output, found as Airflow's SparkSubmitHook finds it; fails if none. */
